@@ -1,0 +1,53 @@
+//! The `earmark` command: glue between the user and the library crates.
+//!
+//! Arguments are parsed in two steps, as ripgrep does: clap turns what the user typed into
+//! `Args` structs (one per subcommand, defined next to its command in `commands/`), and each
+//! command validates them into the plain values the libraries take. Rendering (human text or
+//! JSON) happens here; the libraries return values.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod commands;
+mod embedded;
+
+/// Export-control compliance for AI compute: classify accelerators under ECCN 3A090/4A090,
+/// determine licence requirements, and screen parties against the US restricted lists.
+#[derive(Debug, Parser)]
+#[command(name = "earmark", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Classify an item (catalog id or spec file) under 3A090/4A090 as of a date.
+    Classify(commands::classify::Args),
+    /// List or show the accelerators in the bundled catalog.
+    #[command(subcommand)]
+    Catalog(commands::catalog::Command),
+    /// Screen a name (or a CSV batch) against the restricted-party lists.
+    Screen(commands::screen::Args),
+    /// Show the bundled or given restricted-party lists: source, date, size, hash, age.
+    #[command(subcommand)]
+    Lists(commands::lists::Command),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Classify(args) => commands::classify::run(args),
+        Command::Catalog(command) => commands::catalog::run(command),
+        Command::Screen(args) => commands::screen::run(args),
+        Command::Lists(command) => commands::lists::run(command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

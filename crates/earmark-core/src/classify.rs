@@ -1,0 +1,1 @@
+//! Classification under 3A090/4A090 (in progress).
