@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 mod embedded;
+mod snapshot;
 
 /// Export-control compliance for AI compute: classify accelerators under ECCN 3A090/4A090,
 /// determine licence requirements, and screen parties against the US restricted lists.
@@ -33,6 +34,10 @@ enum Command {
     /// Show the bundled or given restricted-party lists: source, date, size, hash, age.
     #[command(subcommand)]
     Lists(commands::lists::Command),
+    /// List, show, validate and diff the rule packs (the regulations as dated data).
+    Rules(commands::rules::Args),
+    /// Determine whether a shipment needs a licence, under which rule, with which exceptions.
+    Check(commands::check::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +47,8 @@ fn main() -> ExitCode {
         Command::Catalog(command) => commands::catalog::run(command),
         Command::Screen(args) => commands::screen::run(args),
         Command::Lists(command) => commands::lists::run(command),
+        Command::Rules(args) => commands::rules::run(args),
+        Command::Check(args) => commands::check::run(args),
     };
     match result {
         Ok(code) => code,

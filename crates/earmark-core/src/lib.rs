@@ -9,6 +9,9 @@
 
 pub mod catalog;
 pub mod classify;
+pub mod country;
+pub mod determine;
+pub mod rules;
 pub mod spec;
 pub mod trace;
 

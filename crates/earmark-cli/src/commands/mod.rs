@@ -2,8 +2,10 @@
 //! and renders.
 
 pub mod catalog;
+pub mod check;
 pub mod classify;
 pub mod lists;
+pub mod rules;
 pub mod screen;
 
 use clap::ValueEnum;

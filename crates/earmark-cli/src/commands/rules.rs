@@ -1,0 +1,9 @@
+//! `earmark rules` (in progress).
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`earmark rules` is not built yet")
+}

@@ -1,0 +1,1 @@
+//! The bundled restricted-party list snapshot (in progress).

@@ -1,0 +1,1 @@
+//! Countries and dated Country Group membership (in progress).

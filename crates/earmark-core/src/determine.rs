@@ -1,0 +1,1 @@
+//! Licence determination (in progress).

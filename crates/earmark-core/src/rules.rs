@@ -1,0 +1,1 @@
+//! Rule packs: the regulations as versioned, cited data (in progress).
