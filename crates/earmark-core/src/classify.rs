@@ -1,1 +1,1103 @@
-//! Classification under 3A090/4A090 (in progress).
+//! Classification of items under ECCN 3A090 and 4A090, as the rule in force on a date reads.
+//!
+//! The input is a [`Spec`] (datasheet facts); the output is a [`Classification`]: the ECCN and
+//! paragraph, the computed total processing performance (TPP) and performance density (PD), the
+//! facts that are missing when the answer cannot be decided, and a trace of every paragraph that
+//! was considered.
+//!
+//! Three vintages of the rule exist (see [`Vintage`]), chosen by the evaluation date:
+//! - before 2022-10-07 no 3A090 exists;
+//! - 2022-10-07 to 2023-11-16: one IC test, compute (bit length × TOPS ≥ 4800) *and*
+//!   interconnect (≥ 600 GB/s);
+//! - from 2023-11-17: 3A090.a/.b on TPP and PD, the non-datacenter note, with 4A090.b from
+//!   2024-04-04 and 3A090.c (HBM) from 2024-12-02.
+//!
+//! Every test is evaluated in three-valued logic ([`Tri`]): an unknown fact makes a test
+//! unknown, and an unknown that decides the answer makes it indeterminate, naming the fact.
+//! An unknown that cannot change the answer (the die area of a part with TPP ≥ 4800) does not.
+//!
+//! The thresholds are data ([`Thresholds`]) so that rule packs can carry them; the built-in
+//! values are those of the regulation text, with their citations.
+
+use serde::Serialize;
+
+use crate::catalog::ItemLookup;
+use crate::spec::{ItemKind, ItemRef, Spec, Tf32Reading};
+use crate::trace::{FactRead, MissingFact, RuleStatus, TraceEntry, Window};
+use crate::Date;
+
+/// Settings that change how datasheet figures are read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct ClassifyOptions {
+    pub tf32: Tf32Reading,
+}
+
+/// The export control classifications this module decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Eccn {
+    #[serde(rename = "3A090.a")]
+    A3090A,
+    #[serde(rename = "3A090.b")]
+    A3090B,
+    #[serde(rename = "3A090.c")]
+    A3090C,
+    #[serde(rename = "4A090.a")]
+    A4090A,
+    #[serde(rename = "4A090.b")]
+    A4090B,
+}
+
+impl Eccn {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::A3090A => "3A090.a",
+            Self::A3090B => "3A090.b",
+            Self::A3090C => "3A090.c",
+            Self::A4090A => "4A090.a",
+            Self::A4090B => "4A090.b",
+        }
+    }
+
+    /// Whether the item meets the ".a" level (3A090.a or a computer containing one).
+    pub const fn is_a_level(self) -> bool {
+        matches!(self, Self::A3090A | Self::A4090A)
+    }
+
+    /// Whether the item meets the ".b" level.
+    pub const fn is_b_level(self) -> bool {
+        matches!(self, Self::A3090B | Self::A4090B)
+    }
+}
+
+impl std::fmt::Display for Eccn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether the facts given were enough to decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Determined,
+    Indeterminate,
+}
+
+/// Which text of 3A090 governs a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Vintage {
+    /// Before 2022-10-07: no 3A090 or 4A090.
+    BeforeControls,
+    /// 87 FR 62186, in force 2022-10-07 to 2023-11-16.
+    October2022,
+    /// 88 FR 73458 and later amendments, in force from 2023-11-17.
+    November2023,
+}
+
+/// The TPP figure and the operand format that set it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TppBasis {
+    pub format: String,
+    pub bit_length: u32,
+    /// Dense tera-operations per second at that format, summed over processing units.
+    pub dense_tops: f64,
+}
+
+/// The answer for one item on one date.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Classification {
+    pub item: String,
+    pub kind: ItemKind,
+    pub as_of: Date,
+    pub vintage: Vintage,
+    pub status: Status,
+    /// The answer in one plain sentence, with the figures that decided it.
+    pub summary: String,
+    /// `None` when the item is in none of the paragraphs (or when indeterminate).
+    pub eccn: Option<Eccn>,
+    /// The first paragraph that holds, in the order a.1, a.2, b.1, b.2.
+    pub paragraph: Option<String>,
+    pub tpp: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tpp_basis: Option<TppBasis>,
+    pub performance_density: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applicable_die_area_mm2: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_bandwidth_density: Option<f64>,
+    pub datacenter: Option<bool>,
+    /// Whether License Exception NAC (ACA from 2024-04-04) is open to this item by the note to
+    /// 3A090: non-datacenter 3A090.a items at TPP ≥ 4800, and datacenter 3A090.b items.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nac_aca_eligible: Option<bool>,
+    pub tf32_reading: Tf32Reading,
+    pub missing: Vec<MissingFact>,
+    /// Findings a reader should know: an alternative reading that changes the class, unused
+    /// figures, interpretation choices.
+    pub notes: Vec<String>,
+    pub trace: Vec<TraceEntry>,
+    /// For systems: the classification of each distinct component.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<ComponentClassification>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ComponentClassification {
+    pub item: String,
+    pub count: u32,
+    pub classification: Classification,
+}
+
+impl Classification {
+    /// Whether the item is in 3A090 or 4A090 (`None` when that is not decided).
+    pub fn is_controlled(&self) -> Option<bool> {
+        match self.status {
+            Status::Determined => Some(self.eccn.is_some()),
+            Status::Indeterminate => None,
+        }
+    }
+}
+
+/// Kleene three-valued truth: `None` is "unknown".
+type Tri = Option<bool>;
+
+fn and(a: Tri, b: Tri) -> Tri {
+    match (a, b) {
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (Some(true), Some(true)) => Some(true),
+        _ => None,
+    }
+}
+
+fn or(a: Tri, b: Tri) -> Tri {
+    match (a, b) {
+        (Some(true), _) | (_, Some(true)) => Some(true),
+        (Some(false), Some(false)) => Some(false),
+        _ => None,
+    }
+}
+
+fn not(a: Tri) -> Tri {
+    a.map(|v| !v)
+}
+
+fn at_least(value: Option<f64>, threshold: f64) -> Tri {
+    value.map(|v| v >= threshold)
+}
+
+fn below(value: Option<f64>, threshold: f64) -> Tri {
+    value.map(|v| v < threshold)
+}
+
+fn date(y: i32, m: u32, d: u32) -> Date {
+    // INVARIANT: only called with literal calendar dates below.
+    Date::from_ymd_opt(y, m, d).unwrap_or(Date::MIN)
+}
+
+/// The numeric thresholds of one vintage, with the citations that set them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Thresholds {
+    /// 3A090.a.1 (and the 2022 compute test): TPP at or above.
+    pub tpp_a: f64,
+    /// 3A090.b.1: TPP at or above.
+    pub tpp_b1: f64,
+    /// 3A090.a.2 and .b.2: TPP at or above.
+    pub tpp_floor: f64,
+    /// 3A090.a.2: PD at or above.
+    pub pd_a2: f64,
+    /// 3A090.b.1: PD at or above.
+    pub pd_b1: f64,
+    /// 3A090.b.2: PD at or above.
+    pub pd_b2: f64,
+    /// 3A090 of 2022: aggregate bidirectional interconnect at or above, GB/s.
+    pub interconnect_2022: f64,
+    /// 3A090.c: memory bandwidth density strictly above, GB/s per mm².
+    pub hbm_density: f64,
+}
+
+impl Thresholds {
+    /// The values of the regulation text (88 FR 73458; 87 FR 62186; 89 FR 96790).
+    pub const REGULATION: Self = Self {
+        tpp_a: 4800.0,
+        tpp_b1: 2400.0,
+        tpp_floor: 1600.0,
+        pd_a2: 5.92,
+        pd_b1: 1.6,
+        pd_b2: 3.2,
+        interconnect_2022: 600.0,
+        hbm_density: 2.0,
+    };
+}
+
+const CITE_2022: &str = "87 FR 62186 (2022-10-13), FR Doc 2022-21658: 15 CFR 774 Supp. 1, ECCN 3A090";
+const CITE_2023: &str = "88 FR 73458 (2023-10-25), FR Doc 2023-23055: 15 CFR 774 Supp. 1, ECCN 3A090";
+const CITE_4A090B: &str = "89 FR 23876 (2024-04-04), FR Doc 2024-07004: ECCN 4A090.b";
+const CITE_HBM: &str = "89 FR 96790 (2024-12-05), FR Doc 2024-28270: ECCN 3A090.c";
+const CITE_4A090: &str = "15 CFR 774 Supp. 1, ECCN 4A090";
+
+fn window_2022() -> Window {
+    Window::closed(date(2022, 10, 7), date(2023, 11, 16))
+}
+
+fn window_2023() -> Window {
+    Window::open(date(2023, 11, 17))
+}
+
+fn window_4a090b() -> Window {
+    Window::open(date(2024, 4, 4))
+}
+
+fn window_hbm() -> Window {
+    Window::open(date(2024, 12, 2))
+}
+
+impl Vintage {
+    pub fn on(as_of: Date) -> Self {
+        if window_2023().contains(as_of) {
+            Self::November2023
+        } else if window_2022().contains(as_of) {
+            Self::October2022
+        } else {
+            Self::BeforeControls
+        }
+    }
+}
+
+/// Systems nest; a bill of materials deeper than this is treated as a cycle.
+const MAX_NESTING: usize = 8;
+
+/// Classifies `spec` as of `as_of`. Catalog ids inside systems are resolved with `lookup`.
+pub fn classify(
+    spec: &Spec,
+    as_of: Date,
+    options: &ClassifyOptions,
+    lookup: &dyn ItemLookup,
+) -> Classification {
+    let mut result = classify_at_depth(spec, as_of, options, lookup, 0);
+    if spec.kind == ItemKind::Ic && mentions_tf32(spec) {
+        note_tf32_alternative(&mut result, spec, as_of, options, lookup);
+    }
+    result
+}
+
+fn mentions_tf32(spec: &Spec) -> bool {
+    spec.dense_tops.contains_key("tf32") || spec.units.iter().any(|u| u.dense_tops.contains_key("tf32"))
+}
+
+/// Where the other reading of TF32 would change the class, say so: the reader must know the
+/// answer rests on an interpretation.
+fn note_tf32_alternative(
+    result: &mut Classification,
+    spec: &Spec,
+    as_of: Date,
+    options: &ClassifyOptions,
+    lookup: &dyn ItemLookup,
+) {
+    let other = ClassifyOptions {
+        tf32: options.tf32.other(),
+    };
+    let alternative = classify_at_depth(spec, as_of, &other, lookup, 0);
+    if alternative.eccn != result.eccn || alternative.status != result.status {
+        let show = |c: &Classification| match (c.status, c.eccn) {
+            (Status::Indeterminate, _) => "indeterminate".to_owned(),
+            (Status::Determined, Some(e)) => format!("{e} ({})", c.paragraph.as_deref().unwrap_or("-")),
+            (Status::Determined, None) => "outside 3A090".to_owned(),
+        };
+        result.notes.push(format!(
+            "the TF32 reading decides this item: counting TF32 as {} bits gives TPP {} and {}; \
+             counting it as {} bits gives TPP {} and {}",
+            tf32_bits(options.tf32),
+            fmt_num(result.tpp),
+            show(result),
+            tf32_bits(other.tf32),
+            fmt_num(alternative.tpp),
+            show(&alternative),
+        ));
+    }
+}
+
+fn tf32_bits(reading: Tf32Reading) -> u32 {
+    match reading {
+        Tf32Reading::Container32 => 32,
+        Tf32Reading::Significant19 => 19,
+    }
+}
+
+fn fmt_num(value: Option<f64>) -> String {
+    value.map_or_else(|| "unknown".to_owned(), |v| format!("{}", round(v)))
+}
+
+/// Rounds for display and output so that float noise (4991.999…) never shows.
+fn round(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+fn classify_at_depth(
+    spec: &Spec,
+    as_of: Date,
+    options: &ClassifyOptions,
+    lookup: &dyn ItemLookup,
+    depth: usize,
+) -> Classification {
+    let mut c = Classification {
+        item: spec.name.clone(),
+        kind: spec.kind,
+        as_of,
+        vintage: Vintage::on(as_of),
+        status: Status::Determined,
+        summary: String::new(),
+        eccn: None,
+        paragraph: None,
+        tpp: None,
+        tpp_basis: None,
+        performance_density: None,
+        applicable_die_area_mm2: None,
+        memory_bandwidth_density: None,
+        datacenter: spec.datacenter,
+        nac_aca_eligible: None,
+        tf32_reading: options.tf32,
+        missing: Vec::new(),
+        notes: Vec::new(),
+        trace: Vec::new(),
+        components: Vec::new(),
+    };
+    match spec.kind {
+        ItemKind::Ic => classify_ic(spec, options, &mut c),
+        ItemKind::Hbm => classify_hbm(spec, &mut c),
+        ItemKind::System => classify_system(spec, options, lookup, depth, &mut c),
+    }
+    c.missing.sort();
+    c.missing.dedup();
+    c.summary = summarize(&c, spec);
+    c
+}
+
+/// The plain-language answer: what the item is, and the comparisons that made it so.
+fn summarize(c: &Classification, spec: &Spec) -> String {
+    let t = Thresholds::REGULATION;
+    let tpp = fmt_num(c.tpp);
+    let pd = fmt_num(c.performance_density.map(|p| (p * 100.0).round() / 100.0));
+    if c.status == Status::Indeterminate {
+        let fields: Vec<String> = c.missing.iter().map(|m| format!("`{}`", m.field)).collect();
+        return format!(
+            "Indeterminate: the answer depends on facts not given ({}).",
+            fields.join(", ")
+        );
+    }
+    match (c.vintage, c.kind, c.eccn) {
+        (Vintage::BeforeControls, _, _) => {
+            "Outside 3A090 and 4A090: neither existed before 2022-10-07.".to_owned()
+        }
+        (_, ItemKind::System, Some(e)) => {
+            format!("{e}: the system contains an IC that meets 3A090.{}.", if e.is_a_level() { "a" } else { "b" })
+        }
+        (_, ItemKind::System, None) => {
+            "Outside 4A090: the system contains no IC that meets 3A090.a (or 3A090.b from 2024-04-04)."
+                .to_owned()
+        }
+        (_, ItemKind::Hbm, Some(_)) => format!(
+            "3A090.c: memory bandwidth density {} GB/s per mm² is above {}.",
+            fmt_num(c.memory_bandwidth_density),
+            t.hbm_density
+        ),
+        (_, ItemKind::Hbm, None) => match c.memory_bandwidth_density {
+            Some(d) if window_hbm().contains(c.as_of) => format!(
+                "Outside 3A090.c: memory bandwidth density {d} GB/s per mm² is not above {}.",
+                t.hbm_density
+            ),
+            _ => "Outside 3A090: 3A090.c (HBM) takes effect on 2024-12-02.".to_owned(),
+        },
+        (Vintage::October2022, _, Some(_)) => format!(
+            "3A090.a (2022 text): bit length × TOPS {tpp} ≥ {} and interconnect {} GB/s ≥ {} GB/s.",
+            t.tpp_a,
+            fmt_num(spec.interconnect_bidir_gbs),
+            t.interconnect_2022
+        ),
+        (Vintage::October2022, _, None) => {
+            if c.tpp.is_some_and(|v| v < t.tpp_a) {
+                format!("Outside 3A090 (2022 text): bit length × TOPS {tpp} is below {}.", t.tpp_a)
+            } else {
+                format!(
+                    "Outside 3A090 (2022 text): interconnect {} GB/s is below {} GB/s, although \
+                     bit length × TOPS {tpp} reaches {}.",
+                    fmt_num(spec.interconnect_bidir_gbs),
+                    t.interconnect_2022,
+                    t.tpp_a
+                )
+            }
+        }
+        (_, _, Some(e)) => {
+            let p = c.paragraph.as_deref().unwrap_or(e.as_str());
+            let why = match p {
+                "3A090.a.1" => format!("TPP {tpp} ≥ {}", t.tpp_a),
+                "3A090.a.2" => format!("TPP {tpp} ≥ {} and performance density {pd} ≥ {}", t.tpp_floor, t.pd_a2),
+                "3A090.b.1" => format!(
+                    "{} ≤ TPP {tpp} < {} and {} ≤ performance density {pd} < {}",
+                    t.tpp_b1, t.tpp_a, t.pd_b1, t.pd_a2
+                ),
+                _ => format!(
+                    "TPP {tpp} ≥ {} and {} ≤ performance density {pd} < {}",
+                    t.tpp_floor, t.pd_b2, t.pd_a2
+                ),
+            };
+            let nac = match c.nac_aca_eligible {
+                Some(true) => " License Exception NAC/ACA is open to it under the note to 3A090.",
+                _ => "",
+            };
+            format!("{p}: {why}.{nac}")
+        }
+        (_, _, None) => {
+            let tpp_v = c.tpp.unwrap_or_default();
+            if spec.datacenter == Some(false) && tpp_v < t.tpp_a {
+                return format!(
+                    "Outside 3A090: not designed or marketed for datacenters, and TPP {tpp} is \
+                     below {} (note to 3A090.a/.b).",
+                    t.tpp_a
+                );
+            }
+            if tpp_v < t.tpp_floor {
+                return format!(
+                    "Outside 3A090: TPP {tpp} is below {}, the floor of every paragraph.",
+                    t.tpp_floor
+                );
+            }
+            let pd_v = c.performance_density.unwrap_or_default();
+            let mut reasons = vec![format!("TPP {tpp} is below {} (a.1)", t.tpp_a)];
+            reasons.push(format!("performance density {pd} is below {} (a.2)", t.pd_a2));
+            if tpp_v < t.tpp_b1 {
+                reasons.push(format!("TPP {tpp} is below {} (b.1)", t.tpp_b1));
+            } else if pd_v < t.pd_b1 {
+                reasons.push(format!("performance density {pd} is below {} (b.1)", t.pd_b1));
+            }
+            reasons.push(format!("performance density {pd} is below {} (b.2)", t.pd_b2));
+            format!("Outside 3A090: {}.", reasons.join("; "))
+        }
+    }
+}
+
+/// Computes TPP: for each operand format, the dense TOPS summed over processing units times
+/// the format's bit length; the highest over formats counts (the "highest TPP" of the
+/// definition). Per-unit figures, when given, take precedence over the IC total.
+///
+/// Summing tensor and vector units at one precision is our reading of "aggregated over all
+/// processing units"; the text does not settle it (regulations.md §2.3, [U]).
+pub fn total_processing_performance(spec: &Spec, tf32: Tf32Reading) -> Option<TppBasis> {
+    let mut per_format: std::collections::BTreeMap<&str, (f64, f64, u32)> = Default::default();
+    if spec.units.is_empty() {
+        for (format, tops) in &spec.dense_tops {
+            let bits = spec.bit_length(format, tf32)?;
+            per_format.insert(format, (*tops, tops * f64::from(bits), bits));
+        }
+    } else {
+        for unit in &spec.units {
+            let count = f64::from(unit.count);
+            for (format, tops) in &unit.dense_tops {
+                // Analog and multi-level units count at 8 bits (3A090 of 2022, a.3).
+                let bits = if unit.analog { 8 } else { spec.bit_length(format, tf32)? };
+                let entry = per_format.entry(format).or_insert((0.0, 0.0, bits));
+                entry.0 += tops * count;
+                entry.1 += tops * count * f64::from(bits);
+                entry.2 = entry.2.max(bits);
+            }
+        }
+    }
+    per_format
+        .into_iter()
+        // Ties (A100: INT8, FP16 and TF32 all give 4992) go to the shorter bit length, which
+        // is how datasheets and BIS's own example state TPP, then to the format name, so the
+        // basis shown is deterministic and does not rest on the TF32 reading.
+        .max_by(|a, b| {
+            (a.1 .1)
+                .total_cmp(&b.1 .1)
+                .then(b.1 .2.cmp(&a.1 .2))
+                .then(b.0.cmp(a.0))
+        })
+        .map(|(format, (tops, _, bits))| TppBasis {
+            format: format.to_owned(),
+            bit_length: bits,
+            dense_tops: tops,
+        })
+}
+
+fn fact(name: &str, value: impl Serialize) -> FactRead {
+    FactRead {
+        fact: name.to_owned(),
+        value: serde_json::to_value(value).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+fn status_of(outcome: Tri) -> RuleStatus {
+    match outcome {
+        Some(true) => RuleStatus::Applied,
+        Some(false) => RuleStatus::NotApplicable,
+        None => RuleStatus::MissingFacts,
+    }
+}
+
+fn missing(field: &str, why: &str) -> MissingFact {
+    MissingFact {
+        field: field.to_owned(),
+        why: why.to_owned(),
+    }
+}
+
+fn classify_ic(spec: &Spec, options: &ClassifyOptions, c: &mut Classification) {
+    let basis = total_processing_performance(spec, options.tf32);
+    let tpp = basis.as_ref().map(|b| b.dense_tops * f64::from(b.bit_length));
+    c.tpp = tpp.map(round);
+    c.tpp_basis = basis;
+    let area = spec.applicable_die_area_mm2().filter(|a| *a > 0.0);
+    c.applicable_die_area_mm2 = area;
+    let pd = tpp.zip(area).map(|(t, a)| t / a);
+    c.performance_density = pd.map(round);
+
+    if c.vintage == Vintage::BeforeControls {
+        c.trace.push(TraceEntry {
+            rule_id: "3A090".into(),
+            citation: CITE_2022.into(),
+            window: window_2022(),
+            status: RuleStatus::NotInForce,
+            reason: "ECCN 3A090 was created by the rule of 2022-10-07; before it no IC was \
+                     classified there"
+                .into(),
+            facts: vec![],
+        });
+        return;
+    }
+    match c.vintage {
+        Vintage::October2022 => classify_ic_2022(spec, tpp, c),
+        _ => classify_ic_2023(spec, tpp, pd, c),
+    }
+    // Only a missing figure that leaves the answer open is reported: an IC with no throughput
+    // but a 400 GB/s interconnect is outside the 2022 text whatever its compute.
+    if tpp.is_none() && c.status == Status::Indeterminate {
+        c.missing.push(missing(
+            "dense_tops",
+            "no throughput figure: TPP cannot be computed",
+        ));
+    }
+}
+
+fn classify_ic_2022(spec: &Spec, tpp: Option<f64>, c: &mut Classification) {
+    let t = Thresholds::REGULATION;
+    let compute = at_least(tpp, t.tpp_a);
+    let interconnect = at_least(spec.interconnect_bidir_gbs, t.interconnect_2022);
+    let outcome = and(compute, interconnect);
+    let reason = match (compute, interconnect) {
+        (Some(false), _) => format!(
+            "bit length × TOPS is {} < {}: below the compute test",
+            fmt_num(tpp),
+            t.tpp_a
+        ),
+        (_, Some(false)) => format!(
+            "aggregate bidirectional interconnect {} GB/s < {} GB/s: the interconnect test \
+             fails, so the IC is outside 3A090 whatever its compute",
+            fmt_num(spec.interconnect_bidir_gbs),
+            t.interconnect_2022
+        ),
+        (Some(true), Some(true)) => format!(
+            "bit length × TOPS {} ≥ {} and interconnect {} GB/s ≥ {} GB/s: both tests hold",
+            fmt_num(tpp),
+            t.tpp_a,
+            fmt_num(spec.interconnect_bidir_gbs),
+            t.interconnect_2022
+        ),
+        _ => "a fact both tests need is unknown".to_owned(),
+    };
+    if outcome.is_none() {
+        // An unknown compute figure is already recorded as `dense_tops`.
+        if interconnect.is_none() {
+            c.missing.push(missing(
+                "interconnect_bidir_gbs",
+                "the 2022 rule also requires an aggregate bidirectional transfer rate of \
+                 600 GB/s or more",
+            ));
+        }
+    }
+    c.trace.push(TraceEntry {
+        rule_id: "3A090.a (2022)".into(),
+        citation: CITE_2022.into(),
+        window: window_2022(),
+        status: status_of(outcome),
+        reason,
+        facts: vec![
+            fact("tpp", tpp.map(round)),
+            fact("interconnect_bidir_gbs", spec.interconnect_bidir_gbs),
+        ],
+    });
+    push_later_vintages_not_in_force(c);
+    match outcome {
+        Some(true) => {
+            c.eccn = Some(Eccn::A3090A);
+            c.paragraph = Some("3A090.a".into());
+        }
+        Some(false) => {}
+        None => c.status = Status::Indeterminate,
+    }
+}
+
+fn push_later_vintages_not_in_force(c: &mut Classification) {
+    c.trace.push(TraceEntry {
+        rule_id: "3A090.a/.b (2023)".into(),
+        citation: CITE_2023.into(),
+        window: window_2023(),
+        status: RuleStatus::NotInForce,
+        reason: "the TPP and performance-density tests take effect on 2023-11-17".into(),
+        facts: vec![],
+    });
+}
+
+fn classify_ic_2023(spec: &Spec, tpp: Option<f64>, pd: Option<f64>, c: &mut Classification) {
+    let t = Thresholds::REGULATION;
+    let a1 = at_least(tpp, t.tpp_a);
+    let a2 = and(at_least(tpp, t.tpp_floor), at_least(pd, t.pd_a2));
+    let b1 = and(
+        and(at_least(tpp, t.tpp_b1), below(tpp, t.tpp_a)),
+        and(at_least(pd, t.pd_b1), below(pd, t.pd_a2)),
+    );
+    let b2 = and(
+        at_least(tpp, t.tpp_floor),
+        and(at_least(pd, t.pd_b2), below(pd, t.pd_a2)),
+    );
+    let datacenter = spec.datacenter;
+    // Note to 3A090.a/.b: items not designed or marketed for datacenters with TPP < 4800 are
+    // outside both paragraphs.
+    let excluded = and(not(datacenter), below(tpp, t.tpp_a));
+    let a_level = and(or(a1, a2), not(excluded));
+    let b_level = and(and(or(b1, b2), not(or(a1, a2))), not(excluded));
+
+    c.trace.push(TraceEntry {
+        rule_id: "3A090 (2022)".into(),
+        citation: CITE_2022.into(),
+        window: window_2022(),
+        status: RuleStatus::NotInForce,
+        reason: "superseded on 2023-11-17: the interconnect test no longer applies".into(),
+        facts: vec![],
+    });
+    let tpp_s = fmt_num(tpp);
+    let pd_s = fmt_num(pd.map(round));
+    let tpp_fact = fact("tpp", tpp.map(round));
+    let pd_fact = fact("performance_density", pd.map(round));
+    let mut push = |id: &str, outcome: Tri, reason: String, facts: Vec<FactRead>| {
+        c.trace.push(TraceEntry {
+            rule_id: id.into(),
+            citation: CITE_2023.into(),
+            window: window_2023(),
+            status: status_of(outcome),
+            reason,
+            facts,
+        });
+    };
+    push(
+        "3A090.a.1",
+        a1,
+        compare("TPP", &tpp_s, "≥", t.tpp_a, a1),
+        vec![tpp_fact.clone()],
+    );
+    push(
+        "3A090.a.2",
+        a2,
+        format!(
+            "{}; {}",
+            compare("TPP", &tpp_s, "≥", t.tpp_floor, at_least(tpp, t.tpp_floor)),
+            compare("PD", &pd_s, "≥", t.pd_a2, at_least(pd, t.pd_a2))
+        ),
+        vec![tpp_fact.clone(), pd_fact.clone()],
+    );
+    push(
+        "3A090.b.1",
+        b1,
+        format!(
+            "{}; {}",
+            range("TPP", &tpp_s, t.tpp_b1, t.tpp_a, tpp),
+            range("PD", &pd_s, t.pd_b1, t.pd_a2, pd)
+        ),
+        vec![tpp_fact.clone(), pd_fact.clone()],
+    );
+    push(
+        "3A090.b.2",
+        b2,
+        format!(
+            "{}; {}",
+            compare("TPP", &tpp_s, "≥", t.tpp_floor, at_least(tpp, t.tpp_floor)),
+            range("PD", &pd_s, t.pd_b2, t.pd_a2, pd)
+        ),
+        vec![tpp_fact.clone(), pd_fact],
+    );
+    let note_reason = match (datacenter, excluded) {
+        (_, Some(true)) => format!(
+            "not designed or marketed for datacenters and TPP {tpp_s} < {}: outside 3A090.a \
+             and .b",
+            t.tpp_a
+        ),
+        (Some(false), Some(false)) => format!(
+            "not designed or marketed for datacenters, but TPP {tpp_s} ≥ {}: the note does not \
+             exclude it (License Exception NAC/ACA may apply)",
+            t.tpp_a
+        ),
+        (Some(true), _) => "designed or marketed for datacenters: the note does not apply".into(),
+        _ => "whether the item is designed or marketed for datacenters is unknown".into(),
+    };
+    push(
+        "3A090 note (non-datacenter)",
+        excluded,
+        note_reason,
+        vec![fact("datacenter", datacenter), tpp_fact],
+    );
+
+    // Which unknowns decide the answer: only those whose rule came out unknown while the final
+    // answer is unknown.
+    let controlled = or(a_level, b_level);
+    match (a_level, b_level) {
+        (Some(true), _) => {
+            c.eccn = Some(Eccn::A3090A);
+            c.paragraph = Some(first_paragraph(&[("3A090.a.1", a1), ("3A090.a.2", a2)]));
+        }
+        (Some(false), Some(true)) => {
+            c.eccn = Some(Eccn::A3090B);
+            c.paragraph = Some(first_paragraph(&[("3A090.b.1", b1), ("3A090.b.2", b2)]));
+        }
+        _ => {}
+    }
+    // An item known to meet .b but unknown for .a (e.g. TPP unknown but bounded) cannot happen:
+    // both read the same facts. An unknown level makes the answer indeterminate.
+    if controlled.is_none() || (a_level.is_none() && b_level == Some(true)) {
+        c.status = Status::Indeterminate;
+        c.eccn = None;
+        c.paragraph = None;
+        if tpp.is_some() && pd.is_none() {
+            c.missing.push(missing(
+                "die_area_mm2",
+                "performance density (TPP ÷ applicable die area) decides between 3A090.a.2, \
+                 .b and outside",
+            ));
+        }
+        if datacenter.is_none() && excluded.is_none() {
+            c.missing.push(missing(
+                "datacenter",
+                "items not designed or marketed for datacenters with TPP below 4800 are \
+                 outside 3A090",
+            ));
+        }
+    }
+    if c.status == Status::Determined {
+        c.nac_aca_eligible = match (c.eccn, datacenter) {
+            (Some(Eccn::A3090A), Some(false)) => Some(true),
+            (Some(Eccn::A3090A), Some(true)) => Some(false),
+            (Some(Eccn::A3090B), Some(true)) => Some(true),
+            (Some(Eccn::A3090B), _) => Some(true),
+            _ => None,
+        };
+        if c.eccn == Some(Eccn::A3090A) && datacenter.is_none() {
+            c.notes.push(
+                "whether the item is designed or marketed for datacenters is unknown: it \
+                 decides eligibility for License Exception NAC/ACA, not the ECCN"
+                    .into(),
+            );
+        }
+    }
+}
+
+fn first_paragraph(candidates: &[(&str, Tri)]) -> String {
+    candidates
+        .iter()
+        .find(|(_, holds)| *holds == Some(true))
+        .map_or_else(String::new, |(p, _)| (*p).to_owned())
+}
+
+fn compare(what: &str, value: &str, op: &str, threshold: f64, holds: Tri) -> String {
+    match holds {
+        Some(true) => format!("{what} {value} {op} {threshold}"),
+        Some(false) => format!("{what} {value} is not {op} {threshold}"),
+        None => format!("{what} unknown (needs {op} {threshold})"),
+    }
+}
+
+fn range(what: &str, value: &str, low: f64, high: f64, actual: Option<f64>) -> String {
+    match actual {
+        Some(v) if v >= low && v < high => format!("{low} ≤ {what} {value} < {high}"),
+        Some(_) => format!("{what} {value} outside [{low}, {high})"),
+        None => format!("{what} unknown (needs {low} ≤ {what} < {high})"),
+    }
+}
+
+fn classify_hbm(spec: &Spec, c: &mut Classification) {
+    let t = Thresholds::REGULATION;
+    let density = spec
+        .memory_bandwidth_gbs
+        .zip(spec.package_area_mm2.filter(|a| *a > 0.0))
+        .map(|(bw, area)| bw / area);
+    c.memory_bandwidth_density = density.map(round);
+    let in_force = window_hbm().contains(c.as_of);
+    let outcome = if in_force {
+        density.map(|d| d > t.hbm_density)
+    } else {
+        Some(false)
+    };
+    let reason = if !in_force {
+        "3A090.c (high-bandwidth memory) takes effect on 2024-12-02".to_owned()
+    } else {
+        match density {
+            Some(d) if d > t.hbm_density => format!(
+                "memory bandwidth density {} GB/s/mm² > {}",
+                round(d),
+                t.hbm_density
+            ),
+            Some(d) => format!(
+                "memory bandwidth density {} GB/s/mm² is not above {}",
+                round(d),
+                t.hbm_density
+            ),
+            None => "memory bandwidth density unknown (needs memory bandwidth and package area)"
+                .to_owned(),
+        }
+    };
+    c.trace.push(TraceEntry {
+        rule_id: "3A090.c".into(),
+        citation: CITE_HBM.into(),
+        window: window_hbm(),
+        status: if in_force {
+            status_of(outcome)
+        } else {
+            RuleStatus::NotInForce
+        },
+        reason,
+        facts: vec![
+            fact("memory_bandwidth_gbs", spec.memory_bandwidth_gbs),
+            fact("package_area_mm2", spec.package_area_mm2),
+        ],
+    });
+    match outcome {
+        Some(true) => {
+            c.eccn = Some(Eccn::A3090C);
+            c.paragraph = Some("3A090.c".into());
+        }
+        Some(false) => {}
+        None => {
+            c.status = Status::Indeterminate;
+            if spec.memory_bandwidth_gbs.is_none() {
+                c.missing.push(missing(
+                    "memory_bandwidth_gbs",
+                    "memory bandwidth density decides 3A090.c",
+                ));
+            }
+            if spec.package_area_mm2.is_none() {
+                c.missing.push(missing(
+                    "package_area_mm2",
+                    "memory bandwidth density is bandwidth ÷ package area",
+                ));
+            }
+        }
+    }
+}
+
+fn classify_system(
+    spec: &Spec,
+    options: &ClassifyOptions,
+    lookup: &dyn ItemLookup,
+    depth: usize,
+    c: &mut Classification,
+) {
+    let as_of = c.as_of;
+    if c.vintage == Vintage::BeforeControls {
+        c.trace.push(TraceEntry {
+            rule_id: "4A090".into(),
+            citation: CITE_2022.into(),
+            window: window_2022(),
+            status: RuleStatus::NotInForce,
+            reason: "ECCN 4A090 was created by the rule of 2022-10-07".into(),
+            facts: vec![],
+        });
+        return;
+    }
+    if spec.contains.is_empty() {
+        c.status = Status::Indeterminate;
+        c.missing.push(missing(
+            "contains",
+            "a system is classified by the ICs it contains; none are listed",
+        ));
+    }
+    let mut any_a = Some(false);
+    let mut any_b = Some(false);
+    for (i, component) in spec.contains.iter().enumerate() {
+        let (name, sub) = match &component.item {
+            ItemRef::CatalogId(id) => match lookup.lookup(id) {
+                Some(s) => (id.clone(), s),
+                None => {
+                    c.status = Status::Indeterminate;
+                    c.missing.push(missing(
+                        &format!("contains[{i}].item"),
+                        &format!("`{id}` is not in the catalog: give the component inline"),
+                    ));
+                    any_a = or(any_a, None);
+                    any_b = or(any_b, None);
+                    continue;
+                }
+            },
+            ItemRef::Inline(s) => (s.name.clone(), s.as_ref()),
+        };
+        let sub_class = if depth >= MAX_NESTING {
+            None
+        } else {
+            Some(classify_at_depth(sub, as_of, options, lookup, depth + 1))
+        };
+        let Some(sub_class) = sub_class else {
+            c.status = Status::Indeterminate;
+            c.missing.push(missing(
+                &format!("contains[{i}].item"),
+                "systems nest deeper than 8 levels: a cycle in the bill of materials?",
+            ));
+            continue;
+        };
+        let (is_a, is_b) = match sub_class.status {
+            Status::Indeterminate => (None, None),
+            Status::Determined => (
+                Some(sub_class.eccn.is_some_and(Eccn::is_a_level)),
+                Some(sub_class.eccn.is_some_and(Eccn::is_b_level)),
+            ),
+        };
+        any_a = or(any_a, is_a);
+        any_b = or(any_b, is_b);
+        for m in &sub_class.missing {
+            c.missing.push(MissingFact {
+                field: format!("contains[{i}] ({name}).{}", m.field),
+                why: m.why.clone(),
+            });
+        }
+        c.components.push(ComponentClassification {
+            item: name,
+            count: component.count,
+            classification: sub_class,
+        });
+    }
+    let b_in_force = c.vintage == Vintage::November2023 && window_4a090b().contains(as_of);
+    let facts = |level: &str, v: Tri| vec![fact(&format!("contains_{level}_level_ic"), v)];
+    c.trace.push(TraceEntry {
+        rule_id: "4A090.a".into(),
+        citation: if c.vintage == Vintage::October2022 {
+            CITE_2022.into()
+        } else {
+            CITE_4A090.into()
+        },
+        window: Window::open(date(2022, 10, 7)),
+        status: status_of(any_a),
+        reason: match any_a {
+            Some(true) => "contains an IC that meets 3A090.a".into(),
+            Some(false) => "contains no IC that meets 3A090.a".into(),
+            None => "whether a component meets 3A090.a is undecided".into(),
+        },
+        facts: facts("a", any_a),
+    });
+    c.trace.push(TraceEntry {
+        rule_id: "4A090.b".into(),
+        citation: CITE_4A090B.into(),
+        window: window_4a090b(),
+        status: if b_in_force {
+            status_of(and(any_b, not(any_a)))
+        } else {
+            RuleStatus::NotInForce
+        },
+        reason: if b_in_force {
+            match any_b {
+                Some(true) => "contains an IC that meets 3A090.b".into(),
+                Some(false) => "contains no IC that meets 3A090.b".into(),
+                None => "whether a component meets 3A090.b is undecided".into(),
+            }
+        } else {
+            "4A090.b takes effect on 2024-04-04; before that a system with only 3A090.b ICs is \
+             outside 4A090"
+                .into()
+        },
+        facts: facts("b", any_b),
+    });
+    let level_b = if b_in_force { any_b } else { Some(false) };
+    match (any_a, level_b) {
+        (Some(true), _) => {
+            c.status = Status::Determined;
+            c.missing.clear();
+            c.eccn = Some(Eccn::A4090A);
+            c.paragraph = Some("4A090.a".into());
+        }
+        (Some(false), Some(true)) => {
+            c.eccn = Some(Eccn::A4090B);
+            c.paragraph = Some("4A090.b".into());
+        }
+        (Some(false), Some(false)) => {}
+        _ => c.status = Status::Indeterminate,
+    }
+    if c.status == Status::Indeterminate {
+        c.eccn = None;
+        c.paragraph = None;
+    }
+    // TPP of a system is the sum over its ICs: compute analytics will read it.
+    let total: Option<f64> = c
+        .components
+        .iter()
+        .map(|k| k.classification.tpp.map(|t| t * f64::from(k.count)))
+        .sum();
+    c.tpp = total.map(round);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::NoLookup;
+
+    fn ic(toml_body: &str) -> Spec {
+        Spec::from_toml(&format!("name = 'test part'\nkind = 'ic'\n{toml_body}")).unwrap()
+    }
+
+    fn on(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn tf32_reading_that_changes_the_class_is_reported() {
+        let spec = ic("datacenter = true\ndie_area_mm2 = 1000\n[dense_tops]\ntf32 = 150\nfp16 = 150\n");
+        let c = classify(&spec, on("2024-06-01"), &ClassifyOptions::default(), &NoLookup);
+        assert_eq!(c.eccn, Some(Eccn::A3090A));
+        assert_eq!(c.tpp, Some(4800.0));
+        assert!(c.notes.iter().any(|n| n.contains("19 bits gives TPP 2850 and 3A090.b")), "{:?}", c.notes);
+        let other = ClassifyOptions { tf32: Tf32Reading::Significant19 };
+        let c19 = classify(&spec, on("2024-06-01"), &other, &NoLookup);
+        assert_eq!(c19.eccn, Some(Eccn::A3090B));
+        assert_eq!(c19.paragraph.as_deref(), Some("3A090.b.1"));
+    }
+
+    #[test]
+    fn per_unit_throughput_is_summed_before_the_maximum_is_taken() {
+        // Two kinds of unit: the fp16 sum (2 × 100 + 50) × 16 = 4000 beats fp8 (300 × 8 = 2400).
+        let spec = ic(
+            "[[units]]\nname = 'tensor'\ncount = 2\ndense_tops = { fp16 = 100, fp8 = 150 }\n\
+             [[units]]\nname = 'vector'\ndense_tops = { fp16 = 50 }\n",
+        );
+        let basis = total_processing_performance(&spec, Tf32Reading::default()).unwrap();
+        assert_eq!((basis.format.as_str(), basis.dense_tops), ("fp16", 250.0));
+    }
+
+    #[test]
+    fn unknown_die_area_only_matters_below_4800() {
+        let big = ic("datacenter = true\n[dense_tops]\nfp8 = 700\n");
+        let c = classify(&big, on("2025-01-01"), &ClassifyOptions::default(), &NoLookup);
+        assert_eq!((c.status, c.eccn), (Status::Determined, Some(Eccn::A3090A)));
+        let mid = ic("datacenter = true\n[dense_tops]\nfp8 = 300\n");
+        let c = classify(&mid, on("2025-01-01"), &ClassifyOptions::default(), &NoLookup);
+        assert_eq!(c.status, Status::Indeterminate);
+        assert_eq!(c.missing.iter().map(|m| m.field.as_str()).collect::<Vec<_>>(), ["die_area_mm2"]);
+        assert!(c.summary.contains("`die_area_mm2`"), "{}", c.summary);
+    }
+
+    #[test]
+    fn a_system_cycle_is_indeterminate_not_a_stack_overflow() {
+        struct Loop(Spec);
+        impl ItemLookup for Loop {
+            fn lookup(&self, _id: &str) -> Option<&Spec> {
+                Some(&self.0)
+            }
+        }
+        let system = Spec::from_toml("name='loop'\nkind='system'\n[[contains]]\nitem='self'\n").unwrap();
+        let c = classify(&system, on("2025-01-01"), &ClassifyOptions::default(), &Loop(system.clone()));
+        assert_eq!(c.status, Status::Indeterminate);
+    }
+}

@@ -1,9 +1,130 @@
-//! `earmark classify` (in progress).
+//! `earmark classify`: what an item is under 3A090/4A090 on a date, and why.
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+use anyhow::{bail, Context};
+use earmark_core::classify::{classify, Classification, ClassifyOptions, Status};
+use earmark_core::spec::Tf32Reading;
+use earmark_core::trace::RuleStatus;
+use earmark_core::Date;
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`earmark classify` is not built yet")
+use super::{load_item, today, Format, ItemArgs};
+use crate::embedded;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub item: ItemArgs,
+    /// The date whose rules apply (YYYY-MM-DD); defaults to today.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<Date>,
+    /// How many bits a TF32 operation counts for: 32 (its container, the default) or 19 (its
+    /// significant bits). Where the other reading changes the class, the answer says so.
+    #[arg(long, value_name = "BITS", default_value = "32")]
+    pub tf32_bits: u32,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let catalog = embedded::catalog()?;
+    let item = load_item(&args.item, &catalog)?;
+    let tf32 = match args.tf32_bits {
+        32 => Tf32Reading::Container32,
+        19 => Tf32Reading::Significant19,
+        other => bail!("`--tf32-bits {other}`: TF32 counts as 32 or 19 bits"),
+    };
+    let as_of = args.as_of.unwrap_or_else(today);
+    let result = classify(&item.spec, as_of, &ClassifyOptions { tf32 }, &catalog);
+    match args.format {
+        Format::Json => {
+            let mut value = serde_json::to_value(&result).context("rendering the answer")?;
+            if let (Some(id), Some(obj)) = (&item.catalog_id, value.as_object_mut()) {
+                obj.insert("catalog_id".into(), id.clone().into());
+            }
+            println!("{}", serde_json::to_string_pretty(&value)?);
+        }
+        Format::Human => print!("{}", render_human(&result, item.catalog_id.as_deref())),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The answer first, then why (each paragraph considered), then what could change it.
+pub fn render_human(c: &Classification, catalog_id: Option<&str>) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let id = catalog_id.map(|id| format!(" ({id})")).unwrap_or_default();
+    let _ = writeln!(out, "{}{id}, as of {}", c.item, c.as_of);
+    let _ = writeln!(out, "  {}", c.summary);
+    let mut figures = Vec::new();
+    if let Some(tpp) = c.tpp {
+        let basis = c.tpp_basis.as_ref().map_or_else(String::new, |b| {
+            format!(" = {} dense TOPS at {} × {} bits", b.dense_tops, b.format, b.bit_length)
+        });
+        figures.push(format!("TPP {tpp}{basis}"));
+    }
+    if let Some(pd) = c.performance_density {
+        let area = c.applicable_die_area_mm2.unwrap_or_default();
+        figures.push(format!("performance density {pd} (÷ {area} mm² applicable die area)"));
+    }
+    if let Some(d) = c.memory_bandwidth_density {
+        figures.push(format!("memory bandwidth density {d} GB/s per mm²"));
+    }
+    for f in figures {
+        let _ = writeln!(out, "  {f}");
+    }
+    let _ = writeln!(out, "\nwhy:");
+    for entry in &c.trace {
+        let mark = match entry.status {
+            RuleStatus::Applied => "holds",
+            RuleStatus::NotApplicable => "fails",
+            RuleStatus::MissingFacts => "unknown",
+            RuleStatus::NotInForce => "not in force",
+            RuleStatus::Errored => "error",
+        };
+        let _ = writeln!(out, "  {mark:<12} {:<28} {}", entry.rule_id, entry.reason);
+    }
+    for component in &c.components {
+        let k = &component.classification;
+        let what = match (k.status, k.eccn) {
+            (Status::Indeterminate, _) => "indeterminate".to_owned(),
+            (_, Some(e)) => e.to_string(),
+            (_, None) => "outside 3A090".to_owned(),
+        };
+        let _ = writeln!(out, "  component {} × {}: {what}", component.count, component.item);
+    }
+    let mut citations: Vec<&str> = c
+        .trace
+        .iter()
+        .filter(|e| e.status != RuleStatus::NotInForce)
+        .map(|e| e.citation.as_str())
+        .collect();
+    citations.sort_unstable();
+    citations.dedup();
+    let _ = writeln!(out, "\ncitations:");
+    for cite in citations {
+        let _ = writeln!(out, "  {cite}");
+    }
+    if !c.missing.is_empty() || !c.notes.is_empty() {
+        let _ = writeln!(out, "\nwhat could change it:");
+        for m in &c.missing {
+            let _ = writeln!(out, "  missing `{}`: {}", m.field, m.why);
+        }
+        for note in &c.notes {
+            let _ = writeln!(out, "  {note}");
+        }
+    }
+    out
+}
+
+/// `--spec` given as a path: read it as JSON or TOML by its extension.
+pub fn read_spec_file(path: &PathBuf) -> anyhow::Result<earmark_core::spec::Spec> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading spec `{}`", path.display()))?;
+    let parsed = match path.extension().and_then(|e| e.to_str()) {
+        Some("toml") => earmark_core::spec::Spec::from_toml(&text),
+        _ => earmark_core::spec::Spec::from_json(&text),
+    };
+    parsed.with_context(|| format!("spec `{}`", path.display()))
 }
