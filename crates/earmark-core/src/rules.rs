@@ -1,1 +1,0 @@
-//! Rule packs: the regulations as versioned, cited data (in progress).
