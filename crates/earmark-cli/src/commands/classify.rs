@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use earmark_core::classify::{classify, Classification, ClassifyOptions, Status};
-use earmark_core::spec::Tf32Reading;
+use earmark_core::spec::{ItemKind, Tf32Reading};
 use earmark_core::trace::RuleStatus;
 use earmark_core::Date;
 
@@ -58,7 +58,9 @@ pub fn render_human(c: &Classification, catalog_id: Option<&str>) -> String {
     let _ = writeln!(out, "{}{id}, as of {}", c.item, c.as_of);
     let _ = writeln!(out, "  {}", c.summary);
     let mut figures = Vec::new();
-    if let Some(tpp) = c.tpp {
+    if let (Some(tpp), ItemKind::System) = (c.tpp, c.kind) {
+        figures.push(format!("aggregate TPP of the contained ICs {tpp}"));
+    } else if let Some(tpp) = c.tpp {
         let basis = c.tpp_basis.as_ref().map_or_else(String::new, |b| {
             format!(" = {} dense TOPS at {} × {} bits", b.dense_tops, b.format, b.bit_length)
         });
