@@ -27,17 +27,30 @@ fn stdout(output: &Output) -> String {
 
 #[test]
 fn h20_in_april_2025_is_outside_3a090_and_says_why() {
-    let text = stdout(&earmark(&["classify", "nvidia-h20", "--as-of", "2025-04-20"]));
+    let text = stdout(&earmark(&[
+        "classify",
+        "nvidia-h20",
+        "--as-of",
+        "2025-04-20",
+    ]));
     assert!(text.contains("Outside 3A090"), "{text}");
     assert!(text.contains("TPP 2368 is below 2400 (b.1)"), "{text}");
-    assert!(text.contains("performance density 2.91 is below 3.2 (b.2)"), "{text}");
+    assert!(
+        text.contains("performance density 2.91 is below 3.2 (b.2)"),
+        "{text}"
+    );
     assert!(text.contains("88 FR 73458"), "citation missing: {text}");
 }
 
 #[test]
 fn json_output_has_the_promised_fields() {
     let text = stdout(&earmark(&[
-        "classify", "nvidia-h100-sxm", "--as-of", "2024-01-01", "--format", "json",
+        "classify",
+        "nvidia-h100-sxm",
+        "--as-of",
+        "2024-01-01",
+        "--format",
+        "json",
     ]));
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["status"], "determined");
@@ -48,14 +61,32 @@ fn json_output_has_the_promised_fields() {
     assert!(v["performance_density"].as_f64().unwrap() > 19.0);
     assert!(v["missing"].as_array().unwrap().is_empty());
     let trace = v["trace"].as_array().unwrap();
-    assert!(trace.iter().any(|e| e["rule_id"] == "3A090.a.1" && e["status"] == "applied"));
-    assert!(trace.iter().all(|e| e["citation"].as_str().is_some_and(|c| !c.is_empty())));
+    assert!(trace
+        .iter()
+        .any(|e| e["rule_id"] == "3A090.a.1" && e["status"] == "applied"));
+    assert!(trace
+        .iter()
+        .all(|e| e["citation"].as_str().is_some_and(|c| !c.is_empty())));
 }
 
 #[test]
 fn a800_flips_on_2023_11_17() {
-    let before = stdout(&earmark(&["classify", "nvidia-a800-sxm", "--as-of", "2023-11-16", "--format", "json"]));
-    let after = stdout(&earmark(&["classify", "nvidia-a800-sxm", "--as-of", "2023-11-17", "--format", "json"]));
+    let before = stdout(&earmark(&[
+        "classify",
+        "nvidia-a800-sxm",
+        "--as-of",
+        "2023-11-16",
+        "--format",
+        "json",
+    ]));
+    let after = stdout(&earmark(&[
+        "classify",
+        "nvidia-a800-sxm",
+        "--as-of",
+        "2023-11-17",
+        "--format",
+        "json",
+    ]));
     let before: serde_json::Value = serde_json::from_str(&before).unwrap();
     let after: serde_json::Value = serde_json::from_str(&after).unwrap();
     assert_eq!(before["eccn"], serde_json::Value::Null);
@@ -64,9 +95,21 @@ fn a800_flips_on_2023_11_17() {
 
 #[test]
 fn spec_files_in_json_and_toml_classify() {
-    let text = stdout(&earmark(&["classify", "--spec", "examples/specs/nvidia-h20.json", "--as-of", "2025-04-20"]));
+    let text = stdout(&earmark(&[
+        "classify",
+        "--spec",
+        "examples/specs/nvidia-h20.json",
+        "--as-of",
+        "2025-04-20",
+    ]));
     assert!(text.contains("TPP 2368"), "{text}");
-    let text = stdout(&earmark(&["classify", "--spec", "examples/specs/hgx-h100-8gpu.toml", "--as-of", "2025-04-20"]));
+    let text = stdout(&earmark(&[
+        "classify",
+        "--spec",
+        "examples/specs/hgx-h100-8gpu.toml",
+        "--as-of",
+        "2025-04-20",
+    ]));
     assert!(text.contains("4A090.a"), "{text}");
 }
 
@@ -75,7 +118,11 @@ fn a_bad_spec_names_file_line_and_field() {
     let dir = std::env::temp_dir().join(format!("earmark-bad-spec-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("bad.json");
-    std::fs::write(&path, "{\"name\": \"x\", \"kind\": \"ic\",\n \"die_areaa_mm2\": 5}").unwrap();
+    std::fs::write(
+        &path,
+        "{\"name\": \"x\", \"kind\": \"ic\",\n \"die_areaa_mm2\": 5}",
+    )
+    .unwrap();
     let out = earmark(&["classify", "--spec", path.to_str().unwrap()]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
@@ -94,11 +141,22 @@ fn an_unknown_id_suggests_near_ones() {
 
 #[test]
 fn unpublished_figures_are_indeterminate_not_uncontrolled() {
-    let text = stdout(&earmark(&["classify", "amd-mi308x", "--as-of", "2025-06-01", "--format", "json"]));
+    let text = stdout(&earmark(&[
+        "classify",
+        "amd-mi308x",
+        "--as-of",
+        "2025-06-01",
+        "--format",
+        "json",
+    ]));
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["status"], "indeterminate");
     assert_eq!(v["eccn"], serde_json::Value::Null);
-    assert!(v["missing"].as_array().unwrap().iter().any(|m| m["field"] == "dense_tops"));
+    assert!(v["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["field"] == "dense_tops"));
 }
 
 #[test]

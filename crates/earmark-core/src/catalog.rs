@@ -76,7 +76,8 @@ impl Catalog {
                 file: file.to_owned(),
                 message,
             };
-            let parsed: CatalogFile = toml::from_str(text).map_err(|e| err(toml_error(text, &e)))?;
+            let parsed: CatalogFile =
+                toml::from_str(text).map_err(|e| err(toml_error(text, &e)))?;
             for item in parsed.items {
                 let at = text
                     .find(&format!("id = \"{}\"", item.id))
@@ -188,7 +189,10 @@ dense_tops = { fp8 = 296 }
     #[test]
     fn loads_and_finds_by_id() {
         let catalog = Catalog::from_toml_files([("a.toml", ONE)]).unwrap();
-        assert_eq!(catalog.get("nvidia-h20").unwrap().spec.dense_tops["fp8"], 296.0);
+        assert_eq!(
+            catalog.get("nvidia-h20").unwrap().spec.dense_tops["fp8"],
+            296.0
+        );
         assert_eq!(catalog.suggest("h20"), vec!["nvidia-h20"]);
     }
 
@@ -197,7 +201,11 @@ dense_tops = { fp8 = 296 }
         let err = Catalog::from_toml_files([("a.toml", ONE), ("b.toml", ONE)]).unwrap_err();
         assert_eq!(err.file, "b.toml");
         assert!(err.message.contains("line 3"), "{}", err.message);
-        assert!(err.message.contains("duplicate id `nvidia-h20`"), "{}", err.message);
+        assert!(
+            err.message.contains("duplicate id `nvidia-h20`"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

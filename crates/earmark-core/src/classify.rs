@@ -230,8 +230,10 @@ impl Thresholds {
     };
 }
 
-const CITE_2022: &str = "87 FR 62186 (2022-10-13), FR Doc 2022-21658: 15 CFR 774 Supp. 1, ECCN 3A090";
-const CITE_2023: &str = "88 FR 73458 (2023-10-25), FR Doc 2023-23055: 15 CFR 774 Supp. 1, ECCN 3A090";
+const CITE_2022: &str =
+    "87 FR 62186 (2022-10-13), FR Doc 2022-21658: 15 CFR 774 Supp. 1, ECCN 3A090";
+const CITE_2023: &str =
+    "88 FR 73458 (2023-10-25), FR Doc 2023-23055: 15 CFR 774 Supp. 1, ECCN 3A090";
 const CITE_4A090B: &str = "89 FR 23876 (2024-04-04), FR Doc 2024-07004: ECCN 4A090.b";
 const CITE_HBM: &str = "89 FR 96790 (2024-12-05), FR Doc 2024-28270: ECCN 3A090.c";
 const CITE_4A090: &str = "15 CFR 774 Supp. 1, ECCN 4A090";
@@ -282,7 +284,8 @@ pub fn classify(
 }
 
 fn mentions_tf32(spec: &Spec) -> bool {
-    spec.dense_tops.contains_key("tf32") || spec.units.iter().any(|u| u.dense_tops.contains_key("tf32"))
+    spec.dense_tops.contains_key("tf32")
+        || spec.units.iter().any(|u| u.dense_tops.contains_key("tf32"))
 }
 
 /// Where the other reading of TF32 would change the class, say so: the reader must know the
@@ -301,7 +304,9 @@ fn note_tf32_alternative(
     if alternative.eccn != result.eccn || alternative.status != result.status {
         let show = |c: &Classification| match (c.status, c.eccn) {
             (Status::Indeterminate, _) => "indeterminate".to_owned(),
-            (Status::Determined, Some(e)) => format!("{e} ({})", c.paragraph.as_deref().unwrap_or("-")),
+            (Status::Determined, Some(e)) => {
+                format!("{e} ({})", c.paragraph.as_deref().unwrap_or("-"))
+            }
             (Status::Determined, None) => "outside 3A090".to_owned(),
         };
         result.notes.push(format!(
@@ -494,7 +499,11 @@ pub fn total_processing_performance(spec: &Spec, tf32: Tf32Reading) -> Option<Tp
             let count = f64::from(unit.count);
             for (format, tops) in &unit.dense_tops {
                 // Analog and multi-level units count at 8 bits (3A090 of 2022, a.3).
-                let bits = if unit.analog { 8 } else { spec.bit_length(format, tf32)? };
+                let bits = if unit.analog {
+                    8
+                } else {
+                    spec.bit_length(format, tf32)?
+                };
                 let entry = per_format.entry(format).or_insert((0.0, 0.0, bits));
                 entry.0 += tops * count;
                 entry.1 += tops * count * f64::from(bits);
@@ -544,7 +553,9 @@ fn missing(field: &str, why: &str) -> MissingFact {
 
 fn classify_ic(spec: &Spec, options: &ClassifyOptions, c: &mut Classification) {
     let basis = total_processing_performance(spec, options.tf32);
-    let tpp = basis.as_ref().map(|b| b.dense_tops * f64::from(b.bit_length));
+    let tpp = basis
+        .as_ref()
+        .map(|b| b.dense_tops * f64::from(b.bit_length));
     c.tpp = tpp.map(round);
     c.tpp_basis = basis;
     let area = spec.applicable_die_area_mm2().filter(|a| *a > 0.0);
@@ -766,7 +777,14 @@ fn classify_ic_2023(spec: &Spec, tpp: Option<f64>, pd: Option<f64>, c: &mut Clas
         c.status = Status::Indeterminate;
         c.eccn = None;
         c.paragraph = None;
-        if tpp.is_some() && pd.is_none() {
+        // The die area matters when PD could decide: a datacenter (or unknown) part whose
+        // TPP is unknown or between the floor and the a.1 line.
+        let pd_could_decide =
+            datacenter != Some(false) && tpp.is_none_or(|v| v >= t.tpp_floor && v < t.tpp_a);
+        if pd.is_none()
+            && spec.applicable_die_area_mm2().is_none_or(|a| a <= 0.0)
+            && pd_could_decide
+        {
             c.missing.push(missing(
                 "die_area_mm2",
                 "performance density (TPP ÷ applicable die area) decides between 3A090.a.2, \
@@ -1054,12 +1072,26 @@ mod tests {
 
     #[test]
     fn tf32_reading_that_changes_the_class_is_reported() {
-        let spec = ic("datacenter = true\ndie_area_mm2 = 1000\n[dense_tops]\ntf32 = 150\nfp16 = 150\n");
-        let c = classify(&spec, on("2024-06-01"), &ClassifyOptions::default(), &NoLookup);
+        let spec =
+            ic("datacenter = true\ndie_area_mm2 = 1000\n[dense_tops]\ntf32 = 150\nfp16 = 150\n");
+        let c = classify(
+            &spec,
+            on("2024-06-01"),
+            &ClassifyOptions::default(),
+            &NoLookup,
+        );
         assert_eq!(c.eccn, Some(Eccn::A3090A));
         assert_eq!(c.tpp, Some(4800.0));
-        assert!(c.notes.iter().any(|n| n.contains("19 bits gives TPP 2850 and 3A090.b")), "{:?}", c.notes);
-        let other = ClassifyOptions { tf32: Tf32Reading::Significant19 };
+        assert!(
+            c.notes
+                .iter()
+                .any(|n| n.contains("19 bits gives TPP 2850 and 3A090.b")),
+            "{:?}",
+            c.notes
+        );
+        let other = ClassifyOptions {
+            tf32: Tf32Reading::Significant19,
+        };
         let c19 = classify(&spec, on("2024-06-01"), &other, &NoLookup);
         assert_eq!(c19.eccn, Some(Eccn::A3090B));
         assert_eq!(c19.paragraph.as_deref(), Some("3A090.b.1"));
@@ -1079,12 +1111,28 @@ mod tests {
     #[test]
     fn unknown_die_area_only_matters_below_4800() {
         let big = ic("datacenter = true\n[dense_tops]\nfp8 = 700\n");
-        let c = classify(&big, on("2025-01-01"), &ClassifyOptions::default(), &NoLookup);
+        let c = classify(
+            &big,
+            on("2025-01-01"),
+            &ClassifyOptions::default(),
+            &NoLookup,
+        );
         assert_eq!((c.status, c.eccn), (Status::Determined, Some(Eccn::A3090A)));
         let mid = ic("datacenter = true\n[dense_tops]\nfp8 = 300\n");
-        let c = classify(&mid, on("2025-01-01"), &ClassifyOptions::default(), &NoLookup);
+        let c = classify(
+            &mid,
+            on("2025-01-01"),
+            &ClassifyOptions::default(),
+            &NoLookup,
+        );
         assert_eq!(c.status, Status::Indeterminate);
-        assert_eq!(c.missing.iter().map(|m| m.field.as_str()).collect::<Vec<_>>(), ["die_area_mm2"]);
+        assert_eq!(
+            c.missing
+                .iter()
+                .map(|m| m.field.as_str())
+                .collect::<Vec<_>>(),
+            ["die_area_mm2"]
+        );
         assert!(c.summary.contains("`die_area_mm2`"), "{}", c.summary);
     }
 
@@ -1096,8 +1144,14 @@ mod tests {
                 Some(&self.0)
             }
         }
-        let system = Spec::from_toml("name='loop'\nkind='system'\n[[contains]]\nitem='self'\n").unwrap();
-        let c = classify(&system, on("2025-01-01"), &ClassifyOptions::default(), &Loop(system.clone()));
+        let system =
+            Spec::from_toml("name='loop'\nkind='system'\n[[contains]]\nitem='self'\n").unwrap();
+        let c = classify(
+            &system,
+            on("2025-01-01"),
+            &ClassifyOptions::default(),
+            &Loop(system.clone()),
+        );
         assert_eq!(c.status, Status::Indeterminate);
     }
 }

@@ -182,7 +182,8 @@ impl Spec {
 
     /// Reads a spec from TOML text, rejecting unknown fields.
     pub fn from_toml(text: &str) -> Result<Self, SpecError> {
-        let spec: Self = toml::from_str(text).map_err(|e| SpecError::Parse(toml_error(text, &e)))?;
+        let spec: Self =
+            toml::from_str(text).map_err(|e| SpecError::Parse(toml_error(text, &e)))?;
         spec.validate()?;
         Ok(spec)
     }

@@ -11,7 +11,9 @@ use earmark_core::spec::{ItemKind, Spec, Tf32Reading};
 use earmark_core::Date;
 use proptest::prelude::*;
 
-const FORMATS: &[&str] = &["fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "int8", "fp6", "fp4", "int4"];
+const FORMATS: &[&str] = &[
+    "fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "int8", "fp6", "fp4", "int4",
+];
 
 fn any_date() -> impl Strategy<Value = Date> {
     // 2021-01-01 ..= 2027-12-31: both sides of every vintage boundary.

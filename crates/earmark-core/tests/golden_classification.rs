@@ -46,7 +46,10 @@ fn rows() -> Vec<Row> {
             .split('|')
             .map(|c| c.trim().to_owned())
             .collect();
-        if cells.iter().all(|c| c.chars().all(|ch| ch == '-' || ch == ':')) {
+        if cells
+            .iter()
+            .all(|c| c.chars().all(|ch| ch == '-' || ch == ':'))
+        {
             continue;
         }
         let Some(columns) = &header else {
@@ -129,7 +132,8 @@ fn mini_spec(text: &str, line: usize) -> Spec {
                 }
             }
             k if k.starts_with("tops.") => {
-                spec.dense_tops.insert(k["tops.".len()..].to_owned(), number(value));
+                spec.dense_tops
+                    .insert(k["tops.".len()..].to_owned(), number(value));
             }
             other => panic!("line {line}: unknown key `{other}`"),
         }

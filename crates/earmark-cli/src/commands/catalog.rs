@@ -47,8 +47,14 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                 Format::Human => {
                     println!("{:<34} {:<8} {:>4}  name", "id", "vendor", "year");
                     for item in items {
-                        let year = item.release_year.map_or_else(String::new, |y| y.to_string());
-                        let flag = if item.figures_published { "" } else { "  [figures unpublished]" };
+                        let year = item
+                            .release_year
+                            .map_or_else(String::new, |y| y.to_string());
+                        let flag = if item.figures_published {
+                            ""
+                        } else {
+                            "  [figures unpublished]"
+                        };
                         println!(
                             "{:<34} {:<8} {:>4}  {}{flag}",
                             item.id, item.vendor, year, item.spec.name
@@ -63,7 +69,10 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                 if hints.is_empty() {
                     bail!("`{id}` is not in the catalog (see `earmark catalog list`)");
                 }
-                bail!("`{id}` is not in the catalog; did you mean {}?", hints.join(", "));
+                bail!(
+                    "`{id}` is not in the catalog; did you mean {}?",
+                    hints.join(", ")
+                );
             };
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(item)?),
@@ -90,11 +99,17 @@ fn render_item(item: &CatalogItem) -> String {
     };
     let _ = writeln!(out, "  designed or marketed for datacenters: {datacenter}");
     if !item.figures_published {
-        let _ = writeln!(out, "  figures: UNPUBLISHED (classification will be indeterminate)");
+        let _ = writeln!(
+            out,
+            "  figures: UNPUBLISHED (classification will be indeterminate)"
+        );
     }
     if !spec.dense_tops.is_empty() {
-        let rates: Vec<String> =
-            spec.dense_tops.iter().map(|(f, v)| format!("{f} {v}")).collect();
+        let rates: Vec<String> = spec
+            .dense_tops
+            .iter()
+            .map(|(f, v)| format!("{f} {v}"))
+            .collect();
         let _ = writeln!(out, "  dense TOPS: {}", rates.join(", "));
     }
     let figure = |out: &mut String, label: &str, value: Option<f64>, unit: &str| {
@@ -104,10 +119,23 @@ fn render_item(item: &CatalogItem) -> String {
     };
     figure(&mut out, "die area", spec.applicable_die_area_mm2(), "mm²");
     figure(&mut out, "memory", spec.memory_gb, "GB");
-    figure(&mut out, "memory bandwidth", spec.memory_bandwidth_gbs, "GB/s");
-    figure(&mut out, "interconnect (bidirectional)", spec.interconnect_bidir_gbs, "GB/s");
+    figure(
+        &mut out,
+        "memory bandwidth",
+        spec.memory_bandwidth_gbs,
+        "GB/s",
+    );
+    figure(
+        &mut out,
+        "interconnect (bidirectional)",
+        spec.interconnect_bidir_gbs,
+        "GB/s",
+    );
     if let Some(tpp) = item.published_tpp {
-        let source = item.published_tpp_source.as_deref().unwrap_or("source not given");
+        let source = item
+            .published_tpp_source
+            .as_deref()
+            .unwrap_or("source not given");
         let suspect = if item.published_tpp_suspect {
             " [suspect: does not follow from the vendor's rates]"
         } else {

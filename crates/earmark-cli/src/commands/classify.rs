@@ -62,13 +62,18 @@ pub fn render_human(c: &Classification, catalog_id: Option<&str>) -> String {
         figures.push(format!("aggregate TPP of the contained ICs {tpp}"));
     } else if let Some(tpp) = c.tpp {
         let basis = c.tpp_basis.as_ref().map_or_else(String::new, |b| {
-            format!(" = {} dense TOPS at {} × {} bits", b.dense_tops, b.format, b.bit_length)
+            format!(
+                " = {} dense TOPS at {} × {} bits",
+                b.dense_tops, b.format, b.bit_length
+            )
         });
         figures.push(format!("TPP {tpp}{basis}"));
     }
     if let Some(pd) = c.performance_density {
         let area = c.applicable_die_area_mm2.unwrap_or_default();
-        figures.push(format!("performance density {pd} (÷ {area} mm² applicable die area)"));
+        figures.push(format!(
+            "performance density {pd} (÷ {area} mm² applicable die area)"
+        ));
     }
     if let Some(d) = c.memory_bandwidth_density {
         figures.push(format!("memory bandwidth density {d} GB/s per mm²"));
@@ -94,7 +99,11 @@ pub fn render_human(c: &Classification, catalog_id: Option<&str>) -> String {
             (_, Some(e)) => e.to_string(),
             (_, None) => "outside 3A090".to_owned(),
         };
-        let _ = writeln!(out, "  component {} × {}: {what}", component.count, component.item);
+        let _ = writeln!(
+            out,
+            "  component {} × {}: {what}",
+            component.count, component.item
+        );
     }
     let mut citations: Vec<&str> = c
         .trace

@@ -63,7 +63,10 @@ pub fn load_item(args: &ItemArgs, catalog: &Catalog) -> anyhow::Result<Item> {
             if hints.is_empty() {
                 bail!("`{id}` is not in the catalog (see `earmark catalog list`)")
             }
-            bail!("`{id}` is not in the catalog; did you mean {}?", hints.join(", "))
+            bail!(
+                "`{id}` is not in the catalog; did you mean {}?",
+                hints.join(", ")
+            )
         }
     }
 }
