@@ -1,6 +1,13 @@
 //! The `earmark classify` and `earmark catalog` commands, run as a user runs them: the real
 //! binary, the embedded catalog, the example spec files.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a panic is a failed test, with its message"
+)]
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 

@@ -3,6 +3,13 @@
 //! one vintage, raising a throughput figure never moves an item from controlled to not
 //! controlled.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a panic is a failed test, with its message"
+)]
+
 use std::collections::BTreeMap;
 
 use earmark_core::catalog::NoLookup;
