@@ -1,0 +1,71 @@
+//! Screening speed on the real OFAC SDN list of July 2021 (8,976 entries, about 22,000 names
+//! and aliases, from ../shared/data/screening/ofac_sdn_2021-07): index build, and single-core
+//! queries drawn from the evaluation set in bench/screen (perturbed list names and real
+//! company names that are on no list).
+//!
+//! Run: `cargo bench -p earmark-screen --bench screen`. The evaluation figures (accuracy,
+//! queries per second over the whole set, memory) come from the `screen_eval` example; see
+//! bench/screen/README.md.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use earmark_screen::load::ofac::{self, OfacFiles};
+use earmark_screen::{build_index, Query, Thresholds};
+
+fn data(path: &str) -> Vec<u8> {
+    let full = format!(
+        "{}/../../../shared/data/screening/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+}
+
+const QUERIES: &[&str] = &[
+    "BANCO NACIONAL DE CUBA",
+    "Banko Nacional de Kuba",
+    "ANGLO CARIBBEAN COMPANY LIMITED",
+    "Mohammad Al-Qaddafi",
+    "Islamic Revolutionary Guard Corps",
+    "Aerocaribbean Airlnes",
+    "Microsoft Corporation",
+    "Karat Packaging Inc.",
+    "JOHNSON, Michael",
+    "Hezbollah International Financing",
+    "Rosoboronexport OAO",
+    "Tidewater Middle East Co.",
+];
+
+fn bench(c: &mut Criterion) {
+    let sdn = data("ofac_sdn_2021-07/sdn.csv");
+    let alt = data("ofac_sdn_2021-07/alt.csv");
+    let add = data("ofac_sdn_2021-07/add.csv");
+    let files = OfacFiles {
+        primary: ("sdn.csv", &sdn),
+        aliases: Some(("alt.csv", &alt)),
+        addresses: Some(("add.csv", &add)),
+        comments: None,
+    };
+    c.bench_function("load_and_build_sdn_index", |b| {
+        b.iter(|| {
+            let loaded = ofac::load(&files, false, None).unwrap();
+            black_box(build_index(vec![loaded]))
+        })
+    });
+    let index = build_index(vec![ofac::load(&files, false, None).unwrap()]);
+    let mut searcher = index.searcher();
+    let t = Thresholds::DEFAULT;
+    let mut g = c.benchmark_group("query_sdn");
+    g.throughput(Throughput::Elements(QUERIES.len() as u64));
+    g.bench_function("mixed_queries", |b| {
+        b.iter(|| {
+            for q in QUERIES {
+                black_box(searcher.search(&Query::name(q), &t, 5).unwrap());
+            }
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

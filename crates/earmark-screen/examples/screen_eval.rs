@@ -1,0 +1,311 @@
+//! The screening evaluation: builds the index over the real OFAC SDN list, runs the evaluation
+//! queries of bench/screen, and prints accuracy (per perturbation kind), speed and memory.
+//!
+//! ```text
+//! cargo run --release -p earmark-screen --example screen_eval -- dump-index SDN_DIR OUT.csv
+//! cargo run --release -p earmark-screen --example screen_eval -- run SDN_DIR QUERIES.csv \
+//!     [--tune DEV.csv] [--json OUT.json]
+//! ```
+//!
+//! `dump-index` writes the names the index holds (entity_id,name,schema), which is what the
+//! peers are given, so that every scorer sees the same names. `run` measures on one core:
+//! queries per second over the whole query file, index build time, and resident memory
+//! (VmHWM from /proc/self/status). With `--tune`, thresholds are chosen on the dev file and
+//! reported on the other one; without it the library defaults are used.
+
+use std::collections::BTreeMap;
+use std::error::Error;
+use std::time::Instant;
+
+use earmark_screen::load::ofac::{self, OfacFiles};
+use earmark_screen::{build_index, Band, EntryKind, Index, Query, Thresholds};
+
+type Res<T> = Result<T, Box<dyn Error>>;
+
+fn read(path: &str) -> Res<Vec<u8>> {
+    std::fs::read(path).map_err(|e| format!("{path}: {e}").into())
+}
+
+fn load_sdn(dir: &str) -> Res<(Index, f64)> {
+    let sdn = read(&format!("{dir}/sdn.csv"))?;
+    let alt = read(&format!("{dir}/alt.csv"))?;
+    let add = read(&format!("{dir}/add.csv"))?;
+    let comments = read(&format!("{dir}/sdn_comments.csv")).unwrap_or_default();
+    let files = OfacFiles {
+        primary: ("sdn.csv", &sdn),
+        aliases: Some(("alt.csv", &alt)),
+        addresses: Some(("add.csv", &add)),
+        comments: Some(("sdn_comments.csv", &comments)),
+    };
+    let t0 = Instant::now();
+    let loaded = ofac::load(&files, false, None)?;
+    let t_load = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let index = build_index(vec![loaded]);
+    let t_build = t1.elapsed().as_secs_f64();
+    eprintln!(
+        "loaded {} entries ({} names) in {:.3} s; index built in {:.3} s",
+        index.entries().len(),
+        index.name_count(),
+        t_load,
+        t_build
+    );
+    Ok((index, t_build))
+}
+
+fn dump_index(dir: &str, out: &str) -> Res<()> {
+    let (index, _) = load_sdn(dir)?;
+    let mut w = csv::Writer::from_path(out)?;
+    w.write_record(["entity_id", "name", "schema"])?;
+    for e in index.entries() {
+        let schema = match e.kind {
+            EntryKind::Person => "Person",
+            EntryKind::Vessel => "Vessel",
+            EntryKind::Aircraft => "Airplane",
+            _ => "Company",
+        };
+        for n in e.names() {
+            w.write_record([e.source_id.as_str(), n, schema])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+struct QueryRow {
+    query: String,
+    expected: String,
+    kind: String,
+}
+
+fn read_queries(path: &str) -> Res<Vec<QueryRow>> {
+    let mut r = csv::Reader::from_path(path)?;
+    let mut out = Vec::new();
+    for rec in r.deserialize::<BTreeMap<String, String>>() {
+        let rec = rec?;
+        out.push(QueryRow {
+            query: rec.get("query").cloned().unwrap_or_default(),
+            expected: rec.get("expected").cloned().unwrap_or_default(),
+            kind: rec.get("kind").cloned().unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+/// (top score, top entity is the expected one) per query, as peer_screen.py records it.
+fn run_queries(index: &Index, qs: &[QueryRow]) -> (Vec<(f32, bool)>, f64) {
+    let mut searcher = index.searcher();
+    let t = Thresholds::DEFAULT;
+    let t0 = Instant::now();
+    let mut res = Vec::with_capacity(qs.len());
+    for q in qs {
+        let top = searcher
+            .search(&Query::name(&q.query), &t, 1)
+            .ok()
+            .and_then(|m| m.into_iter().next());
+        res.push(match top {
+            Some(m) => (m.score, !q.expected.is_empty() && m.source_id == q.expected),
+            None => (0.0, false),
+        });
+    }
+    let qps = qs.len() as f64 / t0.elapsed().as_secs_f64();
+    (res, qps)
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Prf {
+    p: f64,
+    r: f64,
+    f1: f64,
+}
+
+fn prf(res: &[(f32, bool)], positives: usize, t: f32) -> Prf {
+    let tp = res.iter().filter(|(s, ok)| *s >= t && *ok).count() as f64;
+    let fp = res.iter().filter(|(s, ok)| *s >= t && !*ok).count() as f64;
+    let p = if tp + fp > 0.0 { tp / (tp + fp) } else { 0.0 };
+    let r = if positives > 0 {
+        tp / positives as f64
+    } else {
+        0.0
+    };
+    let f1 = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+    Prf { p, r, f1 }
+}
+
+fn best_f1(res: &[(f32, bool)], positives: usize) -> (Prf, f32) {
+    let mut ts: Vec<f32> = res.iter().map(|x| (x.0 * 10000.0).round() / 10000.0).collect();
+    ts.sort_by(|a, b| a.total_cmp(b));
+    ts.dedup();
+    let mut best = (Prf::default(), 0.0);
+    for t in ts {
+        let m = prf(res, positives, t);
+        if m.f1 > best.0.f1 {
+            best = (m, t);
+        }
+    }
+    best
+}
+
+fn vm_hwm_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Thresholds from a dev run: review at the best-F1 threshold, match at the lowest threshold
+/// whose precision is at least 0.99 (and not below review).
+fn tune(res: &[(f32, bool)], positives: usize) -> Thresholds {
+    let (_, review) = best_f1(res, positives);
+    let mut ts: Vec<f32> = res.iter().map(|x| x.0).filter(|&s| s >= review).collect();
+    ts.sort_by(|a, b| a.total_cmp(b));
+    let match_at = ts
+        .into_iter()
+        .find(|&t| prf(res, positives, t).p >= 0.99)
+        .unwrap_or(1.0)
+        .max(review);
+    Thresholds {
+        match_at,
+        review_at: review,
+    }
+}
+
+fn run(dir: &str, queries: &str, tune_on: Option<&str>, json_out: Option<&str>) -> Res<()> {
+    let (index, build_s) = load_sdn(dir)?;
+    let thresholds = match tune_on {
+        Some(dev) => {
+            let qs = read_queries(dev)?;
+            let positives = qs.iter().filter(|q| !q.expected.is_empty()).count();
+            let (res, _) = run_queries(&index, &qs);
+            let t = tune(&res, positives);
+            println!(
+                "thresholds tuned on {dev}: review_at {:.4}, match_at {:.4}",
+                t.review_at, t.match_at
+            );
+            t
+        }
+        None => Thresholds::DEFAULT,
+    };
+    let qs = read_queries(queries)?;
+    // Warm-up pass, then the measured pass.
+    let _ = run_queries(&index, &qs);
+    let (res, qps) = run_queries(&index, &qs);
+    let positives = qs.iter().filter(|q| !q.expected.is_empty()).count();
+    let flagged = prf(&res, positives, thresholds.review_at);
+    let matched = prf(&res, positives, thresholds.match_at);
+    let (best, best_t) = best_f1(&res, positives);
+    println!(
+        "index: {} names; queries: {} ({} expected to match)",
+        index.name_count(),
+        qs.len(),
+        positives
+    );
+    println!(
+        "earmark      F1 {:.3}  P {:.3}  R {:.3}  at default bands (match or review, >= {:.3})",
+        flagged.f1, flagged.p, flagged.r, thresholds.review_at
+    );
+    println!(
+        "earmark      F1 {:.3}  P {:.3}  R {:.3}  band match alone (>= {:.3})",
+        matched.f1, matched.p, matched.r, thresholds.match_at
+    );
+    println!(
+        "earmark      F1 {:.3}  P {:.3}  R {:.3}  at {:.3} (best over thresholds)  {:10.1} queries/s",
+        best.f1, best.p, best.r, best_t, qps
+    );
+    // Per kind: recall at the default bands for positives; false-positive rate for negatives.
+    let mut kinds: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, q) in qs.iter().enumerate() {
+        kinds.entry(q.kind.as_str()).or_default().push(i);
+    }
+    println!("per kind (default bands):");
+    println!(
+        "  {:28} {:>6} {:>8} {:>8} {:>8}",
+        "kind", "n", "flagged", "correct", "recall"
+    );
+    let mut per_kind = serde_json::Map::new();
+    for (kind, idx) in &kinds {
+        let n = idx.len();
+        let is_neg = idx.iter().all(|&i| qs[i].expected.is_empty());
+        let flagged_n = idx
+            .iter()
+            .filter(|&&i| thresholds.band(res[i].0) != Band::NoMatch)
+            .count();
+        let correct = idx
+            .iter()
+            .filter(|&&i| thresholds.band(res[i].0) != Band::NoMatch && res[i].1)
+            .count();
+        let kind_pos = idx.iter().filter(|&&i| !qs[i].expected.is_empty()).count();
+        let sub: Vec<(f32, bool)> = idx.iter().map(|&i| res[i]).collect();
+        let (kb, _) = best_f1(&sub, kind_pos);
+        if is_neg {
+            println!(
+                "  {:28} {:>6} {:>8} {:>8} {:>8}   false-positive rate {:.3}",
+                kind,
+                n,
+                flagged_n,
+                "-",
+                "-",
+                flagged_n as f64 / n.max(1) as f64
+            );
+        } else {
+            println!(
+                "  {:28} {:>6} {:>8} {:>8} {:>8.3}   (best-F1 recall on this kind alone {:.3})",
+                kind,
+                n,
+                flagged_n,
+                correct,
+                correct as f64 / kind_pos.max(1) as f64,
+                kb.r
+            );
+        }
+        per_kind.insert(
+            kind.to_string(),
+            serde_json::json!({"n": n, "flagged": flagged_n, "correct": correct,
+                "negative": is_neg}),
+        );
+    }
+    let rss = vm_hwm_kb();
+    println!(
+        "index build {:.3} s; peak resident memory {} MB",
+        build_s,
+        rss.map_or("?".to_string(), |k| format!("{:.1}", k as f64 / 1024.0))
+    );
+    let report = serde_json::json!({
+        "scorer": "earmark",
+        "names": index.name_count(),
+        "queries": qs.len(),
+        "positives": positives,
+        "thresholds": {"review_at": thresholds.review_at, "match_at": thresholds.match_at},
+        "default_bands": {"f1": flagged.f1, "precision": flagged.p, "recall": flagged.r},
+        "match_band": {"f1": matched.f1, "precision": matched.p, "recall": matched.r},
+        "best": {"f1": best.f1, "precision": best.p, "recall": best.r, "threshold": best_t},
+        "queries_per_s": qps,
+        "index_build_s": build_s,
+        "peak_rss_mb": rss.map(|k| k as f64 / 1024.0),
+        "per_kind": per_kind,
+    });
+    println!("{report}");
+    if let Some(path) = json_out {
+        std::fs::write(path, serde_json::to_string_pretty(&report)?)?;
+    }
+    Ok(())
+}
+
+fn main() -> Res<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let opt = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .map(String::as_str)
+    };
+    match args.first().map(String::as_str) {
+        Some("dump-index") if args.len() >= 3 => dump_index(&args[1], &args[2]),
+        Some("run") if args.len() >= 3 => run(&args[1], &args[2], opt("--tune"), opt("--json")),
+        _ => Err("usage: screen_eval dump-index SDN_DIR OUT.csv | run SDN_DIR QUERIES.csv [--tune DEV.csv] [--json OUT.json]".into()),
+    }
+}

@@ -1,0 +1,97 @@
+//! BIS's Denied Persons List in its own tab-separated layout (header row: Name,
+//! Street_Address, City, State, Country, Postal_Code, Effective_Date, Expiration_Date,
+//! Standard_Order, Last_Update, Action, FR_Citation). The DPL carries no id; one is derived
+//! from the name, effective date and citation.
+
+use super::{csv_reader, decode, field, is_blank, next_record, trim_file, LoadError};
+use crate::country;
+use crate::model::{
+    content_hash, derived_id, Entry, EntryKind, Format, ListInfo, Loaded, RowIssue,
+};
+
+/// Loads a Denied Persons List file.
+pub fn load(label: &str, bytes: &[u8], date: Option<&str>) -> Result<Loaded, LoadError> {
+    let body = trim_file(bytes);
+    let mut reader = csv_reader(body, b'\t', true);
+    let headers = reader
+        .byte_headers()
+        .map_err(|e| LoadError::new(label, format!("unreadable header: {e}")))?
+        .clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| decode(h).trim().eq_ignore_ascii_case(name))
+    };
+    let Some(c_name) = col("Name") else {
+        return Err(LoadError::new(
+            label,
+            "not a denied persons list: the header has no `Name` column (is it tab-separated?)",
+        ));
+    };
+    let cols: Vec<Option<usize>> = [
+        "Street_Address",
+        "City",
+        "State",
+        "Country",
+        "Postal_Code",
+        "Effective_Date",
+        "FR_Citation",
+    ]
+    .iter()
+    .map(|n| col(n))
+    .collect();
+    let width = headers.len();
+    let mut issues = Vec::new();
+    let mut entries = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    while let Some(line) = next_record(&mut reader, &mut record, label, &mut issues) {
+        if is_blank(&record) {
+            continue;
+        }
+        if record.len() != width {
+            issues.push(RowIssue {
+                source: label.to_string(),
+                line,
+                reason: format!("expected {width} tab-separated fields, found {}", record.len()),
+            });
+            continue;
+        }
+        let get = |i: usize| cols[i].and_then(|c| field(&record, c));
+        let Some(name) = field(&record, c_name) else {
+            issues.push(RowIssue {
+                source: label.to_string(),
+                line,
+                reason: "the `Name` field is empty".to_string(),
+            });
+            continue;
+        };
+        let effective = get(5).unwrap_or_default();
+        let fr = get(6);
+        let id = derived_id("DPL", &[&name, &effective, fr.as_deref().unwrap_or("")]);
+        let mut entry = Entry::new("DPL", &id, EntryKind::Unknown, &name);
+        let address: Vec<String> = [0, 1, 2, 4, 3].iter().filter_map(|&i| get(i)).collect();
+        if !address.is_empty() {
+            entry.addresses.push(address.join(", "));
+        }
+        if let Some(c) = get(3) {
+            entry.countries.push(country::code_or_text(&c));
+        }
+        entry.citations = fr.into_iter().collect();
+        entries.push(entry);
+    }
+    if entries.is_empty() && issues.is_empty() {
+        return Err(LoadError::new(label, "no records"));
+    }
+    Ok(Loaded {
+        info: ListInfo {
+            source: label.to_string(),
+            format: Format::BisDpl,
+            date: date.map(str::to_string),
+            content_hash: content_hash(bytes),
+            records: entries.len(),
+            skipped: issues.len(),
+        },
+        entries,
+        issues,
+    })
+}

@@ -1,0 +1,371 @@
+//! Name normalisation: from a name as printed, in any script, to the tokens the index and the
+//! scorer compare.
+//!
+//! The steps, in order: Unicode NFKC; transliteration to ASCII (Cyrillic, Greek, Arabic, CJK,
+//! ... via `deunicode`), which also drops diacritics; lower case; apostrophes removed inside
+//! words (TOSE'E = TOSEE); "&" read as "and"; split at anything else that is not a letter or
+//! digit; runs of single letters joined (S.A. = SA, J. P. = JP); abbreviations and common
+//! transliteration variants mapped to one spelling (Intl = International, Mohammed =
+//! Muhammad, Alexander = Aleksandr); legal forms recognised as phrases and replaced by one
+//! canonical token each ("Co., Ltd." = "Company Limited", "OOO" = "LLC").
+//!
+//! Word order is not kept: the scorer compares bags of tokens, which makes "SURNAME, Given"
+//! and "Given Surname" the same name.
+
+use std::sync::LazyLock;
+
+use rustc_hash::FxHashMap;
+use unicode_normalization::UnicodeNormalization;
+
+/// One normalised token.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Token {
+    pub text: String,
+    /// True for a legal form ("llc", "jsc", ...): these weigh little and match each other.
+    pub legal_form: bool,
+}
+
+/// Folds text to lower-case ASCII: NFKC, transliteration, diacritics dropped.
+pub fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.nfkc() {
+        match deunicode::deunicode_char(c) {
+            // Letters with no transliteration are kept as they are, so that a name in any
+            // script still has tokens and still matches itself.
+            None => out.extend(c.to_lowercase()),
+            Some(t) if t.is_empty() && c.is_alphanumeric() => out.extend(c.to_lowercase()),
+            Some(t) => {
+                // CJK ideographs transliterate to syllables; keep them apart as words.
+                let spaced = t.len() > 1 && !c.is_ascii() && t.ends_with(' ');
+                out.push_str(&t.to_ascii_lowercase());
+                if spaced && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The raw words of folded text, before abbreviations and legal forms.
+fn words(folded: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for c in folded.chars() {
+        if c.is_alphanumeric() {
+            cur.push(c);
+        } else if c == '\'' || c == '`' {
+            // Inside a word an apostrophe marks a glottal stop or elision: TOSE'E, Ta'avon.
+        } else {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            if c == '&' {
+                out.push("and".to_string());
+            }
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    // Join runs of two or more single letters: "s a de c v" -> "sa de cv", "j p" -> "jp".
+    let mut joined: Vec<String> = Vec::with_capacity(out.len());
+    let mut run = String::new();
+    let mut run_len = 0;
+    let flush = |joined: &mut Vec<String>, run: &mut String, run_len: &mut usize| {
+        if *run_len == 1 {
+            joined.push(std::mem::take(run));
+        } else if *run_len > 1 {
+            joined.push(std::mem::take(run));
+        }
+        run.clear();
+        *run_len = 0;
+    };
+    for w in out {
+        if w.len() == 1 && w.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) {
+            run.push_str(&w);
+            run_len += 1;
+        } else {
+            flush(&mut joined, &mut run, &mut run_len);
+            joined.push(w);
+        }
+    }
+    flush(&mut joined, &mut run, &mut run_len);
+    joined
+}
+
+/// Abbreviations and spelling variants, mapped to one spelling. Applied word by word.
+const CANONICAL: &[(&str, &str)] = &[
+    // Business words and their abbreviations.
+    ("co", "company"), ("cos", "company"), ("companies", "company"), ("compania", "company"),
+    ("compagnie", "company"), ("cia", "company"), ("corp", "corporation"),
+    ("corporations", "corporation"), ("ltd", "limited"), ("ltda", "limitada"),
+    ("inc", "incorporated"), ("intl", "international"), ("int", "international"),
+    ("internacional", "international"), ("internationale", "international"),
+    ("natl", "national"), ("nacional", "national"), ("tech", "technology"),
+    ("techs", "technology"), ("technologies", "technology"), ("technological", "technology"),
+    ("tecnologia", "technology"), ("technologie", "technology"), ("technik", "technology"),
+    ("mfg", "manufacturing"), ("manufacture", "manufacturing"), ("univ", "university"),
+    ("universidad", "university"), ("universite", "university"), ("inst", "institute"),
+    ("institut", "institute"), ("instituto", "institute"), ("dept", "department"),
+    ("assn", "association"), ("assoc", "association"), ("bros", "brothers"),
+    ("ent", "enterprise"), ("enterprises", "enterprise"), ("industries", "industry"),
+    ("industrial", "industry"), ("ind", "industry"), ("indus", "industry"),
+    ("sci", "science"), ("sciences", "science"), ("scientific", "science"),
+    ("svc", "service"), ("svcs", "service"), ("services", "service"), ("servicios", "service"),
+    ("mgmt", "management"), ("dev", "development"), ("devt", "development"),
+    ("eng", "engineering"), ("engg", "engineering"), ("ctr", "center"), ("centre", "center"),
+    ("centro", "center"), ("hldg", "holding"), ("hldgs", "holding"), ("holdings", "holding"),
+    ("grp", "group"), ("trdg", "trading"), ("elec", "electronics"), ("electronic", "electronics"),
+    ("electronica", "electronics"), ("elektronika", "electronics"), ("mach", "machinery"),
+    ("equip", "equipment"), ("pharm", "pharmaceutical"), ("pharma", "pharmaceutical"),
+    ("pharmaceuticals", "pharmaceutical"), ("chem", "chemical"), ("chemicals", "chemical"),
+    ("transp", "transport"), ("shpg", "shipping"), ("bk", "bank"), ("banco", "bank"),
+    ("banque", "bank"), ("st", "saint"), ("ste", "saint"), ("mt", "mount"),
+    ("gen", "general"), ("govt", "government"), ("min", "ministry"), ("ministerio", "ministry"),
+    ("acad", "academy"), ("academia", "academy"), ("akademiya", "academy"),
+    ("lab", "laboratory"), ("labs", "laboratory"), ("laboratories", "laboratory"),
+    ("exp", "export"), ("imp", "import"), ("exports", "export"), ("imports", "import"),
+    ("trade", "trading"), ("logistic", "logistics"), ("systems", "system"),
+    ("products", "product"), ("solutions", "solution"), ("materials", "material"),
+    ("investments", "investment"), ("resources", "resource"), ("semiconductors", "semiconductor"),
+    ("microelectronic", "microelectronics"), ("computers", "computer"),
+    // Transliteration variants of common given names and particles.
+    ("mohammad", "muhammad"), ("mohammed", "muhammad"), ("mohamed", "muhammad"),
+    ("muhammed", "muhammad"), ("mohamad", "muhammad"), ("muhamad", "muhammad"),
+    ("mohamud", "muhammad"), ("mohd", "muhammad"), ("muhamed", "muhammad"),
+    ("mehmet", "muhammad"), ("mohammod", "muhammad"), ("mahomed", "muhammad"),
+    ("ahmed", "ahmad"), ("ahmet", "ahmad"), ("hussein", "husayn"), ("husein", "husayn"),
+    ("hussain", "husayn"), ("husain", "husayn"), ("hossein", "husayn"), ("hosein", "husayn"),
+    ("housein", "husayn"), ("abdel", "abd"), ("abdal", "abd"), ("abdoul", "abdul"),
+    ("youssef", "yusuf"), ("yousef", "yusuf"), ("yusef", "yusuf"), ("yousif", "yusuf"),
+    ("youssouf", "yusuf"), ("yousuf", "yusuf"), ("ebrahim", "ibrahim"), ("ibraheem", "ibrahim"),
+    ("el", "al"), ("ul", "al"), ("ibn", "bin"), ("ben", "bin"), ("abou", "abu"),
+    ("osama", "usama"), ("omar", "umar"), ("othman", "uthman"), ("osman", "uthman"),
+    ("kasim", "qasim"), ("qassem", "qasim"), ("qasem", "qasim"), ("kassem", "qasim"),
+    ("qassim", "qasim"), ("hasan", "hassan"), ("khaled", "khalid"), ("mahmoud", "mahmud"),
+    ("mostafa", "mustafa"), ("moustafa", "mustafa"), ("mustapha", "mustafa"),
+    ("jaafar", "jafar"), ("saeed", "said"), ("sayed", "said"), ("sayyid", "said"),
+    ("alexander", "aleksandr"), ("alexandr", "aleksandr"), ("aleksander", "aleksandr"),
+    ("oleksandr", "aleksandr"), ("alexandre", "aleksandr"), ("alexei", "aleksei"),
+    ("alexey", "aleksei"), ("aleksey", "aleksei"), ("oleksiy", "aleksei"),
+    ("oleksii", "aleksei"), ("sergey", "sergei"), ("serguei", "sergei"), ("serhiy", "sergei"),
+    ("serhii", "sergei"), ("yury", "yuri"), ("yuriy", "yuri"), ("iurii", "yuri"),
+    ("yurii", "yuri"), ("dmitry", "dmitri"), ("dmitriy", "dmitri"), ("dmytro", "dmitri"),
+    ("dmitrii", "dmitri"), ("andrey", "andrei"), ("andriy", "andrei"), ("andrii", "andrei"),
+    ("nikolay", "nikolai"), ("mykola", "nikolai"), ("evgeny", "yevgeny"),
+    ("evgeniy", "yevgeny"), ("yevgeniy", "yevgeny"), ("evgenii", "yevgeny"),
+    ("yevgenii", "yevgeny"), ("michail", "mikhail"), ("volodymyr", "vladimir"),
+    ("wladimir", "vladimir"), ("constantin", "konstantin"), ("victor", "viktor"),
+    ("vasiliy", "vasily"), ("vasili", "vasily"), ("vasyl", "vasily"), ("vassily", "vasily"),
+    ("grigory", "grigori"), ("grigoriy", "grigori"), ("georgy", "georgi"), ("georgiy", "georgi"),
+    ("anatoly", "anatoli"), ("anatoliy", "anatoli"), ("valery", "valeri"), ("valeriy", "valeri"),
+    ("arkady", "arkadi"), ("arkadiy", "arkadi"), ("gennady", "gennadi"), ("gennadiy", "gennadi"),
+    ("yevgenievich", "evgenievich"), ("igor", "igor"), ("ilya", "ilia"), ("iliya", "ilia"),
+    ("yulia", "yuliya"), ("julia", "yuliya"), ("natalya", "natalia"), ("nataliya", "natalia"),
+    ("tatyana", "tatiana"), ("tatiana", "tatiana"),
+];
+
+/// Legal forms as phrases of canonical words, with the token that stands for each. Longest
+/// phrase first within each group; matching takes the longest phrase at each position.
+const LEGAL_FORMS: &[(&[&str], &str)] = &[
+    (&["obshchestvo", "s", "ogranichennoi", "otvetstvennostyu"], "llc"),
+    (&["obshchestvo", "s", "ogranichennoy", "otvetstvennostyu"], "llc"),
+    (&["obshestvo", "s", "ogranichennoi", "otvetstvennostyu"], "llc"),
+    (&["tovarystvo", "z", "obmezhenoiu", "vidpovidalnistiu"], "llc"),
+    (&["limited", "liability", "company"], "llc"),
+    (&["limited", "liability", "partnership"], "llp"),
+    (&["limited", "liability", "corporation"], "llc"),
+    (&["open", "joint", "stock", "company"], "jsc"),
+    (&["closed", "joint", "stock", "company"], "jsc"),
+    (&["public", "joint", "stock", "company"], "jsc"),
+    (&["joint", "stock", "company"], "jsc"),
+    (&["aktsionernoe", "obshchestvo"], "jsc"),
+    (&["aktsionernoye", "obshchestvo"], "jsc"),
+    (&["otkrytoe", "aktsionernoe", "obshchestvo"], "jsc"),
+    (&["zakrytoe", "aktsionernoe", "obshchestvo"], "jsc"),
+    (&["publichnoe", "aktsionernoe", "obshchestvo"], "jsc"),
+    (&["public", "limited", "company"], "plc"),
+    (&["private", "limited", "company"], "pvt_ltd"),
+    (&["private", "limited"], "pvt_ltd"),
+    (&["pvt", "limited"], "pvt_ltd"),
+    (&["pte", "limited"], "pte_ltd"),
+    (&["sdn", "bhd"], "sdn_bhd"),
+    (&["sendirian", "berhad"], "sdn_bhd"),
+    (&["company", "limited"], "co_ltd"),
+    (&["company", "limitada"], "co_ltd"),
+    (&["sociedad", "anonima", "de", "capital", "variable"], "sa_de_cv"),
+    (&["sa", "de", "cv"], "sa_de_cv"),
+    (&["s", "de", "rl", "de", "cv"], "s_de_rl"),
+    (&["s", "de", "rl"], "s_de_rl"),
+    (&["sociedad", "anonima"], "sa"),
+    (&["societe", "anonyme"], "sa"),
+    (&["ticaret", "limited", "sirketi"], "ltd_sti"),
+    (&["tic", "limited", "sti"], "ltd_sti"),
+    (&["limited", "sirketi"], "ltd_sti"),
+    (&["limited", "sti"], "ltd_sti"),
+    (&["anonim", "sirketi"], "as"),
+    (&["fz", "llc"], "fz_llc"),
+    (&["limited", "partnership"], "lp"),
+    (&["limited"], "ltd"),
+    (&["limitada"], "ltd"),
+    (&["incorporated"], "inc"),
+    (&["corporation"], "corp"),
+    (&["company"], "co"),
+    (&["llc"], "llc"),
+    (&["ooo"], "llc"),
+    (&["too"], "llc"),
+    (&["tov"], "llc"),
+    (&["llp"], "llp"),
+    (&["plc"], "plc"),
+    (&["jsc"], "jsc"),
+    (&["ojsc"], "jsc"),
+    (&["cjsc"], "jsc"),
+    (&["pjsc"], "jsc"),
+    (&["oao"], "jsc"),
+    (&["zao"], "jsc"),
+    (&["pao"], "jsc"),
+    (&["ao"], "jsc"),
+    (&["jsco"], "jsc"),
+    (&["gmbh"], "gmbh"),
+    (&["ag"], "ag"),
+    (&["sa"], "sa"),
+    (&["sas"], "sas"),
+    (&["sarl"], "sarl"),
+    (&["srl"], "srl"),
+    (&["spa"], "spa"),
+    (&["bv"], "bv"),
+    (&["nv"], "nv"),
+    (&["pte"], "pte_ltd"),
+    (&["pvt"], "pvt_ltd"),
+    (&["bhd"], "sdn_bhd"),
+    (&["kft"], "kft"),
+    (&["fze"], "fze"),
+    (&["fzco"], "fze"),
+    (&["fzc"], "fze"),
+    (&["fzllc"], "fz_llc"),
+    (&["wll"], "wll"),
+    (&["sal"], "sal"),
+    (&["sae"], "sae"),
+    (&["lp"], "lp"),
+    (&["sdn"], "sdn_bhd"),
+];
+
+/// The canonical spelling of one word: the variant table, then a light plural fold.
+pub fn canonical_word(word: &str) -> &str {
+    static MAP: LazyLock<FxHashMap<&'static str, &'static str>> =
+        LazyLock::new(|| CANONICAL.iter().copied().collect());
+    MAP.get(word).copied().unwrap_or(word)
+}
+
+/// Legal-form phrases grouped by their first word.
+static LEGAL_BY_FIRST: LazyLock<FxHashMap<&'static str, Vec<(&'static [&'static str], &'static str)>>> =
+    LazyLock::new(|| {
+        let mut map: FxHashMap<&'static str, Vec<(&'static [&'static str], &'static str)>> =
+            FxHashMap::default();
+        for &(phrase, form) in LEGAL_FORMS {
+            if let Some(first) = phrase.first() {
+                map.entry(first).or_default().push((phrase, form));
+            }
+        }
+        map
+    });
+
+/// True if the word begins some legal-form phrase (used by the evaluation builder too).
+pub fn is_legal_form_word(word: &str) -> bool {
+    LEGAL_BY_FIRST.contains_key(word)
+}
+
+/// Normalises a name into tokens (see the module documentation for the steps).
+pub fn tokens(name: &str) -> Vec<Token> {
+    let folded = fold(name);
+    let words: Vec<String> = words(&folded)
+        .into_iter()
+        .map(|w| canonical_word(&w).to_string())
+        .collect();
+    let mut out = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let found = LEGAL_BY_FIRST
+            .get(words[i].as_str())
+            .into_iter()
+            .flatten()
+            .filter(|(phrase, _)| {
+                phrase.len() <= words.len() - i
+                    && phrase.iter().zip(&words[i..]).all(|(p, w)| p == w)
+            })
+            .max_by_key(|(phrase, _)| phrase.len());
+        match found {
+            // A legal form only counts as one when it is not the whole name ("SA" alone, or
+            // "Company" alone, is a name).
+            Some((phrase, form)) if words.len() > phrase.len() => {
+                out.push(Token {
+                    text: (*form).to_string(),
+                    legal_form: true,
+                });
+                i += phrase.len();
+            }
+            _ => {
+                out.push(Token {
+                    text: words[i].clone(),
+                    legal_form: false,
+                });
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// A consonant skeleton of a word, used to pair transliteration variants that the tables do
+/// not list: Qaddafi/Gaddafi/Kadhafi, Tehran/Teheran, Aleksandr/Alexandr. Digraphs are
+/// reduced, vowels after the first letter dropped, doubled letters collapsed.
+pub fn skeleton(word: &str) -> String {
+    let mut s = word.to_string();
+    for (from, to) in [
+        ("tsch", "c"),
+        ("dzh", "j"),
+        ("tch", "c"),
+        ("sch", "s"),
+        ("zh", "j"),
+        ("kh", "k"),
+        ("gh", "g"),
+        ("ph", "f"),
+        ("th", "t"),
+        ("sh", "s"),
+        ("ch", "c"),
+        ("dh", "d"),
+        ("ck", "k"),
+        ("ts", "c"),
+        ("tz", "c"),
+        ("x", "ks"),
+        ("q", "k"),
+        ("w", "v"),
+        ("y", "i"),
+    ] {
+        if s.contains(from) {
+            s = s.replace(from, to);
+        }
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut last = '\0';
+    for (i, c) in s.chars().enumerate() {
+        let c = match c {
+            'c' if i > 0 => 'k',
+            'g' if i > 0 => 'k',
+            'z' => 's',
+            other => other,
+        };
+        if i > 0 && matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'h') {
+            continue;
+        }
+        if c != last {
+            out.push(c);
+        }
+        last = c;
+    }
+    out
+}
