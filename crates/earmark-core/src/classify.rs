@@ -300,6 +300,14 @@ fn note_tf32_alternative(
     let other = ClassifyOptions {
         tf32: options.tf32.other(),
     };
+    // The class depends on the reading only through TPP: when both readings give the same
+    // TPP (TF32 is not the highest format either way) there is nothing to report.
+    let tpp_of = |reading| {
+        total_processing_performance(spec, reading).map(|b| b.dense_tops * f64::from(b.bit_length))
+    };
+    if tpp_of(options.tf32) == tpp_of(other.tf32) {
+        return;
+    }
     let alternative = classify_at_depth(spec, as_of, &other, lookup, 0);
     if alternative.eccn != result.eccn || alternative.status != result.status {
         let show = |c: &Classification| match (c.status, c.eccn) {
