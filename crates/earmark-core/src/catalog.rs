@@ -163,7 +163,8 @@ impl ItemLookup for NoLookup {
     }
 }
 
-fn is_valid_id(id: &str) -> bool {
+/// Ids of catalog items and instruments: lowercase ASCII letters, digits and inner hyphens.
+pub(crate) fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
         && !id.starts_with('-')
         && !id.ends_with('-')

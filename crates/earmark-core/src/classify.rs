@@ -19,7 +19,7 @@
 //! The thresholds are data ([`Thresholds`]) so that rule packs can carry them; the built-in
 //! values are those of the regulation text, with their citations.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::catalog::ItemLookup;
 use crate::spec::{ItemKind, ItemRef, Spec, Tf32Reading};
@@ -32,8 +32,8 @@ pub struct ClassifyOptions {
     pub tf32: Tf32Reading,
 }
 
-/// The export control classifications this module decides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// The export control classifications this module decides; rule packs name them the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Eccn {
     #[serde(rename = "3A090.a")]
     A3090A,
@@ -48,6 +48,14 @@ pub enum Eccn {
 }
 
 impl Eccn {
+    pub const ALL: [Self; 5] = [
+        Self::A3090A,
+        Self::A3090B,
+        Self::A3090C,
+        Self::A4090A,
+        Self::A4090B,
+    ];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::A3090A => "3A090.a",
