@@ -140,6 +140,10 @@ pub struct Match {
     /// Index of the entry in [`Index::entries`].
     #[serde(skip)]
     pub entry: usize,
+    /// Which of the entry's names matched: 0 the primary name, i + 1 alias i; `None` for an
+    /// address match.
+    #[serde(skip)]
+    pub name_index: Option<u32>,
 }
 
 /// Why a result scored what it did. Computed on demand ([`Index::explain`]).
@@ -355,6 +359,8 @@ pub struct Index {
     /// Country codes of each entry, folded once.
     entry_countries: Vec<Vec<String>>,
     names: Vec<NameRec>,
+    /// An entry's names are contiguous: from `entry_names[e]` to `entry_names[e + 1]`.
+    entry_names: Vec<u32>,
     name_tokens: Vec<u32>,
     vocab: FxHashMap<Box<str>, u32>,
     tokens: Vec<TokenInfo>,
@@ -400,10 +406,11 @@ impl Index {
         let mut names: Vec<NameRec> = Vec::new();
         let mut name_tokens: Vec<u32> = Vec::new();
         let mut df: Vec<u32> = Vec::new();
-        let mut seen: Vec<u32> = Vec::new();
         let mut entry_countries = Vec::with_capacity(entries.len());
+        let mut entry_names_start = Vec::with_capacity(entries.len() + 1);
 
         for (ei, entry) in entries.iter().enumerate() {
+            entry_names_start.push(names.len() as u32);
             entry_countries.push(
                 entry
                     .countries
@@ -447,7 +454,6 @@ impl Index {
                 for &t in &sorted {
                     df[t as usize] += 1;
                 }
-                seen.clear();
                 let start = name_tokens.len() as u32;
                 name_tokens.extend_from_slice(&ids);
                 names.push(NameRec {
@@ -460,6 +466,7 @@ impl Index {
             }
         }
 
+        entry_names_start.push(names.len() as u32);
         let n = names.len().max(1);
         for (t, info) in tokens.iter_mut().enumerate() {
             info.weight = if info.legal {
@@ -545,6 +552,7 @@ impl Index {
             entries,
             entry_countries,
             names,
+            entry_names: entry_names_start,
             name_tokens,
             vocab,
             tokens,
@@ -798,9 +806,15 @@ impl Index {
         let q_weight: f32 = q.iter().map(|t| t.weight).sum();
         let entry = result.entry;
         let mut best: Option<(f32, usize)> = None;
-        for (ni, rec) in self.names.iter().enumerate() {
-            if rec.entry as usize != entry {
-                continue;
+        let range = match (self.entry_names.get(entry), self.entry_names.get(entry + 1)) {
+            (Some(&a), Some(&b)) => a as usize..b as usize,
+            _ => 0..0,
+        };
+        for ni in range {
+            if let Some(a) = result.name_index {
+                if self.names[ni].alias != a {
+                    continue;
+                }
             }
             let s = self.score_name(&q, q_weight, ni, None);
             if best.is_none_or(|(b, _)| s > b) {
@@ -920,6 +934,7 @@ impl Index {
             matched_name,
             is_alias,
             entry,
+            name_index: name_alias,
         }
     }
 

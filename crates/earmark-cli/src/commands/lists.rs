@@ -1,9 +1,266 @@
-//! `earmark lists` (in progress).
+//! `earmark lists status`: which restricted-party lists are in use, where they come from, how
+//! old they are. Also the list loading shared with `earmark screen`: the bundled snapshot, or
+//! the files given with `--lists FORMAT:PATH`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::{bail, Context};
+use earmark_screen::load::{csl, dpl, entity_list, ofac};
+use earmark_screen::{Format as ListFormat, ListInfo, Loaded};
+use serde::Serialize;
+
+use super::{today, Format};
+use crate::snapshot;
+
 #[derive(Debug, clap::Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Print each list's source, date, record count and content hash; warn when one is old.
+    Status(StatusArgs),
+}
+
+/// The `--lists` option, shared by `screen` and `lists status`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ListArgs {
+    /// Lists to use instead of the bundled snapshot, as FORMAT:PATH (formats: ofac, ofac-cons,
+    /// csl, bis-dpl, entity-list). For ofac and ofac-cons PATH is the directory holding
+    /// sdn.csv/alt.csv/add.csv/sdn_comments.csv (or cons_prim.csv, ...), or the primary file.
+    #[arg(long = "lists", value_name = "FORMAT:PATH", num_args = 1..)]
+    pub lists: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub lists: ListArgs,
+    /// Warn when a list's content is older than this many days.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub max_age_days: i64,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// Lists loaded for use: each file's description plus how its date was known.
+#[derive(Debug)]
+pub struct LoadedLists {
+    pub loaded: Vec<Loaded>,
+    /// For each file: where the date came from ("the file", "bundled snapshot",
+    /// "file modification time").
+    pub date_basis: Vec<&'static str>,
+}
+
+/// Prints row issues to stderr: the first few of each file, then a count.
+pub fn report_issues(lists: &LoadedLists) {
+    const SHOWN: usize = 10;
+    for l in &lists.loaded {
+        for issue in l.issues.iter().take(SHOWN) {
+            eprintln!("warning: {issue} (row skipped)");
+        }
+        if l.issues.len() > SHOWN {
+            eprintln!(
+                "warning: {}: {} more rows skipped ({} kept)",
+                l.info.source,
+                l.issues.len() - SHOWN,
+                l.info.records
+            );
+        }
+    }
+}
+
+fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))
+}
+
+fn mtime_date(path: &Path) -> Option<String> {
+    let modified = std::fs::metadata(path).ok()?.modified().ok()?;
+    let dt: chrono::DateTime<chrono::Utc> = modified.into();
+    Some(dt.format("%Y-%m-%d").to_string())
+}
+
+/// Loads the bundled snapshot, or the `--lists` files when any are given.
+pub fn load(args: &ListArgs) -> anyhow::Result<LoadedLists> {
+    if args.lists.is_empty() {
+        return load_bundled();
+    }
+    let mut loaded = Vec::new();
+    let mut date_basis = Vec::new();
+    for spec in &args.lists {
+        let Some((format, path)) = spec.split_once(':') else {
+            bail!("`--lists {spec}`: expected FORMAT:PATH, e.g. csl:consolidated.csv");
+        };
+        let Some(format) = ListFormat::from_name(format) else {
+            let known: Vec<&str> = ListFormat::ALL.iter().map(|f| f.name()).collect();
+            bail!(
+                "`--lists {spec}`: unknown list format `{format}` (known: {})",
+                known.join(", ")
+            );
+        };
+        let path = PathBuf::from(path);
+        let (mut l, basis) = load_one(format, &path)?;
+        if l.info.date.is_none() {
+            l.info.date = mtime_date(&path);
+            date_basis.push("file modification time");
+        } else {
+            date_basis.push(basis);
+        }
+        loaded.push(l);
+    }
+    Ok(LoadedLists { loaded, date_basis })
+}
+
+fn load_one(format: ListFormat, path: &Path) -> anyhow::Result<(Loaded, &'static str)> {
+    let label = path.display().to_string();
+    let loaded = match format {
+        ListFormat::Ofac | ListFormat::OfacCons => {
+            let cons = format == ListFormat::OfacCons;
+            let (dir, primary) = if path.is_dir() {
+                let name = if cons { "cons_prim.csv" } else { "sdn.csv" };
+                (path.to_path_buf(), path.join(name))
+            } else {
+                let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                (dir, path.to_path_buf())
+            };
+            let names = if cons {
+                ["cons_alt.csv", "cons_add.csv", "cons_comments.csv"]
+            } else {
+                ["alt.csv", "add.csv", "sdn_comments.csv"]
+            };
+            let primary_bytes = read(&primary)?;
+            let primary_label = primary.display().to_string();
+            let mut extra: Vec<(String, Vec<u8>)> = Vec::new();
+            for n in names {
+                let p = dir.join(n);
+                if p.is_file() {
+                    extra.push((p.display().to_string(), read(&p)?));
+                } else {
+                    extra.push((String::new(), Vec::new()));
+                }
+            }
+            let pick = |i: usize| -> Option<(&str, &[u8])> {
+                let (l, b) = &extra[i];
+                (!l.is_empty()).then_some((l.as_str(), b.as_slice()))
+            };
+            let files = ofac::OfacFiles {
+                primary: (&primary_label, &primary_bytes),
+                aliases: pick(0),
+                addresses: pick(1),
+                comments: pick(2),
+            };
+            ofac::load(&files, cons, None)?
+        }
+        ListFormat::Csl => csl::load(&label, &read(path)?, None)?,
+        ListFormat::BisDpl => dpl::load(&label, &read(path)?, None)?,
+        ListFormat::EntityList => entity_list::load(&label, &read(path)?, None)?,
+    };
+    Ok((loaded, "the file"))
+}
+
+/// The bundled snapshot: the CSL for every list but the Entity List, and the Entity List file
+/// (with addresses and footnotes) for that one.
+pub fn load_bundled() -> anyhow::Result<LoadedLists> {
+    let b = snapshot::CSL;
+    debug_assert_eq!(b.format, ListFormat::Csl);
+    let mut csl = csl::load(b.label, b.bytes, Some(b.date))?;
+    csl.entries.retain(|e| e.list != "EL");
+    csl.info.records = csl.entries.len();
+    let e = snapshot::ENTITY_LIST;
+    let el = entity_list::load(e.label, e.bytes, Some(e.date))?;
+    Ok(LoadedLists {
+        loaded: vec![csl, el],
+        date_basis: vec!["bundled snapshot", "bundled snapshot"],
+    })
+}
+
+#[derive(Debug, Serialize)]
+struct ListStatus<'a> {
+    #[serde(flatten)]
+    info: &'a ListInfo,
+    date_basis: &'a str,
+    origin: Option<&'a str>,
+    age_days: Option<i64>,
+    stale: bool,
+    /// Entries per list code (a CSL file holds twelve lists).
+    by_list: BTreeMap<&'a str, usize>,
+}
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
-    match command {}
+    match command {
+        Command::Status(args) => status(&args),
+    }
+}
+
+fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
+    if args.max_age_days < 0 {
+        bail!("`--max-age-days {}`: must be zero or more", args.max_age_days);
+    }
+    let lists = load(&args.lists)?;
+    let today = today();
+    let mut rows = Vec::new();
+    for (l, basis) in lists.loaded.iter().zip(&lists.date_basis) {
+        let age_days = l
+            .info
+            .date
+            .as_deref()
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .map(|d| (today - d).num_days());
+        let mut by_list = BTreeMap::new();
+        for e in &l.entries {
+            *by_list.entry(e.list.as_str()).or_insert(0) += 1;
+        }
+        let origin = snapshot::ALL
+            .iter()
+            .find(|b| b.label == l.info.source)
+            .map(|b| b.origin);
+        rows.push(ListStatus {
+            info: &l.info,
+            date_basis: basis,
+            origin,
+            age_days,
+            // A list whose date is unknown is treated as stale: its age cannot be vouched for.
+            stale: age_days.is_none_or(|a| a > args.max_age_days),
+            by_list,
+        });
+    }
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        Format::Human => {
+            for r in &rows {
+                println!("{}", r.info.source);
+                if let Some(o) = r.origin {
+                    println!("  source:   {o}");
+                }
+                println!("  format:   {}", r.info.format.name());
+                println!(
+                    "  date:     {} ({}){}",
+                    r.info.date.as_deref().unwrap_or("unknown"),
+                    r.date_basis,
+                    r.age_days
+                        .map(|a| format!(", {a} days old"))
+                        .unwrap_or_default()
+                );
+                println!(
+                    "  records:  {} kept, {} rows skipped",
+                    r.info.records, r.info.skipped
+                );
+                let parts: Vec<String> =
+                    r.by_list.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                println!("  lists:    {}", parts.join(", "));
+                println!("  hash:     {}", r.info.content_hash);
+            }
+        }
+    }
+    report_issues(&lists);
+    for r in &rows {
+        if r.stale {
+            match r.age_days {
+                Some(a) => eprintln!(
+                    "warning: {} is {a} days old (more than {}); screen against a current list with --lists",
+                    r.info.source, args.max_age_days
+                ),
+                None => eprintln!("warning: {}: the list date is unknown", r.info.source),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
