@@ -295,6 +295,34 @@ fn run(dir: &str, queries: &str, tune_on: Option<&str>, json_out: Option<&str>) 
     Ok(())
 }
 
+/// Prints the queries the default bands get wrong (for looking at, on the dev split only).
+fn misses(dir: &str, queries: &str) -> Res<()> {
+    let (index, _) = load_sdn(dir)?;
+    let t = Thresholds::DEFAULT;
+    let by_id: BTreeMap<&str, &str> = index
+        .entries()
+        .iter()
+        .map(|e| (e.source_id.as_str(), e.name.as_str()))
+        .collect();
+    for q in read_queries(queries)? {
+        let top = index.search(&Query::name(&q.query), &t, 1)?.into_iter().next();
+        let flagged = top.as_ref().is_some_and(|m| m.band != Band::NoMatch);
+        let right = top.as_ref().is_some_and(|m| m.source_id == q.expected);
+        let wrong = if q.expected.is_empty() { flagged } else { !(flagged && right) };
+        if wrong {
+            println!(
+                "{:16} {:50} | want {:40} | got {:.3} {}",
+                q.kind,
+                q.query,
+                by_id.get(q.expected.as_str()).copied().unwrap_or("-"),
+                top.as_ref().map_or(0.0, |m| m.score),
+                top.as_ref().map_or("-", |m| m.matched_name.as_str())
+            );
+        }
+    }
+    Ok(())
+}
+
 fn main() -> Res<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let opt = |name: &str| {
@@ -305,6 +333,7 @@ fn main() -> Res<()> {
     };
     match args.first().map(String::as_str) {
         Some("dump-index") if args.len() >= 3 => dump_index(&args[1], &args[2]),
+        Some("misses") if args.len() >= 3 => misses(&args[1], &args[2]),
         Some("run") if args.len() >= 3 => run(&args[1], &args[2], opt("--tune"), opt("--json")),
         _ => Err("usage: screen_eval dump-index SDN_DIR OUT.csv | run SDN_DIR QUERIES.csv [--tune DEV.csv] [--json OUT.json]".into()),
     }

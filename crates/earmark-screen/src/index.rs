@@ -28,7 +28,8 @@ use crate::normalize::{self, Token};
 const LEGAL_WEIGHT: f32 = 0.35;
 /// Similarity of two different legal forms ("LLC" against "Co., Ltd.").
 const OTHER_LEGAL_SIM: f32 = 0.5;
-/// Similarity of two words with the same consonant skeleton.
+/// Similarity of two words with the same consonant skeleton, at most; less the further apart
+/// they are spelled (Qaddafi/Gaddafi is closer than Broken/Bourkhan).
 const SKELETON_SIM: f32 = 0.88;
 /// Shortest word (in bytes) given typo and skeleton tolerance; shorter words must be exact.
 const FUZZY_MIN_LEN: usize = 4;
@@ -43,7 +44,7 @@ const CANDIDATES: usize = 48;
 /// Similarity of two words one edit apart, by length: longer words tolerate a typo better.
 fn typo_sim(len: usize) -> f32 {
     let len = len.max(1) as f32;
-    (1.0 - 0.9 / len).clamp(0.0, 0.92)
+    (1.0 - 1.1 / len).clamp(0.0, 0.92)
 }
 
 /// Where a score falls.
@@ -308,6 +309,27 @@ fn hash_str(s: &str) -> u64 {
     h.finish()
 }
 
+/// Levenshtein distance of two short words.
+pub(crate) fn levenshtein(a: &[u8], b: &[u8]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, &ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// Similarity of two words with the same skeleton.
+pub(crate) fn skeleton_sim(a: &str, b: &str) -> f32 {
+    let d = levenshtein(a.as_bytes(), b.as_bytes()) as f32;
+    (0.92 - 0.06 * d).clamp(0.6, SKELETON_SIM)
+}
+
 /// Optimal string alignment distance, stopping early above 1 (only 0 or 1 are needed).
 pub(crate) fn within_one_edit(a: &[u8], b: &[u8]) -> bool {
     if a == b {
@@ -365,7 +387,11 @@ pub struct Index {
     vocab: FxHashMap<Box<str>, u32>,
     tokens: Vec<TokenInfo>,
     postings: Csr,
+    /// Spellings for fuzzy pairing: (text, vocabulary token it stands for).
+    spellings: Vec<(Box<str>, u32)>,
+    /// Skeleton hash -> spelling indexes.
     skeletons: MultiMap,
+    /// Hash of a spelling or of the spelling with one character deleted -> spelling indexes.
     deletes: MultiMap,
     unknown_weight: f32,
     // Addresses, for address evidence and address-only entries.
@@ -489,21 +515,31 @@ impl Index {
         let postings = Csr::from_lists(&posting_lists);
         drop(posting_lists);
 
+        // Spellings the fuzzy lookups can land on: every word of the vocabulary, plus the
+        // spellings the normaliser maps onto a word (technologies -> technology, limited ->
+        // the legal form ltd), so that a typo in "Technolgoies" still finds "technology".
+        let mut spellings: Vec<(Box<str>, u32)> = Vec::new();
+        for (t, info) in tokens.iter().enumerate() {
+            if !info.legal {
+                spellings.push((info.text.clone(), t as u32));
+            }
+        }
+        for (from, to) in normalize::spelling_sources() {
+            if let Some(&id) = vocab.get(to) {
+                spellings.push((from.into(), id));
+            }
+        }
+        spellings.retain(|(text, _)| is_fuzzy_spelling(text));
+        spellings.sort();
+        spellings.dedup();
         let mut skeleton_pairs = Vec::new();
         let mut delete_pairs = Vec::new();
-        let mut buf = String::new();
-        for (t, info) in tokens.iter().enumerate() {
-            if !is_fuzzy_word(&info.text, info.legal) {
-                continue;
+        for (si, (text, _)) in spellings.iter().enumerate() {
+            if has_skeleton(text) {
+                skeleton_pairs.push((hash_str(&normalize::skeleton(text)), si as u32));
             }
-            skeleton_pairs.push((hash_str(&normalize::skeleton(&info.text)), t as u32));
-            delete_pairs.push((hash_str(&info.text), t as u32));
-            for (i, _) in info.text.char_indices() {
-                buf.clear();
-                buf.push_str(&info.text[..i]);
-                buf.push_str(&info.text[i + 1..]);
-                delete_pairs.push((hash_str(&buf), t as u32));
-            }
+            delete_pairs.push((hash_str(text), si as u32));
+            for_each_deletion(text, |d| delete_pairs.push((hash_str(d), si as u32)));
         }
 
         // Addresses.
@@ -557,6 +593,7 @@ impl Index {
             vocab,
             tokens,
             postings,
+            spellings,
             skeletons: MultiMap::from_pairs(skeleton_pairs),
             deletes: MultiMap::from_pairs(delete_pairs),
             unknown_weight: idf(n, 1),
@@ -610,12 +647,79 @@ impl Index {
         self.searcher().search(query, thresholds, limit)
     }
 
+    /// The query's words, with a word that pairs with nothing split in two where both halves
+    /// are words of the vocabulary ("AlKhodair" = "al khodair", "Aerocaribbean").
+    pub(crate) fn split_query(&self, name: &str) -> Vec<Token> {
+        let mut out = Vec::new();
+        for t in normalize::tokens(name) {
+            if t.legal_form
+                || t.text.len() < 5
+                || self.vocab.contains_key(t.text.as_str())
+                || !t.text.is_ascii()
+            {
+                out.push(t);
+                continue;
+            }
+            // The split with the longest shorter half wins; ties go to the earlier cut.
+            let best = (2..t.text.len() - 1)
+                .filter(|&k| {
+                    self.vocab.contains_key(&t.text[..k]) && self.vocab.contains_key(&t.text[k..])
+                })
+                .max_by_key(|&k| (k.min(t.text.len() - k), std::cmp::Reverse(k)));
+            match best {
+                Some(k) if !self.has_fuzzy_pair(&t.text) => {
+                    for part in [&t.text[..k], &t.text[k..]] {
+                        out.push(Token {
+                            text: part.to_string(),
+                            legal_form: false,
+                        });
+                    }
+                }
+                _ => out.push(t),
+            }
+        }
+        out
+    }
+
+    /// True if some spelling is a variant or one edit away from the word.
+    fn has_fuzzy_pair(&self, text: &str) -> bool {
+        let mut found = false;
+        self.fuzzy_candidates(text, |si| {
+            if pair_sim(text, &self.spellings[si as usize].0).is_some() {
+                found = true;
+            }
+        });
+        found
+    }
+
+    /// Calls `f` with every spelling index the hash tables offer for a word (a superset of
+    /// the spellings [`pair_sim`] accepts).
+    fn fuzzy_candidates(&self, text: &str, mut f: impl FnMut(u32)) {
+        if !is_fuzzy_query_word(text) {
+            return;
+        }
+        if has_skeleton(text) {
+            for &si in self.skeletons.get(hash_str(&normalize::skeleton(text))) {
+                f(si);
+            }
+        }
+        for &si in self.deletes.get(hash_str(text)) {
+            f(si);
+        }
+        if text.len() >= FUZZY_MIN_LEN {
+            for_each_deletion(text, |d| {
+                for &si in self.deletes.get(hash_str(d)) {
+                    f(si);
+                }
+            });
+        }
+    }
+
     /// The query's tokens with their pairings into the vocabulary (the index way: hash
     /// lookups only).
     pub(crate) fn query_tokens(&self, name: &str) -> Vec<QueryToken> {
         let mut out = Vec::new();
-        let mut buf = String::new();
-        for Token { text, legal_form } in normalize::tokens(name) {
+        for Token { text, legal_form } in self.split_query(name) {
             let mut pairs: Vec<(u32, f32, PairKind)> = Vec::new();
             let exact = self.vocab.get(text.as_str()).copied();
             if legal_form {
@@ -631,34 +735,15 @@ impl Index {
             if let Some(id) = exact {
                 pairs.push((id, 1.0, PairKind::Exact));
             }
-            if is_fuzzy_word(&text, false) {
-                for &id in self.skeletons.get(hash_str(&normalize::skeleton(&text))) {
-                    let info = &self.tokens[id as usize];
-                    if Some(id) != exact
-                        && normalize::skeleton(&info.text) == normalize::skeleton(&text)
-                    {
-                        pairs.push((id, SKELETON_SIM, PairKind::Variant));
-                    }
+            self.fuzzy_candidates(&text, |si| {
+                let (spelling, id) = &self.spellings[si as usize];
+                if Some(*id) == exact {
+                    return;
                 }
-                let bytes = text.as_bytes();
-                let consider = |key: u64, pairs: &mut Vec<(u32, f32, PairKind)>| {
-                    for &id in self.deletes.get(key) {
-                        let cand = &self.tokens[id as usize].text;
-                        if Some(id) == exact || !within_one_edit(bytes, cand.as_bytes()) {
-                            continue;
-                        }
-                        let sim = typo_sim(text.len().max(cand.len()));
-                        upsert(pairs, id, sim, PairKind::Typo);
-                    }
-                };
-                consider(hash_str(&text), &mut pairs);
-                for (i, _) in text.char_indices() {
-                    buf.clear();
-                    buf.push_str(&text[..i]);
-                    buf.push_str(&text[i + 1..]);
-                    consider(hash_str(&buf), &mut pairs);
+                if let Some((sim, kind)) = pair_sim(&text, spelling) {
+                    upsert(&mut pairs, *id, sim, kind);
                 }
-            }
+            });
             let weight = query_weight(&pairs, &self.tokens, self.unknown_weight);
             out.push(QueryToken {
                 text,
@@ -960,11 +1045,8 @@ impl Index {
     pub(crate) fn vocab_id(&self, text: &str) -> Option<u32> {
         self.vocab.get(text).copied()
     }
-    pub(crate) fn vocabulary(&self) -> impl Iterator<Item = (u32, &str, bool)> {
-        self.tokens
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (i as u32, &*t.text, t.legal))
+    pub(crate) fn spelling_list(&self) -> &[(Box<str>, u32)] {
+        &self.spellings
     }
     pub(crate) fn token_infos(&self) -> &[TokenInfo] {
         &self.tokens
@@ -975,13 +1057,6 @@ impl Index {
     pub(crate) fn unknown_token_weight(&self) -> f32 {
         self.unknown_weight
     }
-    pub(crate) fn typo_similarity(&self, len: usize) -> f32 {
-        typo_sim(len)
-    }
-    pub(crate) fn skeleton_similarity(&self) -> f32 {
-        SKELETON_SIM
-    }
-
 }
 
 fn upsert(pairs: &mut Vec<(u32, f32, PairKind)>, id: u32, sim: f32, kind: PairKind) {
@@ -1014,8 +1089,55 @@ pub(crate) fn query_weight(
         .map_or(unknown, |p| tokens[p.0 as usize].weight)
 }
 
-pub(crate) fn is_fuzzy_word(text: &str, legal: bool) -> bool {
-    !legal && text.len() >= FUZZY_MIN_LEN && !text.bytes().all(|b| b.is_ascii_digit())
+/// A spelling the fuzzy tables index: four characters or more, not all digits.
+pub(crate) fn is_fuzzy_spelling(text: &str) -> bool {
+    text.len() >= FUZZY_MIN_LEN && !text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A query word given fuzzy pairing: three characters or more (a three-letter word can only
+/// pair with a four-letter spelling it is one deletion of), not all digits.
+pub(crate) fn is_fuzzy_query_word(text: &str) -> bool {
+    text.len() >= FUZZY_MIN_LEN - 1 && !text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Long enough for a consonant skeleton to mean something.
+fn has_skeleton(text: &str) -> bool {
+    text.len() >= 5
+}
+
+/// Calls `f` with the word less one character, for each character.
+fn for_each_deletion(text: &str, mut f: impl FnMut(&str)) {
+    let mut buf = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        buf.clear();
+        buf.push_str(&text[..i]);
+        buf.push_str(&text[i + c.len_utf8()..]);
+        f(&buf);
+    }
+}
+
+/// How a query word pairs with a spelling, if it does: one edit away (a typo) or the same
+/// consonant skeleton (a spelling variant), whichever is closer. Exact equality is handled
+/// by the vocabulary lookup, not here. Shared by the index and the reference scorer, so that
+/// the two differ only in how they find candidates.
+pub(crate) fn pair_sim(q: &str, spelling: &str) -> Option<(f32, PairKind)> {
+    if q == spelling || !is_fuzzy_query_word(q) || !is_fuzzy_spelling(spelling) {
+        return None;
+    }
+    let typo = (q.len() >= FUZZY_MIN_LEN || spelling.len() == q.len() + 1)
+        && within_one_edit(q.as_bytes(), spelling.as_bytes());
+    let typo = typo.then(|| typo_sim(q.len().max(spelling.len())));
+    let variant = (has_skeleton(q)
+        && has_skeleton(spelling)
+        && normalize::skeleton(q) == normalize::skeleton(spelling)
+        && normalize::skeleton(q).len() >= 3)
+        .then(|| skeleton_sim(q, spelling));
+    match (typo, variant) {
+        (Some(t), Some(v)) if v > t => Some((v, PairKind::Variant)),
+        (Some(t), _) => Some((t, PairKind::Typo)),
+        (None, Some(v)) => Some((v, PairKind::Variant)),
+        (None, None) => None,
+    }
 }
 
 impl Searcher<'_> {

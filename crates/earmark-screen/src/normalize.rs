@@ -369,3 +369,16 @@ pub fn skeleton(word: &str) -> String {
     }
     out
 }
+
+/// Spellings the normaliser maps onto another word, as (spelling, word): the variant and
+/// abbreviation table, and single-word legal forms with their canonical token. The index
+/// gives typo tolerance to these spellings too (a typo in "Technolgoies" is still near
+/// "technologies", which is the word "technology").
+pub fn spelling_sources() -> impl Iterator<Item = (&'static str, &'static str)> {
+    CANONICAL.iter().copied().chain(
+        LEGAL_FORMS
+            .iter()
+            .filter(|(phrase, _)| phrase.len() == 1)
+            .filter_map(|(phrase, form)| phrase.first().map(|w| (*w, *form))),
+    )
+}

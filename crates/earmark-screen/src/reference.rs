@@ -1,9 +1,9 @@
-//! The naive reference scorer: every vocabulary word compared with every query word by direct
-//! string tests, every name scored. Slow and obvious, kept as the oracle the index is tested
-//! against (same best entity, same score).
+//! The naive reference scorer: every spelling of the vocabulary compared with every query
+//! word by direct string tests (no hash tables), every name scored. Slow and obvious, kept as
+//! the oracle the index is tested against (same best entity, same score). It shares with the
+//! index only the normaliser, the word-splitting step and the scoring of one aligned name.
 
-use crate::index::{is_fuzzy_word, query_weight, within_one_edit, Index, PairKind, QueryToken};
-use crate::normalize;
+use crate::index::{pair_sim, query_weight, Index, PairKind, QueryToken};
 
 impl Index {
     /// The best entity and its name score by linear scan, or `None` when no name scores
@@ -34,34 +34,32 @@ impl Index {
     }
 
     fn naive_query_tokens(&self, name: &str) -> Vec<QueryToken> {
-        normalize::tokens(name)
+        self.split_query(name)
             .into_iter()
             .map(|t| {
+                let exact = self.vocab_id(&t.text);
                 if t.legal_form {
                     return QueryToken {
-                        legal_id: self.vocab_id(&t.text),
+                        legal_id: exact,
                         text: t.text,
                         legal: true,
                         weight: self.legal_weight(),
                         pairs: Vec::new(),
                     };
                 }
-                let mut pairs = Vec::new();
-                for (id, text, legal) in self.vocabulary() {
-                    if legal {
+                let mut pairs: Vec<(u32, f32, PairKind)> = Vec::new();
+                if let Some(id) = exact {
+                    pairs.push((id, 1.0, PairKind::Exact));
+                }
+                for (spelling, id) in self.spelling_list() {
+                    if Some(*id) == exact {
                         continue;
                     }
-                    if text == t.text {
-                        pairs.push((id, 1.0, PairKind::Exact));
-                    } else if is_fuzzy_word(&t.text, false) && is_fuzzy_word(text, false) {
-                        let skeleton_same =
-                            normalize::skeleton(text) == normalize::skeleton(&t.text);
-                        let typo = within_one_edit(t.text.as_bytes(), text.as_bytes());
-                        let typo_sim = self.typo_similarity(t.text.len().max(text.len()));
-                        if typo && (!skeleton_same || typo_sim > self.skeleton_similarity()) {
-                            pairs.push((id, typo_sim, PairKind::Typo));
-                        } else if skeleton_same {
-                            pairs.push((id, self.skeleton_similarity(), PairKind::Variant));
+                    if let Some((sim, kind)) = pair_sim(&t.text, spelling) {
+                        match pairs.iter_mut().find(|p| p.0 == *id) {
+                            Some(p) if sim > p.1 => *p = (*id, sim, kind),
+                            Some(_) => {}
+                            None => pairs.push((*id, sim, kind)),
                         }
                     }
                 }
