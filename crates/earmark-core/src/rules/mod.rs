@@ -1,0 +1,701 @@
+//! Rule packs: the regulations as versioned, cited data.
+//!
+//! A rule pack is a directory of TOML files (`rules/us-ear/` in the repository, embedded in the
+//! binary by the CLI): `pack.toml` (id and version), `countries.toml` (how the EAR treats some
+//! ISO codes, e.g. Hong Kong as China, and named country sets), `country-groups.toml` (Country
+//! Groups with dated changes) and one file per instrument under `instruments/` (a rule, letter,
+//! notice, guidance or proclamation with its citations, dates, layer and confidence, and the
+//! rules it contributes). [`RulePack::from_files`] parses and validates them all; every problem
+//! is reported with file and line. Determination ([`crate::determine`]) reads a loaded pack and
+//! never the files.
+//!
+//! Rules are data, not code: each [`Rule`] pairs a [`Condition`] (a small vocabulary over the
+//! item, the parties, the transaction and dates) with an [`Effect`] (a licence requirement, a
+//! review policy, a licence exception with its obligations, licence conditions, a prohibition,
+//! an advisory, a classification presumption). Later instruments end earlier rules with
+//! `supersedes`, so that an older rule's end is only known once the newer instrument is
+//! published, which is what the "known on" view of a decision needs.
+
+mod expr;
+mod load;
+
+use serde::{Deserialize, Serialize};
+
+pub use expr::SetExpr;
+pub use load::{Problem, RulesError};
+
+use crate::country::{Country, CountrySet};
+use crate::spec::ItemKind;
+use crate::trace::Window;
+use crate::Date;
+
+/// Which reading of the regulations an instrument belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layer {
+    /// The legal text in force (Federal Register rules, the CFR).
+    Legal,
+    /// Enforcement posture: non-enforcement announcements, is-informed letters, guidance and
+    /// policy overlays that change what BIS does without changing the text.
+    Enforcement,
+}
+
+/// How sure the project is of an instrument or rule (the reference's [P] [S] [U] tags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    /// Read in a primary source (FR, eCFR, BIS, GAO, SEC), or quoted verbatim from one.
+    Primary,
+    /// From a secondary source (law firm, think tank, press).
+    Secondary,
+    /// Single weak source, conflicting sources, or the project's own interpretation.
+    Uncertain,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Primary => "primary",
+            Self::Secondary => "secondary",
+            Self::Uncertain => "uncertain",
+        }
+    }
+}
+
+/// What kind of public act an instrument is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InstrumentKind {
+    Rule,
+    Correction,
+    Notice,
+    Letter,
+    Guidance,
+    Proclamation,
+    Announcement,
+}
+
+/// A licence review policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewPolicy {
+    PresumptionOfDenial,
+    CaseByCase,
+    PresumptionOfApproval,
+}
+
+impl ReviewPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PresumptionOfDenial => "presumption_of_denial",
+            Self::CaseByCase => "case_by_case",
+            Self::PresumptionOfApproval => "presumption_of_approval",
+        }
+    }
+}
+
+/// The classifications rules can name (3A090/4A090 paragraphs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum EccnCode {
+    #[serde(rename = "3A090.a")]
+    A3090A,
+    #[serde(rename = "3A090.b")]
+    A3090B,
+    #[serde(rename = "3A090.c")]
+    A3090C,
+    #[serde(rename = "4A090.a")]
+    A4090A,
+    #[serde(rename = "4A090.b")]
+    A4090B,
+}
+
+impl EccnCode {
+    pub const ALL: [Self; 5] = [
+        Self::A3090A,
+        Self::A3090B,
+        Self::A3090C,
+        Self::A4090A,
+        Self::A4090B,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::A3090A => "3A090.a",
+            Self::A3090B => "3A090.b",
+            Self::A3090C => "3A090.c",
+            Self::A4090A => "4A090.a",
+            Self::A4090B => "4A090.b",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.as_str() == text)
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// Export, reexport or transfer (in-country).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transaction {
+    Export,
+    Reexport,
+    InCountry,
+}
+
+impl Transaction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Export => "export",
+            Self::Reexport => "reexport",
+            Self::InCountry => "in_country",
+        }
+    }
+}
+
+/// End uses rules can name. End-use controls apply on knowledge, so an end use that is not
+/// given is read as "none known".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndUse {
+    /// Development, production, operation, ... of a "supercomputer" (§ 744.23(a)(1)).
+    Supercomputer,
+    /// Development or production of ICs at an advanced-node fab (§ 744.23(a)(2)).
+    AdvancedNodeIc,
+    /// Training AI models.
+    AiTraining,
+    /// Acquisition for technical analysis or evaluation.
+    TechnicalEvaluation,
+    /// Development or production (ACM's scope).
+    Development,
+    Production,
+    /// Storage before delivery to ultimate customers (ACM's scope).
+    Storage,
+    /// Commercial datacenter operation.
+    Datacenter,
+    Other,
+}
+
+impl EndUse {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Supercomputer => "supercomputer",
+            Self::AdvancedNodeIc => "advanced_node_ic",
+            Self::AiTraining => "ai_training",
+            Self::TechnicalEvaluation => "technical_evaluation",
+            Self::Development => "development",
+            Self::Production => "production",
+            Self::Storage => "storage",
+            Self::Datacenter => "datacenter",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// Who is exporting, where a rule binds only some exporters (the foundry presumption).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExporterRole {
+    #[default]
+    Other,
+    FrontEndFabricator,
+    Osat,
+}
+
+/// How a front-end fabricator or OSAT rebuts the foundry presumption (Note 1 to 3A090.a).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rebuttal {
+    #[default]
+    None,
+    ApprovedDesigner,
+    AuthorizedDesigner,
+    TransistorCount,
+}
+
+/// The end user's restricted-list status, as screening found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListStatus {
+    NotListed,
+    /// On the Entity List.
+    Listed,
+    /// Owned 50 % or more by listed parties (the Affiliates rule).
+    Affiliate,
+}
+
+/// A numeric fact a rule can test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactName {
+    Tpp,
+    PerformanceDensity,
+    MemoryBandwidthGbs,
+    InterconnectBidirGbs,
+    MemoryBandwidthDensity,
+    /// TPP × quantity: what a shipment draws from a TPP allowance.
+    ShipmentTpp,
+}
+
+impl FactName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tpp => "tpp",
+            Self::PerformanceDensity => "performance_density",
+            Self::MemoryBandwidthGbs => "memory_bandwidth_gbs",
+            Self::InterconnectBidirGbs => "interconnect_bidir_gbs",
+            Self::MemoryBandwidthDensity => "memory_bandwidth_density",
+            Self::ShipmentTpp => "shipment_tpp",
+        }
+    }
+}
+
+/// A comparison of a fact with a threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FactTest {
+    pub fact: FactName,
+    pub compare: Compare,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compare {
+    AtLeast,
+    Above,
+    Below,
+    AtMost,
+}
+
+impl Compare {
+    pub fn holds(self, fact: f64, value: f64) -> bool {
+        match self {
+            Self::AtLeast => fact >= value,
+            Self::Above => fact > value,
+            Self::Below => fact < value,
+            Self::AtMost => fact <= value,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Self::AtLeast => ">=",
+            Self::Above => ">",
+            Self::Below => "<",
+            Self::AtMost => "<=",
+        }
+    }
+}
+
+/// A country-set expression with its source text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetRef {
+    pub text: String,
+    pub expr: SetExpr,
+    /// A pack-wide number for this occurrence, so a compiled snapshot can keep its resolved
+    /// bitset in a flat table.
+    pub slot: usize,
+}
+
+/// When a rule applies: every clause given must hold (an empty condition always holds).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Condition {
+    /// The item's classification is one of these (bitmask of [`EccnCode`]).
+    pub eccn: Option<u8>,
+    pub datacenter: Option<bool>,
+    pub item_kind: Vec<ItemKind>,
+    /// Named catalog items (by catalog id).
+    pub named: Vec<String>,
+    /// All of these fact tests hold.
+    pub facts: Vec<FactTest>,
+    /// At least one of these fact tests holds (a parameter envelope).
+    pub facts_any: Vec<FactTest>,
+    /// The country of ultimate destination (Hong Kong read as China).
+    pub destination: Option<SetRef>,
+    /// The end user or its ultimate parent is headquartered in the set.
+    pub headquarters: Option<SetRef>,
+    /// The country exported from.
+    pub from: Option<SetRef>,
+    pub transaction: Vec<Transaction>,
+    pub end_use: Vec<EndUse>,
+    pub exporter_role: Vec<ExporterRole>,
+    pub rebuttal: Vec<Rebuttal>,
+    pub end_user_list: Vec<ListStatus>,
+    /// At least one of these holds.
+    pub any: Vec<Condition>,
+    /// This does not hold.
+    pub not: Option<Box<Condition>>,
+}
+
+impl Condition {
+    pub fn eccn_codes(&self) -> Vec<EccnCode> {
+        self.eccn.map_or_else(Vec::new, |mask| {
+            EccnCode::ALL
+                .into_iter()
+                .filter(|e| mask & e.bit() != 0)
+                .collect()
+        })
+    }
+
+    pub(crate) fn eccn_matches(mask: u8, code: EccnCode) -> bool {
+        mask & code.bit() != 0
+    }
+}
+
+/// What an obligation of a licence exception asks of the exporter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObligationKind {
+    Notification,
+    Allowance,
+    Eligibility,
+    Reporting,
+    Recordkeeping,
+}
+
+/// One obligation that comes with using a licence exception.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Obligation {
+    pub kind: ObligationKind,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_consignees: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_end_users: Option<u32>,
+    /// A TPP allowance (e.g. LPP's per consignee per calendar year).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowance_tpp: Option<f64>,
+    /// What the allowance or cap is counted per ("consignee", "country").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+}
+
+/// What kind of licence condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConditionKind {
+    PaymentShare,
+    ThirdPartyTesting,
+    VolumeCap,
+    Certification,
+    Security,
+    Cap,
+}
+
+/// A condition attached to a licence (payment share, testing, volume cap, certification, cap).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LicenceCondition {
+    pub id: String,
+    pub kind: ConditionKind,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_percent: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap_percent: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap_tpp: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per: Option<String>,
+    /// Set when this condition is less certain than its rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
+}
+
+/// What a rule does when its condition holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// A licence is required. `bars_exceptions`: no licence exception may be used (is-informed
+    /// letters).
+    Requirement { bars_exceptions: bool },
+    /// Do not proceed (General Prohibition 10 guidance).
+    Prohibition,
+    /// The licence review policy; the applicable rule with the highest priority wins.
+    ReviewPolicy { policy: ReviewPolicy, priority: i32 },
+    /// A licence exception is available, with obligations.
+    Exception {
+        code: String,
+        obligations: Vec<Obligation>,
+    },
+    /// Conditions attached to a licence.
+    Conditions(Vec<LicenceCondition>),
+    /// A warning that does not change the outcome (red flags, policy statements).
+    Advisory { text: String },
+    /// The item is presumed to have this classification (foundry due diligence).
+    Presumption { eccn: EccnCode, datacenter: bool },
+    /// A vintage of the classification thresholds (documentation; its start dates the vintage).
+    Classification { paragraphs: Vec<String> },
+    /// Only ends other rules (`supersedes`): a stay, a non-enforcement announcement.
+    Suspension,
+}
+
+impl Effect {
+    pub fn kind_str(&self) -> &'static str {
+        match self {
+            Self::Requirement { .. } => "licence_requirement",
+            Self::Prohibition => "prohibition",
+            Self::ReviewPolicy { .. } => "review_policy",
+            Self::Exception { .. } => "licence_exception",
+            Self::Conditions(_) => "licence_condition",
+            Self::Advisory { .. } => "advisory",
+            Self::Presumption { .. } => "presumption",
+            Self::Classification { .. } => "classification",
+            Self::Suspension => "suspension",
+        }
+    }
+}
+
+/// One rule: a condition, an effect, a window and a citation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub id: String,
+    /// Index of the instrument in [`RulePack::instruments`].
+    pub instrument: usize,
+    pub title: String,
+    /// The paragraph the rule encodes (e.g. `15 CFR 744.23(a)(3)`).
+    pub cite: String,
+    pub window: Window,
+    pub confidence: Confidence,
+    /// Rules this one ends while it is in force (indices into [`RulePack::rules`]).
+    pub supersedes: Vec<usize>,
+    pub when: Condition,
+    pub effect: Effect,
+    /// Interpretation notes (why the rule reads the text this way).
+    pub note: String,
+    /// Line of the rule in its file.
+    pub line: usize,
+}
+
+/// Where an instrument is published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Citation {
+    /// Federal Register citation, e.g. `88 FR 73458`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fr: Option<String>,
+    /// FR document number, e.g. `2023-23055`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
+    /// Other identifiers (CFR section, docket, RIN, SEC accession, GAO number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl Citation {
+    /// One line: `88 FR 73458 (FR Doc 2023-23055)`.
+    pub fn short(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(fr) = &self.fr {
+            parts.push(fr.clone());
+        }
+        if let Some(doc) = &self.document {
+            parts.push(format!("FR Doc {doc}"));
+        }
+        if let Some(other) = &self.other {
+            parts.push(other.clone());
+        }
+        if parts.is_empty() {
+            if let Some(url) = &self.url {
+                parts.push(url.clone());
+            }
+        }
+        parts.join(", ")
+    }
+}
+
+/// A rule, letter, notice, guidance or proclamation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instrument {
+    pub id: String,
+    pub title: String,
+    pub kind: InstrumentKind,
+    pub layer: Layer,
+    pub confidence: Confidence,
+    /// First made public (release, public inspection, SEC filing); defaults to `published`.
+    pub announced: Date,
+    pub published: Date,
+    pub effective: Date,
+    pub compliance: Option<Date>,
+    /// Last day in force, when the instrument itself says so.
+    pub end: Option<Date>,
+    pub citations: Vec<Citation>,
+    pub summary: String,
+    pub notes: Vec<String>,
+    /// The file it was loaded from, relative to the pack.
+    pub file: String,
+    /// Indices of its rules in [`RulePack::rules`].
+    pub rules: Vec<usize>,
+}
+
+impl Instrument {
+    /// Whether the instrument was public on `known_on`.
+    pub fn is_known_on(&self, known_on: Date) -> bool {
+        self.announced <= known_on
+    }
+}
+
+/// Add or remove a country from a Country Group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupAction {
+    Add,
+    Remove,
+}
+
+/// A dated change of a Country Group, made by an instrument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupChange {
+    pub country: Country,
+    pub action: GroupAction,
+    pub date: Date,
+    pub instrument: usize,
+}
+
+/// A Country Group of Supplement No. 1 to Part 740.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    /// Members on the pack's first day.
+    pub base: CountrySet,
+    /// Changes in date order.
+    pub changes: Vec<GroupChange>,
+}
+
+/// A named country set (`scope_x`, `macau_d5`, `tier1`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedSet {
+    pub name: String,
+    pub description: String,
+    pub set: SetRef,
+}
+
+/// An ISO code the EAR reads as another country (Hong Kong as China).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Treatment {
+    pub country: Country,
+    pub treated_as: Country,
+    pub since: Date,
+    pub citation: String,
+}
+
+/// A loaded and validated rule pack.
+#[derive(Debug, Clone)]
+pub struct RulePack {
+    pub id: String,
+    pub title: String,
+    pub version: String,
+    /// The first date the pack covers; before it no rule applies.
+    pub starts: Date,
+    /// sha256 over the pack's files in path order (see [`RulePack::from_files`]).
+    pub hash: String,
+    pub instruments: Vec<Instrument>,
+    pub rules: Vec<Rule>,
+    pub groups: Vec<Group>,
+    pub sets: Vec<NamedSet>,
+    pub treatments: Vec<Treatment>,
+    /// Named sets in an order where each comes after the sets it uses.
+    pub(crate) set_order: Vec<usize>,
+    /// How many [`SetRef`] slots the rules use.
+    pub(crate) set_slots: usize,
+}
+
+/// The most rules a pack may hold: determination keeps per-rule results in a fixed bitset.
+pub const MAX_RULES: usize = 256;
+
+impl RulePack {
+    pub fn instrument(&self, id: &str) -> Option<&Instrument> {
+        self.instruments.iter().find(|i| i.id == id)
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    pub fn group(&self, id: &str) -> Option<usize> {
+        self.groups.iter().position(|g| g.id == id)
+    }
+
+    /// The country as the EAR reads it (Hong Kong → China), on a date.
+    pub fn ear_country(&self, country: Country, date: Date) -> Country {
+        self.treatments
+            .iter()
+            .find(|t| t.country == country && date >= t.since)
+            .map_or(country, |t| t.treated_as)
+    }
+
+    /// Members of every group on `as_of`, counting only changes made by instruments public on
+    /// `known_on` and belonging to the chosen layers.
+    pub fn groups_on(&self, as_of: Date, known_on: Date, enforcement: bool) -> Vec<CountrySet> {
+        self.groups
+            .iter()
+            .map(|g| {
+                let mut set = g.base;
+                for change in &g.changes {
+                    let Some(instrument) = self.instruments.get(change.instrument) else {
+                        continue;
+                    };
+                    let in_layer = enforcement || instrument.layer == Layer::Legal;
+                    if change.date <= as_of && instrument.is_known_on(known_on) && in_layer {
+                        match change.action {
+                            GroupAction::Add => set.insert(change.country),
+                            GroupAction::Remove => set.remove(change.country),
+                        }
+                    }
+                }
+                set
+            })
+            .collect()
+    }
+
+    /// Every named set resolved against the given group members.
+    pub fn sets_on(&self, groups: &[CountrySet]) -> Vec<CountrySet> {
+        let mut resolved = vec![CountrySet::EMPTY; self.sets.len()];
+        for &i in &self.set_order {
+            if let Some(named) = self.sets.get(i) {
+                resolved[i] = named.set.expr.resolve(groups, &resolved);
+            }
+        }
+        resolved
+    }
+
+    /// Dates on which something in the pack may change (rule windows, group changes), sorted.
+    pub fn boundaries(&self) -> Vec<Date> {
+        let mut dates = vec![self.starts];
+        for rule in &self.rules {
+            dates.push(rule.window.from);
+            if let Some(to) = rule.window.to.and_then(|d| d.succ_opt()) {
+                dates.push(to);
+            }
+        }
+        for group in &self.groups {
+            dates.extend(group.changes.iter().map(|c| c.date));
+        }
+        for t in &self.treatments {
+            dates.push(t.since);
+        }
+        dates.sort_unstable();
+        dates.dedup();
+        dates
+    }
+
+    /// Dates on which a new instrument became public, sorted.
+    pub fn publication_dates(&self) -> Vec<Date> {
+        let mut dates: Vec<Date> = self.instruments.iter().map(|i| i.announced).collect();
+        dates.sort_unstable();
+        dates.dedup();
+        dates
+    }
+}
