@@ -73,7 +73,7 @@ pub fn is_address_name(name: &str) -> bool {
 
 fn load_extract(
     label: &str,
-    reader: &mut csv::Reader<&[u8]>,
+    reader: &mut super::Rows<'_>,
     col: &dyn Fn(&str) -> Option<usize>,
 ) -> (Vec<Entry>, Vec<RowIssue>) {
     let width = reader.byte_headers().map(|h| h.len()).unwrap_or(0);
@@ -163,7 +163,7 @@ fn split_inline_aliases(text: &str) -> (String, Vec<String>) {
 
 fn load_grouped(
     label: &str,
-    reader: &mut csv::Reader<&[u8]>,
+    reader: &mut super::Rows<'_>,
     col: &dyn Fn(&str) -> Option<usize>,
     layout: Layout,
 ) -> (Vec<Entry>, Vec<RowIssue>) {

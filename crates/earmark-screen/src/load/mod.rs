@@ -95,34 +95,83 @@ pub(crate) fn split_list(text: Option<&str>, sep: &str) -> Vec<String> {
 }
 
 /// A CSV reader over bytes that accepts rows of any width (widths are checked by the loaders,
-/// so that a short row is a reported issue and not an abort).
-pub(crate) fn csv_reader(bytes: &[u8], delimiter: u8, headers: bool) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .has_headers(headers)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(bytes)
+/// so that a short row is a reported issue and not an abort), and that knows the line each
+/// record starts on.
+pub(crate) struct Rows<'a> {
+    reader: csv::Reader<&'a [u8]>,
+    bytes: &'a [u8],
+    /// Newlines before `scanned` have been counted into `line`.
+    scanned: usize,
+    line: u64,
 }
 
-/// Reads the next record, turning a CSV syntax error into a row issue. `None` at the end.
+impl std::fmt::Debug for Rows<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rows").field("line", &self.line).finish()
+    }
+}
+
+pub(crate) fn csv_reader(bytes: &[u8], delimiter: u8, headers: bool) -> Rows<'_> {
+    Rows {
+        reader: csv::ReaderBuilder::new()
+            .has_headers(headers)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(bytes),
+        bytes,
+        scanned: 0,
+        line: 1,
+    }
+}
+
+impl Rows<'_> {
+    pub(crate) fn byte_headers(&mut self) -> csv::Result<&csv::ByteRecord> {
+        self.reader.byte_headers()
+    }
+
+    /// The 1-based line of a byte offset. The csv crate's own line count lags by one on
+    /// CRLF files (OFAC's), so lines are counted here from the bytes.
+    fn line_at(&mut self, offset: usize) -> u64 {
+        // A record's recorded start can sit on the previous row's line terminator.
+        let mut start = offset.min(self.bytes.len());
+        while start < self.bytes.len() && matches!(self.bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start >= self.scanned {
+            self.line += self.bytes[self.scanned..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            self.scanned = start;
+            self.line
+        } else {
+            1 + self.bytes[..start].iter().filter(|&&b| b == b'\n').count() as u64
+        }
+    }
+}
+
+/// Reads the next record, turning a CSV syntax error into a row issue. Returns the record's
+/// line, or `None` at the end.
 pub(crate) fn next_record(
-    reader: &mut csv::Reader<&[u8]>,
+    rows: &mut Rows<'_>,
     record: &mut csv::ByteRecord,
     source: &str,
     issues: &mut Vec<RowIssue>,
 ) -> Option<u64> {
     loop {
-        let line = reader.position().line();
-        match reader.read_byte_record(record) {
+        let at = rows.reader.position().byte() as usize;
+        match rows.reader.read_byte_record(record) {
             Ok(true) => {
-                return Some(record.position().map_or(line, csv::Position::line));
+                let offset = record.position().map_or(at, |p| p.byte() as usize);
+                return Some(rows.line_at(offset));
             }
             Ok(false) => return None,
             Err(error) => {
-                let at = error.position().map_or(line, csv::Position::line);
+                let offset = error.position().map_or(at, |p| p.byte() as usize);
+                let line = rows.line_at(offset);
                 issues.push(RowIssue {
                     source: source.to_string(),
-                    line: at,
+                    line,
                     reason: format!("unreadable csv row: {error}"),
                 });
                 // A syntax error the reader cannot resynchronise after ends the file.
