@@ -15,3 +15,18 @@ const CATALOG_FILES: &[(&str, &str)] = &[(
 pub fn catalog() -> anyhow::Result<Catalog> {
     Catalog::from_toml_files(CATALOG_FILES.iter().copied()).context("loading the bundled catalog")
 }
+
+mod rule_pack_files {
+    include!(concat!(env!("OUT_DIR"), "/rule_pack.rs"));
+}
+
+/// The US EAR rule pack as shipped in `rules/us-ear/` (listed by `build.rs`).
+pub fn rule_pack_files() -> &'static [(&'static str, &'static str)] {
+    rule_pack_files::RULE_PACK_FILES
+}
+
+/// The bundled rule pack, parsed and validated.
+pub fn rule_pack() -> anyhow::Result<earmark_core::rules::RulePack> {
+    earmark_core::rules::RulePack::from_files(rule_pack_files())
+        .map_err(|e| anyhow::anyhow!("the bundled rule pack is invalid: {e}"))
+}

@@ -1523,6 +1523,13 @@ fn explain(pack: &RulePack, req: &Request, item: &ItemFacts, fast: Verdict) -> D
     }
     determining.dedup();
 
+    let primary_requirement = determining.iter().any(|&i| {
+        matches!(pack.rules[i].effect, Effect::Requirement { .. })
+            && pack.rules[i].confidence == Confidence::Primary
+    });
+    let exceptions_barred = trace.iter().any(|t| {
+        t.status == RuleStatus::NotApplicable && t.reason.contains("bars licence exceptions")
+    });
     let mut citations = Vec::new();
     let mut uncertain = Vec::new();
     for &i in &determining {
@@ -1534,7 +1541,11 @@ fn explain(pack: &RulePack, req: &Request, item: &ItemFacts, fast: Verdict) -> D
             cite: rule.cite.clone(),
             sources: instrument.map_or_else(Vec::new, |i| i.citations.clone()),
         });
-        if rule.confidence != Confidence::Primary {
+        // A non-primary requirement is not relied on when a primary one also requires the
+        // licence, unless it is what bars the licence exceptions.
+        let redundant = matches!(rule.effect, Effect::Requirement { bars_exceptions } if !bars_exceptions || !exceptions_barred)
+            && primary_requirement;
+        if rule.confidence != Confidence::Primary && !redundant {
             let why = if rule.note.is_empty() {
                 instrument.map_or_else(String::new, |i| i.title.clone())
             } else {

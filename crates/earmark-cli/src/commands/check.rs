@@ -1,9 +1,436 @@
-//! `earmark check` (in progress).
+//! `earmark check`: does this shipment need a licence, under which rules, with which
+//! exceptions and conditions, and what would change the answer.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+use anyhow::{bail, Context};
+use earmark_core::classify::{classify, Classification, ClassifyOptions};
+use earmark_core::country::Country;
+use earmark_core::determine::{Decision, Determiner, ItemFacts, Outcome, Reading, Request};
+use earmark_core::rules::{
+    Confidence, Effect, EndUse, ExporterRole, ListStatus, Rebuttal, RulePack, Transaction,
+};
+use earmark_core::spec::Tf32Reading;
+use earmark_core::trace::RuleStatus;
+use earmark_core::Date;
+use serde::Serialize;
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`earmark check` is not built yet")
+use super::rules::{load_pack, LayerArg};
+use super::{load_item, today, Format, ItemArgs};
+use crate::embedded;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub item: ItemArgs,
+    /// Country of ultimate destination (ISO 3166-1 alpha-2; Hong Kong is read as China).
+    #[arg(long, value_name = "CC")]
+    pub to: String,
+    /// Where the end user is headquartered. Needed whenever the headquarters rule could apply.
+    #[arg(long, value_name = "CC")]
+    pub end_user_hq: Option<String>,
+    /// Where the end user's ultimate parent is headquartered; defaults to the end user's own
+    /// headquarters (an end user with no separate parent).
+    #[arg(long, value_name = "CC")]
+    pub parent_hq: Option<String>,
+    /// Country exported or reexported from.
+    #[arg(long, value_name = "CC", default_value = "US")]
+    pub from: String,
+    #[arg(long, value_enum, default_value_t)]
+    pub transaction: TransactionArg,
+    /// A known end use (end-use controls apply on knowledge).
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub end_use: Option<EndUseArg>,
+    /// Units shipped (for TPP allowances such as LPP's).
+    #[arg(long, value_name = "N")]
+    pub quantity: Option<u64>,
+    /// The date whose rules apply (YYYY-MM-DD); defaults to today.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<Date>,
+    /// Decide with only the instruments public on this date; defaults to the as-of date.
+    #[arg(long, value_name = "DATE")]
+    pub known_on: Option<Date>,
+    /// `enforced` (the legal text plus BIS's enforcement posture) or `legal` (the text alone).
+    #[arg(long, value_enum, default_value_t)]
+    pub layer: LayerArg,
+    /// The end user's restricted-list status, from screening (`earmark screen`).
+    #[arg(long, value_enum, value_name = "STATUS")]
+    pub end_user_list: Option<ListArg>,
+    /// Who exports: front-end fabricators and OSATs carry the foundry presumption.
+    #[arg(long, value_enum, default_value_t)]
+    pub exporter_role: RoleArg,
+    /// How a fabricator or OSAT rebuts the foundry presumption.
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub rebuttal: Option<RebuttalArg>,
+    /// Bits a TF32 operation counts for in classification: 32 (default) or 19.
+    #[arg(long, value_name = "BITS", default_value = "32")]
+    pub tf32_bits: u32,
+    /// Use the rule pack in this directory instead of the bundled one.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum TransactionArg {
+    #[default]
+    Export,
+    Reexport,
+    InCountry,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EndUseArg {
+    Supercomputer,
+    AdvancedNodeIc,
+    AiTraining,
+    TechnicalEvaluation,
+    Development,
+    Production,
+    Storage,
+    Datacenter,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListArg {
+    NotListed,
+    Listed,
+    Affiliate,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum RoleArg {
+    #[default]
+    Other,
+    FrontEndFabricator,
+    Osat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RebuttalArg {
+    ApprovedDesigner,
+    AuthorizedDesigner,
+    TransistorCount,
+}
+
+fn country(flag: &str, code: &str) -> anyhow::Result<Country> {
+    Country::from_code(code).ok_or_else(|| {
+        anyhow::anyhow!(
+            "`--{flag} {code}`: not an ISO 3166-1 alpha-2 country code (e.g. CN, AE, DE)"
+        )
+    })
+}
+
+/// The validated request, with notes on the defaults it filled in.
+pub struct Validated {
+    pub request: Request,
+    pub notes: Vec<String>,
+}
+
+pub fn validate(args: &Args) -> anyhow::Result<Validated> {
+    let to = country("to", &args.to)?;
+    let mut from = country("from", &args.from)?;
+    let end_user_hq = args
+        .end_user_hq
+        .as_deref()
+        .map(|c| country("end-user-hq", c))
+        .transpose()?;
+    let mut parent_hq = args
+        .parent_hq
+        .as_deref()
+        .map(|c| country("parent-hq", c))
+        .transpose()?;
+    let mut notes = Vec::new();
+    if parent_hq.is_none() {
+        if let Some(hq) = end_user_hq {
+            parent_hq = Some(hq);
+            notes.push(format!(
+                "the end user's ultimate parent is taken to be headquartered where the end user is ({hq}); give `--parent-hq` if it differs"
+            ));
+        }
+    }
+    let transaction = match args.transaction {
+        TransactionArg::Export => Transaction::Export,
+        TransactionArg::Reexport => Transaction::Reexport,
+        TransactionArg::InCountry => Transaction::InCountry,
+    };
+    let from_given = args.from != "US";
+    match transaction {
+        Transaction::InCountry => {
+            if !from_given {
+                from = to;
+            } else if from != to {
+                bail!("`--transaction in-country` is a transfer within one country, but `--from {}` differs from `--to {}`", args.from, args.to);
+            }
+        }
+        Transaction::Export | Transaction::Reexport => {
+            if from == to {
+                bail!("`--from {}` and `--to {}` are the same country: use `--transaction in-country`", args.from, args.to);
+            }
+        }
+    }
+    if transaction == Transaction::Reexport && from == Country::us() {
+        bail!("a reexport ships from a country other than the United States: give `--from CC`");
+    }
+    let as_of = args.as_of.unwrap_or_else(today);
+    let known_on = args.known_on.unwrap_or(as_of);
+    if args.rebuttal.is_some() && args.exporter_role == RoleArg::Other {
+        bail!("`--rebuttal` answers the foundry presumption: give `--exporter-role front-end-fabricator` or `osat`");
+    }
+    let request = Request {
+        to,
+        from,
+        end_user_hq,
+        parent_hq,
+        transaction,
+        end_use: args.end_use.map(|u| match u {
+            EndUseArg::Supercomputer => EndUse::Supercomputer,
+            EndUseArg::AdvancedNodeIc => EndUse::AdvancedNodeIc,
+            EndUseArg::AiTraining => EndUse::AiTraining,
+            EndUseArg::TechnicalEvaluation => EndUse::TechnicalEvaluation,
+            EndUseArg::Development => EndUse::Development,
+            EndUseArg::Production => EndUse::Production,
+            EndUseArg::Storage => EndUse::Storage,
+            EndUseArg::Datacenter => EndUse::Datacenter,
+            EndUseArg::Other => EndUse::Other,
+        }),
+        quantity: args.quantity,
+        as_of,
+        known_on,
+        reading: args.layer.into(),
+        exporter_role: match args.exporter_role {
+            RoleArg::Other => ExporterRole::Other,
+            RoleArg::FrontEndFabricator => ExporterRole::FrontEndFabricator,
+            RoleArg::Osat => ExporterRole::Osat,
+        },
+        rebuttal: match args.rebuttal {
+            None => Rebuttal::None,
+            Some(RebuttalArg::ApprovedDesigner) => Rebuttal::ApprovedDesigner,
+            Some(RebuttalArg::AuthorizedDesigner) => Rebuttal::AuthorizedDesigner,
+            Some(RebuttalArg::TransistorCount) => Rebuttal::TransistorCount,
+        },
+        end_user_list: args.end_user_list.map(|l| match l {
+            ListArg::NotListed => ListStatus::NotListed,
+            ListArg::Listed => ListStatus::Listed,
+            ListArg::Affiliate => ListStatus::Affiliate,
+        }),
+    };
+    Ok(Validated { request, notes })
+}
+
+/// The JSON answer: the decision, and the classification it rests on.
+#[derive(Serialize)]
+struct Output<'a> {
+    #[serde(flatten)]
+    decision: &'a Decision,
+    classification: &'a Classification,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let catalog = embedded::catalog()?;
+    let item = load_item(&args.item, &catalog)?;
+    let pack = load_pack(args.rules.as_deref())?;
+    let tf32 = match args.tf32_bits {
+        32 => Tf32Reading::Container32,
+        19 => Tf32Reading::Significant19,
+        other => bail!("`--tf32-bits {other}`: TF32 counts as 32 or 19 bits"),
+    };
+    let Validated { request, notes } = validate(&args)?;
+    let mut determiner = Determiner::new(&pack);
+    let decide = |det: &mut Determiner<'_>, request: &Request| {
+        let when = det.classification_date(request.as_of, request.known_on, request.reading);
+        let c = classify(&item.spec, when, &ClassifyOptions { tf32 }, &catalog);
+        let facts = ItemFacts::from_classification(item.catalog_id.as_deref(), &item.spec, &c);
+        (det.explain(request, &facts), c)
+    };
+    let (mut decision, classification) = decide(&mut determiner, &request);
+    decision.notes.extend(notes);
+    match args.format {
+        Format::Json => {
+            let out = Output {
+                decision: &decision,
+                classification: &classification,
+            };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&out).context("rendering the decision")?
+            );
+        }
+        Format::Human => {
+            let mut other = request.clone();
+            other.reading = match request.reading {
+                Reading::Enforced => Reading::Legal,
+                Reading::Legal => Reading::Enforced,
+            };
+            let (other_decision, _) = decide(&mut determiner, &other);
+            print!(
+                "{}",
+                render_human(&pack, &decision, &classification, &other_decision)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn headline(d: &Decision) -> String {
+    let mut s = match d.outcome {
+        Outcome::LicenseRequired => "LICENCE REQUIRED".to_owned(),
+        Outcome::NoLicenseRequired => "NO LICENCE REQUIRED".to_owned(),
+        Outcome::Prohibited => "PROHIBITED: do not proceed".to_owned(),
+        Outcome::Indeterminate => "INDETERMINATE: facts are missing".to_owned(),
+    };
+    if let Some(p) = d.review_policy {
+        let _ = write!(s, "; review policy {}", p.as_str().replace('_', " "));
+    }
+    if !d.license_exceptions.is_empty() {
+        let ids: Vec<&str> = d.license_exceptions.iter().map(|e| e.id.as_str()).collect();
+        let _ = write!(s, "; licence exception available: {}", ids.join(", "));
+    }
+    s
+}
+
+/// The answer first, then why, then what could change it.
+pub fn render_human(pack: &RulePack, d: &Decision, c: &Classification, other: &Decision) -> String {
+    let mut out = String::new();
+    let r = &d.request;
+    let item = d.item.id.as_deref().map_or_else(
+        || d.item.name.clone(),
+        |id| format!("{} ({id})", d.item.name),
+    );
+    let _ = writeln!(out, "{}", headline(d));
+    let _ = writeln!(
+        out,
+        "  {item}, {} from {} to {}, as of {}{}, {} layer",
+        r.transaction.as_str().replace('_', "-"),
+        r.from,
+        r.to,
+        r.as_of,
+        if r.known_on == r.as_of {
+            String::new()
+        } else {
+            format!(" (known on {})", r.known_on)
+        },
+        r.layer.as_str()
+    );
+    let eccn = d
+        .eccn
+        .map_or_else(|| "not 3A090/4A090".to_owned(), |e| e.as_str().to_owned());
+    let _ = writeln!(
+        out,
+        "  classification: {}{} (as of {})",
+        if c.missing.is_empty() || d.eccn.is_some() {
+            eccn
+        } else {
+            "undecided".to_owned()
+        },
+        d.paragraph
+            .as_deref()
+            .map(|p| format!(", paragraph {p}"))
+            .unwrap_or_default(),
+        c.as_of
+    );
+    for e in &d.license_exceptions {
+        let _ = writeln!(out, "\n  licence exception {} ({})", e.id, e.citation);
+        for o in &e.obligations {
+            let _ = writeln!(out, "    - {}", o.text);
+        }
+    }
+    if !d.conditions.is_empty() {
+        let _ = writeln!(out, "\n  licence conditions:");
+        for cond in &d.conditions {
+            let flag = if cond.confidence == Confidence::Primary {
+                String::new()
+            } else {
+                format!(" [{}]", cond.confidence.as_str())
+            };
+            let _ = writeln!(out, "    - {}{flag}", cond.condition.text);
+        }
+    }
+
+    let _ = writeln!(out, "\nwhy:");
+    for entry in &d.trace {
+        // Classification vintages, suspensions and advisories are shown elsewhere.
+        let shown = pack.rule(&entry.rule_id).is_some_and(|r| {
+            !matches!(
+                r.effect,
+                Effect::Classification { .. } | Effect::Suspension | Effect::Advisory { .. }
+            )
+        });
+        if !shown {
+            continue;
+        }
+        let mark = match entry.status {
+            RuleStatus::Applied => "applies",
+            RuleStatus::MissingFacts => "unknown",
+            RuleStatus::Errored => "error",
+            RuleStatus::NotApplicable | RuleStatus::NotInForce => continue,
+        };
+        let _ = writeln!(out, "  {mark:<8} {:<30} {}", entry.rule_id, entry.reason);
+        let _ = writeln!(out, "           {}", entry.citation);
+    }
+    let considered = d
+        .trace
+        .iter()
+        .filter(|e| e.status == RuleStatus::NotApplicable)
+        .count();
+    let out_of_force = d
+        .trace
+        .iter()
+        .filter(|e| e.status == RuleStatus::NotInForce)
+        .count();
+    let _ = writeln!(
+        out,
+        "  ({considered} rules in force did not apply, {out_of_force} were not in force; `--format json` lists each with its reason)"
+    );
+    for a in &d.advisories {
+        let _ = writeln!(out, "  advisory ({}): {}", a.rule, a.text);
+    }
+
+    let _ = writeln!(out, "\nwhat could change it:");
+    let mut any = false;
+    for m in &d.missing {
+        let _ = writeln!(out, "  missing `{}`: {}", m.field, m.why);
+        any = true;
+    }
+    for u in &d.uncertain {
+        let _ = writeln!(
+            out,
+            "  relies on {} ({}): {}",
+            u.id,
+            u.confidence.as_str(),
+            u.why
+        );
+        any = true;
+    }
+    if other.outcome != d.outcome || other.review_policy != d.review_policy {
+        let _ = writeln!(
+            out,
+            "  under the {} layer the answer is: {}",
+            other.request.layer.as_str(),
+            headline(other).to_lowercase()
+        );
+        any = true;
+    }
+    let next = pack.boundaries().into_iter().find(|b| *b > r.as_of);
+    if let Some(next) = next {
+        let _ = writeln!(out, "  the pack next changes on {next}");
+        any = true;
+    }
+    for n in &d.notes {
+        let _ = writeln!(out, "  note: {n}");
+        any = true;
+    }
+    if !any {
+        let _ = writeln!(out, "  nothing known");
+    }
+    let _ = writeln!(
+        out,
+        "\nrule pack {} {} (sha256 {})",
+        d.rule_pack, d.version, d.hash
+    );
+    out
 }

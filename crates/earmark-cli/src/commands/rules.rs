@@ -1,9 +1,871 @@
-//! `earmark rules` (in progress).
+//! `earmark rules`: list, show, validate and diff the rule pack (the regulations as dated data).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+use anyhow::{bail, Context};
+use earmark_core::classify::{classify, ClassifyOptions};
+use earmark_core::country::Country;
+use earmark_core::determine::{Determiner, ItemFacts, Reading, Request, Verdict};
+use earmark_core::rules::{Effect, GroupAction, Instrument, Rule, RulePack};
+use earmark_core::Date;
+use serde::Serialize;
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`earmark rules` is not built yet")
+use super::Format;
+use crate::embedded;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// List the instruments of the pack, oldest first.
+    List {
+        /// Use the rule pack in this directory instead of the bundled one.
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Print an instrument or a rule: citations, dates, layer, confidence and rules.
+    Show {
+        /// An instrument id (e.g. `bis-2023-10-acs`) or a rule id (e.g. `acs23-headquarters`).
+        id: String,
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Load and validate a pack; print every problem with file and line.
+    Validate {
+        /// The pack directory; the bundled pack when omitted.
+        dir: Option<PathBuf>,
+    },
+    /// What changed between two dates: instruments, Country Groups, and which answers flip for
+    /// the catalog's items across a set of destinations.
+    Diff {
+        date1: Date,
+        date2: Date,
+        /// Destinations to compare (comma-separated ISO codes).
+        #[arg(
+            long,
+            value_name = "CC,CC,...",
+            value_delimiter = ',',
+            default_value = "CN,HK,MO,RU,IR,KH,VN,AE,SA,IL,SG,MY,IN,DE,JP"
+        )]
+        to: Vec<String>,
+        #[arg(long, value_enum, default_value_t)]
+        layer: LayerArg,
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+}
+
+/// `--layer`: the enforced posture (default) or the legal text alone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LayerArg {
+    #[default]
+    Enforced,
+    Legal,
+}
+
+impl From<LayerArg> for Reading {
+    fn from(l: LayerArg) -> Self {
+        match l {
+            LayerArg::Enforced => Self::Enforced,
+            LayerArg::Legal => Self::Legal,
+        }
+    }
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    match args.command {
+        Command::List { rules, format } => list(&load_pack(rules.as_deref())?, format),
+        Command::Show { id, rules, format } => show(&load_pack(rules.as_deref())?, &id, format),
+        Command::Validate { dir } => validate(dir.as_deref()),
+        Command::Diff {
+            date1,
+            date2,
+            to,
+            layer,
+            rules,
+            format,
+        } => diff(
+            &load_pack(rules.as_deref())?,
+            date1,
+            date2,
+            &to,
+            layer.into(),
+            format,
+        ),
+    }
+}
+
+/// Reads every file of a pack directory as `(relative path, text)`.
+pub fn read_pack_dir(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> anyhow::Result<()> {
+        let entries = std::fs::read_dir(dir)
+            .with_context(|| format!("reading rule pack directory `{}`", dir.display()))?;
+        for entry in entries {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(root, &path, out)?;
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading `{}`", path.display()))?;
+                out.push((rel, text));
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+/// The pack in `dir`, or the bundled one.
+pub fn load_pack(dir: Option<&Path>) -> anyhow::Result<RulePack> {
+    let Some(dir) = dir else {
+        return embedded::rule_pack();
+    };
+    let files = read_pack_dir(dir)?;
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    RulePack::from_files(&refs).map_err(|e| {
+        let lines: Vec<String> = e
+            .problems
+            .iter()
+            .map(|p| format!("{}/{p}", dir.display()))
+            .collect();
+        anyhow::anyhow!("invalid rule pack:\n{}", lines.join("\n"))
+    })
+}
+
+#[derive(Serialize)]
+struct InstrumentRow<'a> {
+    id: &'a str,
+    kind: earmark_core::rules::InstrumentKind,
+    layer: earmark_core::rules::Layer,
+    confidence: earmark_core::rules::Confidence,
+    published: Date,
+    effective: Date,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compliance: Option<Date>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end: Option<Date>,
+    rules: usize,
+    title: &'a str,
+}
+
+fn row(i: &Instrument) -> InstrumentRow<'_> {
+    InstrumentRow {
+        id: &i.id,
+        kind: i.kind,
+        layer: i.layer,
+        confidence: i.confidence,
+        published: i.published,
+        effective: i.effective,
+        compliance: i.compliance,
+        end: i.end,
+        rules: i.rules.len(),
+        title: &i.title,
+    }
+}
+
+fn sorted(pack: &RulePack) -> Vec<&Instrument> {
+    let mut list: Vec<&Instrument> = pack.instruments.iter().collect();
+    list.sort_by(|a, b| (a.effective, &a.id).cmp(&(b.effective, &b.id)));
+    list
+}
+
+fn list(pack: &RulePack, format: Format) -> anyhow::Result<ExitCode> {
+    let rows: Vec<InstrumentRow<'_>> = sorted(pack).into_iter().map(row).collect();
+    match format {
+        Format::Json => {
+            #[derive(Serialize)]
+            struct Listing<'a> {
+                rule_pack: &'a str,
+                version: &'a str,
+                hash: &'a str,
+                instruments: Vec<InstrumentRow<'a>>,
+            }
+            let listing = Listing {
+                rule_pack: &pack.id,
+                version: &pack.version,
+                hash: &pack.hash,
+                instruments: rows,
+            };
+            println!("{}", serde_json::to_string_pretty(&listing)?);
+        }
+        Format::Human => {
+            let mut out = String::new();
+            let _ = writeln!(
+                out,
+                "{} {} ({} instruments, {} rules; sha256 {})\n",
+                pack.id,
+                pack.version,
+                pack.instruments.len(),
+                pack.rules.len(),
+                pack.hash
+            );
+            let _ = writeln!(
+                out,
+                "{:<10}  {:<38}  {:<11}  {:<10}  {:>5}  title",
+                "effective", "id", "layer", "confidence", "rules"
+            );
+            for r in rows {
+                let _ = writeln!(
+                    out,
+                    "{:<10}  {:<38}  {:<11}  {:<10}  {:>5}  {}",
+                    r.effective.to_string(),
+                    r.id,
+                    match r.layer {
+                        earmark_core::rules::Layer::Legal => "legal",
+                        earmark_core::rules::Layer::Enforcement => "enforcement",
+                    },
+                    r.confidence.as_str(),
+                    r.rules,
+                    r.title
+                );
+            }
+            print!("{out}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct RuleView<'a> {
+    id: &'a str,
+    kind: &'static str,
+    title: &'a str,
+    cite: &'a str,
+    window: earmark_core::trace::Window,
+    confidence: earmark_core::rules::Confidence,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    supersedes: Vec<&'a str>,
+    effect: String,
+    when: String,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    note: &'a str,
+}
+
+fn rule_view<'a>(pack: &'a RulePack, r: &'a Rule) -> RuleView<'a> {
+    RuleView {
+        id: &r.id,
+        kind: r.effect.kind_str(),
+        title: &r.title,
+        cite: &r.cite,
+        window: r.window,
+        confidence: r.confidence,
+        supersedes: r
+            .supersedes
+            .iter()
+            .filter_map(|&i| pack.rules.get(i).map(|s| s.id.as_str()))
+            .collect(),
+        effect: effect_text(&r.effect),
+        when: condition_text(&r.when),
+        note: &r.note,
+    }
+}
+
+fn effect_text(e: &Effect) -> String {
+    match e {
+        Effect::Requirement { bars_exceptions } => format!(
+            "licence required{}",
+            if *bars_exceptions {
+                "; no licence exception may be used"
+            } else {
+                ""
+            }
+        ),
+        Effect::Prohibition => "prohibited: do not proceed".to_owned(),
+        Effect::ReviewPolicy { policy, priority } => {
+            format!("review policy {} at priority {priority}", policy.as_str())
+        }
+        Effect::Exception { code, obligations } => {
+            let obligations: Vec<&str> = obligations.iter().map(|o| o.text.as_str()).collect();
+            format!(
+                "licence exception {code}{}",
+                if obligations.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", obligations.join(" "))
+                }
+            )
+        }
+        Effect::Conditions(list) => {
+            let items: Vec<String> = list
+                .iter()
+                .map(|c| format!("{} ({})", c.id, c.text))
+                .collect();
+            format!("licence conditions: {}", items.join("; "))
+        }
+        Effect::Advisory { text } => format!("advisory: {text}"),
+        Effect::Presumption { eccn, datacenter } => format!(
+            "presume {}{}",
+            eccn.as_str(),
+            if *datacenter { ", datacenter" } else { "" }
+        ),
+        Effect::Classification { paragraphs } => paragraphs.join("; "),
+        Effect::Suspension => "ends the rules it supersedes".to_owned(),
+    }
+}
+
+/// A condition in one line of the data vocabulary.
+pub fn condition_text(c: &earmark_core::rules::Condition) -> String {
+    let mut parts = Vec::new();
+    let codes = c.eccn_codes();
+    if !codes.is_empty() {
+        let codes: Vec<&str> = codes.iter().map(|e| e.as_str()).collect();
+        parts.push(format!("eccn in [{}]", codes.join(", ")));
+    }
+    if let Some(dc) = c.datacenter {
+        parts.push(format!("datacenter = {dc}"));
+    }
+    if !c.item_kind.is_empty() {
+        parts.push(format!("item kind in {:?}", c.item_kind));
+    }
+    if !c.named.is_empty() {
+        parts.push(format!("item in [{}]", c.named.join(", ")));
+    }
+    for t in &c.facts {
+        parts.push(format!(
+            "{} {} {}",
+            t.fact.as_str(),
+            t.compare.symbol(),
+            t.value
+        ));
+    }
+    if !c.facts_any.is_empty() {
+        let tests: Vec<String> = c
+            .facts_any
+            .iter()
+            .map(|t| format!("{} {} {}", t.fact.as_str(), t.compare.symbol(), t.value))
+            .collect();
+        parts.push(format!("({})", tests.join(" or ")));
+    }
+    if let Some(s) = &c.destination {
+        parts.push(format!("destination in `{}`", s.text));
+    }
+    if let Some(s) = &c.headquarters {
+        parts.push(format!(
+            "end user or ultimate parent headquartered in `{}`",
+            s.text
+        ));
+    }
+    if let Some(s) = &c.from {
+        parts.push(format!("exported from `{}`", s.text));
+    }
+    let list = |name: &str, items: Vec<String>, parts: &mut Vec<String>| {
+        if !items.is_empty() {
+            parts.push(format!("{name} in [{}]", items.join(", ")));
+        }
+    };
+    list(
+        "transaction",
+        c.transaction
+            .iter()
+            .map(|t| t.as_str().to_owned())
+            .collect(),
+        &mut parts,
+    );
+    list(
+        "end use",
+        c.end_use.iter().map(|u| u.as_str().to_owned()).collect(),
+        &mut parts,
+    );
+    list(
+        "exporter role",
+        c.exporter_role.iter().map(|r| format!("{r:?}")).collect(),
+        &mut parts,
+    );
+    list(
+        "rebuttal",
+        c.rebuttal.iter().map(|r| format!("{r:?}")).collect(),
+        &mut parts,
+    );
+    list(
+        "end user list status",
+        c.end_user_list.iter().map(|r| format!("{r:?}")).collect(),
+        &mut parts,
+    );
+    if !c.any.is_empty() {
+        let alts: Vec<String> = c.any.iter().map(condition_text).collect();
+        parts.push(format!("any of ({})", alts.join(" | ")));
+    }
+    if let Some(n) = &c.not {
+        parts.push(format!("not ({})", condition_text(n)));
+    }
+    if parts.is_empty() {
+        "always".to_owned()
+    } else {
+        parts.join(" and ")
+    }
+}
+
+fn show(pack: &RulePack, id: &str, format: Format) -> anyhow::Result<ExitCode> {
+    let (instrument, only_rule) = if let Some(i) = pack.instrument(id) {
+        (i, None)
+    } else if let Some(r) = pack.rule(id) {
+        match pack.instruments.get(r.instrument) {
+            Some(i) => (i, Some(r)),
+            None => bail!("rule `{id}` has no instrument"),
+        }
+    } else {
+        let needle = id.to_ascii_lowercase();
+        let mut hints: Vec<&str> = pack
+            .instruments
+            .iter()
+            .map(|i| i.id.as_str())
+            .chain(pack.rules.iter().map(|r| r.id.as_str()))
+            .filter(|k| needle.split('-').any(|p| !p.is_empty() && k.contains(p)))
+            .take(6)
+            .collect();
+        hints.sort_unstable();
+        if hints.is_empty() {
+            bail!("`{id}` is neither an instrument nor a rule (see `earmark rules list`)");
+        }
+        bail!(
+            "`{id}` is neither an instrument nor a rule; did you mean {}?",
+            hints.join(", ")
+        );
+    };
+    let rules: Vec<&Rule> = match only_rule {
+        Some(r) => vec![r],
+        None => instrument
+            .rules
+            .iter()
+            .filter_map(|&i| pack.rules.get(i))
+            .collect(),
+    };
+    let changes: Vec<String> = pack
+        .groups
+        .iter()
+        .flat_map(|g| {
+            g.changes
+                .iter()
+                .filter(|c| {
+                    pack.instruments
+                        .get(c.instrument)
+                        .is_some_and(|i| i.id == instrument.id)
+                })
+                .map(move |c| {
+                    format!(
+                        "{} {} {} on {}",
+                        match c.action {
+                            GroupAction::Add => "adds",
+                            GroupAction::Remove => "removes",
+                        },
+                        c.country,
+                        match c.action {
+                            GroupAction::Add => format!("to {}", g.id),
+                            GroupAction::Remove => format!("from {}", g.id),
+                        },
+                        c.date
+                    )
+                })
+        })
+        .collect();
+    match format {
+        Format::Json => {
+            #[derive(Serialize)]
+            struct Shown<'a> {
+                id: &'a str,
+                title: &'a str,
+                kind: earmark_core::rules::InstrumentKind,
+                layer: earmark_core::rules::Layer,
+                confidence: earmark_core::rules::Confidence,
+                announced: Date,
+                published: Date,
+                effective: Date,
+                compliance: Option<Date>,
+                end: Option<Date>,
+                citations: &'a [earmark_core::rules::Citation],
+                summary: &'a str,
+                notes: &'a [String],
+                file: &'a str,
+                country_group_changes: Vec<String>,
+                rules: Vec<RuleView<'a>>,
+            }
+            let shown = Shown {
+                id: &instrument.id,
+                title: &instrument.title,
+                kind: instrument.kind,
+                layer: instrument.layer,
+                confidence: instrument.confidence,
+                announced: instrument.announced,
+                published: instrument.published,
+                effective: instrument.effective,
+                compliance: instrument.compliance,
+                end: instrument.end,
+                citations: &instrument.citations,
+                summary: &instrument.summary,
+                notes: &instrument.notes,
+                file: &instrument.file,
+                country_group_changes: changes,
+                rules: rules.iter().map(|r| rule_view(pack, r)).collect(),
+            };
+            println!("{}", serde_json::to_string_pretty(&shown)?);
+        }
+        Format::Human => {
+            let mut out = String::new();
+            let i = instrument;
+            let _ = writeln!(out, "{}: {}", i.id, i.title);
+            let _ = writeln!(
+                out,
+                "  {:?}, {} layer, {} confidence; file rules/{}/{}",
+                i.kind,
+                match i.layer {
+                    earmark_core::rules::Layer::Legal => "legal",
+                    earmark_core::rules::Layer::Enforcement => "enforcement",
+                },
+                i.confidence.as_str(),
+                pack.id,
+                i.file
+            );
+            let mut dates = format!(
+                "  public {}, published {}, effective {}",
+                i.announced, i.published, i.effective
+            );
+            if let Some(c) = i.compliance {
+                let _ = write!(dates, ", compliance {c}");
+            }
+            if let Some(e) = i.end {
+                let _ = write!(dates, ", ends {e}");
+            }
+            let _ = writeln!(out, "{dates}");
+            for c in &i.citations {
+                let _ = writeln!(
+                    out,
+                    "  cite: {}{}",
+                    c.short(),
+                    c.url
+                        .as_ref()
+                        .map(|u| format!(" <{u}>"))
+                        .unwrap_or_default()
+                );
+            }
+            if !i.summary.is_empty() {
+                let _ = writeln!(out, "\n{}", indent(&i.summary));
+            }
+            for n in &i.notes {
+                let _ = writeln!(out, "  note: {n}");
+            }
+            for c in &changes {
+                let _ = writeln!(out, "  country groups: {c}");
+            }
+            for r in rules {
+                let v = rule_view(pack, r);
+                let _ = writeln!(out, "\n  rule {} ({})", v.id, v.kind);
+                let _ = writeln!(out, "    {}", v.title);
+                let _ = writeln!(out, "    cite: {}", v.cite);
+                let _ = writeln!(
+                    out,
+                    "    in force: {}{}; confidence {}",
+                    v.window.from,
+                    v.window
+                        .to
+                        .map(|t| format!(" to {t}"))
+                        .unwrap_or_else(|| " on".to_owned()),
+                    v.confidence.as_str()
+                );
+                let _ = writeln!(out, "    when: {}", v.when);
+                let _ = writeln!(out, "    then: {}", v.effect);
+                if !v.supersedes.is_empty() {
+                    let _ = writeln!(out, "    supersedes: {}", v.supersedes.join(", "));
+                }
+                if !v.note.is_empty() {
+                    let _ = writeln!(out, "    note: {}", v.note);
+                }
+            }
+            print!("{out}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn validate(dir: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let (label, files): (String, Vec<(String, String)>) = match dir {
+        Some(d) => (d.display().to_string(), read_pack_dir(d)?),
+        None => (
+            "bundled pack".to_owned(),
+            embedded::rule_pack_files()
+                .iter()
+                .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
+                .collect(),
+        ),
+    };
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    match RulePack::from_files(&refs) {
+        Ok(pack) => {
+            // Named catalog items that the bundled catalog does not know are worth a warning:
+            // a misspelt id would silently never match.
+            let catalog = embedded::catalog()?;
+            let mut unknown = Vec::new();
+            for rule in &pack.rules {
+                collect_named(&rule.when, &mut |id| {
+                    if catalog.get(id).is_none() {
+                        unknown.push(format!(
+                            "rule `{}` names `{id}`, not in the catalog",
+                            rule.id
+                        ));
+                    }
+                });
+            }
+            unknown.sort();
+            unknown.dedup();
+            for u in &unknown {
+                eprintln!("warning: {u}");
+            }
+            println!(
+                "{label}: ok: {} {} with {} instruments and {} rules (sha256 {})",
+                pack.id,
+                pack.version,
+                pack.instruments.len(),
+                pack.rules.len(),
+                pack.hash
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            for p in &e.problems {
+                match dir {
+                    Some(d) => eprintln!("{}/{p}", d.display()),
+                    None => eprintln!("{p}"),
+                }
+            }
+            eprintln!("{label}: {} problems", e.problems.len());
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn collect_named(c: &earmark_core::rules::Condition, f: &mut dyn FnMut(&str)) {
+    for n in &c.named {
+        f(n);
+    }
+    for a in &c.any {
+        collect_named(a, f);
+    }
+    if let Some(n) = &c.not {
+        collect_named(n, f);
+    }
+}
+
+#[derive(Serialize)]
+struct Flip {
+    item: String,
+    to: String,
+    before: String,
+    after: String,
+}
+
+fn verdict_text(pack: &RulePack, v: &Verdict) -> String {
+    let mut s = v.outcome.as_str().to_owned();
+    if let Some(p) = v.review_policy {
+        let _ = write!(s, " ({})", p.as_str());
+    }
+    let ex = v.exceptions(pack);
+    if !ex.is_empty() {
+        let _ = write!(s, " [{}]", ex.join(", "));
+    }
+    s
+}
+
+fn diff(
+    pack: &RulePack,
+    date1: Date,
+    date2: Date,
+    to: &[String],
+    reading: Reading,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    if date2 < date1 {
+        bail!("`{date2}` is before `{date1}`: give the earlier date first");
+    }
+    let mut destinations = Vec::new();
+    for code in to {
+        match Country::from_code(code) {
+            Some(c) => destinations.push(c),
+            None => bail!("`--to {code}`: not an ISO 3166-1 alpha-2 country code"),
+        }
+    }
+    let within = |d: Date| d > date1 && d <= date2;
+    let mut changed: Vec<(Date, String)> = Vec::new();
+    for i in &pack.instruments {
+        let mut events = Vec::new();
+        if within(i.announced) {
+            events.push(format!("made public {}", i.announced));
+        }
+        if within(i.effective) {
+            events.push(format!("takes effect {}", i.effective));
+        }
+        if let Some(c) = i.compliance.filter(|c| within(*c)) {
+            events.push(format!("compliance date {c}"));
+        }
+        if let Some(e) = i.end.and_then(|e| e.succ_opt()).filter(|e| within(*e)) {
+            events.push(format!("ends {}", e.pred_opt().unwrap_or(e)));
+        }
+        for &r in &i.rules {
+            if let Some(rule) = pack.rules.get(r) {
+                if rule.window.from != i.effective
+                    && Some(rule.window.from) != i.compliance
+                    && within(rule.window.from)
+                {
+                    events.push(format!("rule {} starts {}", rule.id, rule.window.from));
+                }
+            }
+        }
+        if !events.is_empty() {
+            let first = [Some(i.announced), Some(i.effective), i.compliance]
+                .into_iter()
+                .flatten()
+                .filter(|d| within(*d))
+                .min()
+                .unwrap_or(i.effective);
+            changed.push((
+                first,
+                format!("{}: {} ({})", i.id, i.title, events.join("; ")),
+            ));
+        }
+    }
+    for g in &pack.groups {
+        for c in &g.changes {
+            if within(c.date) {
+                changed.push((
+                    c.date,
+                    format!(
+                        "Country Group {}: {} {} on {}",
+                        g.id,
+                        match c.action {
+                            GroupAction::Add => "adds",
+                            GroupAction::Remove => "removes",
+                        },
+                        c.country,
+                        c.date
+                    ),
+                ));
+            }
+        }
+    }
+    changed.sort();
+
+    // Answers for every catalog item × destination: an export from the US to a local end user
+    // headquartered there, with the instruments public on each date.
+    let catalog = embedded::catalog()?;
+    let mut determiner = Determiner::new(pack);
+    let options = ClassifyOptions::default();
+    let mut flips = Vec::new();
+    for entry in catalog.items() {
+        let facts_on = |det: &mut Determiner<'_>, date: Date| {
+            let when = det.classification_date(date, date, reading);
+            let c = classify(&entry.spec, when, &options, &catalog);
+            ItemFacts::from_classification(Some(&entry.id), &entry.spec, &c)
+        };
+        let f1 = facts_on(&mut determiner, date1);
+        let f2 = facts_on(&mut determiner, date2);
+        for &dest in &destinations {
+            let request = |date: Date| {
+                let mut r = Request::export(dest, date);
+                r.end_user_hq = Some(dest);
+                r.parent_hq = Some(dest);
+                r.reading = reading;
+                r
+            };
+            let v1 = determiner.decide(&request(date1), &f1);
+            let v2 = determiner.decide(&request(date2), &f2);
+            let (a, b) = (verdict_text(pack, &v1), verdict_text(pack, &v2));
+            if a != b {
+                flips.push(Flip {
+                    item: entry.id.clone(),
+                    to: dest.code().to_owned(),
+                    before: a,
+                    after: b,
+                });
+            }
+        }
+    }
+    match format {
+        Format::Json => {
+            #[derive(Serialize)]
+            struct DiffOut<'a> {
+                rule_pack: &'a str,
+                version: &'a str,
+                hash: &'a str,
+                from: Date,
+                to: Date,
+                layer: Reading,
+                changes: Vec<&'a str>,
+                flips: &'a [Flip],
+            }
+            let out = DiffOut {
+                rule_pack: &pack.id,
+                version: &pack.version,
+                hash: &pack.hash,
+                from: date1,
+                to: date2,
+                layer: reading,
+                changes: changed.iter().map(|(_, s)| s.as_str()).collect(),
+                flips: &flips,
+            };
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Format::Human => {
+            let mut out = String::new();
+            let _ = writeln!(
+                out,
+                "{} {}: from {date1} to {date2} ({} layer)\n",
+                pack.id,
+                pack.version,
+                reading.as_str()
+            );
+            let _ = writeln!(out, "instruments and country groups ({}):", changed.len());
+            if changed.is_empty() {
+                let _ = writeln!(out, "  none");
+            }
+            for (_, c) in &changed {
+                let _ = writeln!(out, "  {c}");
+            }
+            let _ = writeln!(
+                out,
+                "\nanswers that flip ({} of {} item × destination pairs; export from the US to a local end user):",
+                flips.len(),
+                catalog.len() * destinations.len()
+            );
+            for f in &flips {
+                let _ = writeln!(
+                    out,
+                    "  {:<24} {}  {}  ->  {}",
+                    f.item, f.to, f.before, f.after
+                );
+            }
+            print!("{out}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
