@@ -38,6 +38,8 @@ const FUZZY_MIN_LEN: usize = 4;
 const COUNTRY_WEIGHT: f32 = 0.02;
 /// Weight of address similarity as evidence for a name match.
 const ADDRESS_WEIGHT: f32 = 0.08;
+/// Name particles often written joined to the next word (AlKhodair, AbuBakr).
+const SPLIT_PARTICLES: &[&str] = &["al", "abu", "abd", "bin", "ibn", "bint", "ul", "ud", "abdul"];
 /// Names scored exactly per query, taken from the candidates in order of approximate score.
 const CANDIDATES: usize = 48;
 
@@ -647,8 +649,8 @@ impl Index {
         self.searcher().search(query, thresholds, limit)
     }
 
-    /// The query's words, with a word that pairs with nothing split in two where both halves
-    /// are words of the vocabulary ("AlKhodair" = "al khodair", "Aerocaribbean").
+    /// The query's words, with a word not in the vocabulary split in two where both halves
+    /// are ("AlKhodair" = "al khodair", "Aerocaribbean" = "aero caribbean").
     pub(crate) fn split_query(&self, name: &str) -> Vec<Token> {
         let mut out = Vec::new();
         for t in normalize::tokens(name) {
@@ -666,8 +668,13 @@ impl Index {
                     self.vocab.contains_key(&t.text[..k]) && self.vocab.contains_key(&t.text[k..])
                 })
                 .max_by_key(|&k| (k.min(t.text.len() - k), std::cmp::Reverse(k)));
-            match best {
-                Some(k) if !self.has_fuzzy_pair(&t.text) => {
+            // A word that is near a known word is more likely that word misspelt than two
+            // words run together, unless it starts with a particle (al, abu, bin, ...).
+            let split = best.filter(|&k| {
+                SPLIT_PARTICLES.contains(&&t.text[..k]) || !self.has_fuzzy_pair(&t.text)
+            });
+            match split {
+                Some(k) => {
                     for part in [&t.text[..k], &t.text[k..]] {
                         out.push(Token {
                             text: part.to_string(),
@@ -807,6 +814,8 @@ impl Index {
         let mut q_used: u64 = 0;
         let mut n_used: u64 = 0;
         let mut matched = 0.0f32;
+        let mut pairs = 0;
+        let mut all_exact = true;
         for (gain, qi, nj, kind) in cands {
             if qi >= 64 || nj >= 64 || q_used & (1 << qi) != 0 || n_used & (1 << nj) != 0 {
                 continue;
@@ -814,10 +823,16 @@ impl Index {
             q_used |= 1 << qi;
             n_used |= 1 << nj;
             matched += gain;
+            pairs += 1;
+            all_exact &= matches!(kind, PairKind::Exact | PairKind::LegalForm);
             if let Some(a) = alignment.as_deref_mut() {
                 let info = &self.tokens[ids[nj] as usize];
                 a.push((qi, nj, gain / (q[qi].weight + info.weight), kind));
             }
+        }
+        // Every token on both sides paired exactly: the same name, whatever the rounding.
+        if all_exact && pairs == q.len() && pairs == ids.len() {
+            return 1.0;
         }
         let total = q_weight + rec.weight;
         if total <= 0.0 {
