@@ -1178,8 +1178,21 @@ impl Searcher<'_> {
             self.acc[ni as usize] = 0.0;
         }
         self.touched.clear();
+        // A name of legal forms only ("LLC LLC") finds candidates through them; otherwise
+        // legal forms are too common to be worth the postings walk.
+        let only_legal = q.iter().all(|t| t.legal);
         for qt in &q {
             if qt.legal {
+                if let (true, Some(tid)) = (only_legal, qt.legal_id) {
+                    let gain = qt.weight + index.tokens[tid as usize].weight;
+                    for &ni in index.postings.get(tid) {
+                        let slot = &mut self.acc[ni as usize];
+                        if *slot == 0.0 {
+                            self.touched.push(ni);
+                        }
+                        *slot += gain;
+                    }
+                }
                 continue;
             }
             for &(tid, sim, _) in &qt.pairs {

@@ -290,3 +290,22 @@ fn index_finds_the_same_best_entity_as_the_naive_scan() {
     }
     assert!(compared > 100, "{compared}");
 }
+
+#[test]
+fn a_name_of_legal_forms_only_still_matches_itself() {
+    use earmark_screen::{Entry, EntryKind, Format, ListInfo};
+    let info = ListInfo {
+        source: "t".into(),
+        format: Format::Csl,
+        date: None,
+        content_hash: String::new(),
+        records: 1,
+        skipped: 0,
+    };
+    let index = Index::build(
+        vec![info],
+        vec![Entry::new("X", "X-1", EntryKind::Entity, "LLC OOO")],
+    );
+    let m = top_name(&index, "LLC OOO");
+    assert_eq!((m.source_id.as_str(), m.score), ("X-1", 1.0));
+}
