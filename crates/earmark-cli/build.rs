@@ -11,6 +11,10 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
+            // Golden cases and their specs are tests, not pack data.
+            if path.file_name().is_some_and(|n| n == "golden") {
+                continue;
+            }
             walk(root, &path, out);
         } else if path.extension().is_some_and(|e| e == "toml") {
             if let Ok(rel) = path.strip_prefix(root) {

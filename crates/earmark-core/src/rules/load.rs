@@ -322,11 +322,16 @@ fn parse_toml<T: serde::de::DeserializeOwned>(
     }
 }
 
+/// Whether a path (relative to the pack) is pack data: `.toml` files outside `golden/`, which
+/// holds test cases and their item specs.
+pub fn is_pack_file(path: &str) -> bool {
+    path.ends_with(".toml") && !path.starts_with("golden/")
+}
+
 /// The content hash of a pack: sha256 over each `.toml` file in path order, each as its path,
 /// a NUL, its length in decimal, a NUL, and its bytes.
 pub fn content_hash(files: &[(&str, &str)]) -> String {
-    let mut sorted: Vec<&(&str, &str)> =
-        files.iter().filter(|(p, _)| p.ends_with(".toml")).collect();
+    let mut sorted: Vec<&(&str, &str)> = files.iter().filter(|(p, _)| is_pack_file(p)).collect();
     sorted.sort_by(|a, b| a.0.cmp(b.0));
     let mut hasher = Sha256::new();
     for (path, text) in sorted {
@@ -348,7 +353,7 @@ impl RulePack {
         let mut sorted: Vec<(&str, &str)> = files
             .iter()
             .copied()
-            .filter(|(p, _)| p.ends_with(".toml"))
+            .filter(|(p, _)| is_pack_file(p))
             .collect();
         sorted.sort_by(|a, b| a.0.cmp(b.0));
         let mut seen_paths = HashSet::new();

@@ -22,7 +22,7 @@ mod load;
 use serde::{Deserialize, Serialize};
 
 pub use expr::SetExpr;
-pub use load::{Problem, RulesError};
+pub use load::{content_hash, is_pack_file, Problem, RulesError};
 
 use crate::country::{Country, CountrySet};
 use crate::spec::ItemKind;
