@@ -1,0 +1,217 @@
+//! `earmark screen` and `earmark lists status`, run as the real binary on the bundled snapshot
+//! and on the real list files in ../shared/data/screening.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn earmark(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_earmark"))
+        .args(args)
+        .output()
+        .expect("the earmark binary runs")
+}
+
+fn shared(path: &str) -> String {
+    format!(
+        "{}/../../../shared/data/screening/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn temp_file(name: &str, content: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("earmark-screen-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+#[test]
+fn screen_json_on_the_bundled_snapshot() {
+    let o = earmark(&[
+        "screen",
+        "Huawei Technologies Co Ltd",
+        "--country",
+        "CN",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["band"], "match");
+    let m = &v["matches"][0];
+    assert_eq!(m["band"], "match");
+    assert!(m["score"].as_f64().unwrap() > 0.99);
+    for key in ["list", "source_id", "matched_name", "is_alias", "explanation", "entry"] {
+        assert!(!m[key].is_null(), "missing {key}: {m}");
+    }
+    let el = v["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["list"] == "EL")
+        .expect("the Entity List entry");
+    assert_eq!(el["source_id"], "EL-0755");
+    assert_eq!(el["entry"]["footnotes"][0], "FN1");
+    assert!(el["explanation"]["pairs"].as_array().unwrap().len() >= 2);
+    assert_eq!(v["lists"].as_array().unwrap().len(), 2);
+    assert!(v["lists"][0]["content_hash"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256:"));
+}
+
+#[test]
+fn screen_human_says_no_match_not_clear() {
+    let o = earmark(&["screen", "Contoso Widgets Incorporated"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains(": no_match"), "{out}");
+    assert!(out.contains("not a clearance"), "{out}");
+    assert!(!out.to_lowercase().contains("clear\n"), "{out}");
+}
+
+#[test]
+fn screen_finds_address_only_entries() {
+    let o = earmark(&[
+        "screen",
+        "Bright Future Trading Ltd",
+        "--address",
+        "Room 803, Chevalier House 45-51, Chatham Road South, Tsim Sha Tsui, Hong Kong",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let hit = v["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["source_id"] == "EL-1434")
+        .unwrap_or_else(|| panic!("Address 04 not found: {v}"));
+    assert_eq!(hit["band"], "match");
+    assert_eq!(hit["entry"]["kind"], "address-only");
+}
+
+#[test]
+fn screen_with_given_ofac_files() {
+    let dir = shared("ofac_sdn_2021-07");
+    let o = earmark(&[
+        "screen",
+        "Banco Nacional de Cuba",
+        "--lists",
+        &format!("ofac:{dir}"),
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["matches"][0]["source_id"], "306");
+    assert_eq!(v["matches"][0]["list"], "SDN");
+    assert_eq!(v["lists"][0]["records"], 8976);
+    assert_eq!(v["lists"][0]["date_basis"], "file modification time");
+}
+
+#[test]
+fn bad_list_rows_are_reported_with_file_and_line() {
+    let mut text = std::fs::read_to_string(shared("bis_dpl_2022-09/dpl.txt")).unwrap();
+    text.insert_str(text.find('\n').unwrap() + 1, "\"ONLY TWO\"\t\"FIELDS\"\n");
+    let path = temp_file("dpl_bad.txt", text.as_bytes());
+    let p = path.display().to_string();
+    let o = earmark(&["lists", "status", "--lists", &format!("bis-dpl:{p}"), "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains(&format!("{p}:2: expected 12 tab-separated fields, found 2")), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v[0]["records"], 581);
+    assert_eq!(v[0]["skipped"], 1);
+}
+
+#[test]
+fn batch_reports_bad_rows_and_screens_the_rest() {
+    let csv = "id,name,country,address\n\
+               1,Aerocaribbean Airlines,CU,\n\
+               2,,US,\n\
+               3,Contoso Widgets Incorporated,US,\n\
+               4,Rosoboronexport,Atlantis,\n\
+               5,Huawei Technologies Co. Ltd.,CN,\n";
+    let path = temp_file("batch.csv", csv.as_bytes());
+    let p = path.display().to_string();
+    let o = earmark(&["screen", "--batch", &p]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains(&format!("{p}:3: empty `name`")), "{err}");
+    assert!(err.contains(&format!("{p}:5: country `Atlantis`")), "{err}");
+    assert!(err.contains("screened 3 rows"), "{err}");
+    assert!(err.contains("2 rows skipped"), "{err}");
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["id"], "1");
+    assert_eq!(lines[0]["band"], "match");
+    assert_eq!(lines[1]["band"], "no_match");
+    assert_eq!(lines[2]["id"], "5");
+    assert_eq!(lines[2]["band"], "match");
+
+    let o = earmark(&["screen", "--batch", &p, "--output", "csv"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    let mut rows = out.lines();
+    assert_eq!(
+        rows.next(),
+        Some("id,name,band,score,list,source_id,matched_name")
+    );
+    assert_eq!(rows.count(), 3);
+}
+
+#[test]
+fn batch_without_name_column_is_an_error() {
+    let path = temp_file("nocol.csv", b"id,company\n1,Foo\n");
+    let o = earmark(&["screen", "--batch", &path.display().to_string()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains(":1: the header must name the columns `id` and `name`"));
+}
+
+#[test]
+fn lists_status_prints_source_date_count_hash_and_warns_when_old() {
+    let o = earmark(&["lists", "status"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("bundled:csl-2026-07-31.json"), "{out}");
+    assert!(out.contains("date:     2026-07-31"), "{out}");
+    assert!(out.contains("SDN 19181"), "{out}");
+    assert!(out.contains("EL 3431"), "{out}");
+    assert!(out.contains(
+        "hash:     sha256:4cb2be849d976ae3d72f69c03681d7284663ba7ffd9dbe4c2274c89760bd7c8e"
+    ));
+    // The snapshot is older than the default 30 days on any date after 2026-08-30.
+    let err = stderr(&o);
+    assert!(err.contains("days old (more than 30)"), "{err}");
+    let o = earmark(&["lists", "status", "--max-age-days", "100000"]);
+    assert!(!stderr(&o).contains("days old"), "{}", stderr(&o));
+}
+
+#[test]
+fn unknown_list_format_is_an_error() {
+    let o = earmark(&["screen", "X", "--lists", "sdn-xml:/tmp/x"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("unknown list format `sdn-xml`"), "{err}");
+}
+
+#[test]
+fn a_name_without_letters_is_an_error() {
+    let o = earmark(&["screen", "?!*"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("name `?!*` has no letters or digits"));
+}
