@@ -1,6 +1,13 @@
 //! `earmark screen` and `earmark lists status`, run as the real binary on the bundled snapshot
 //! and on the real list files in ../shared/data/screening.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a panic is a failed test, with its message"
+)]
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -50,7 +57,14 @@ fn screen_json_on_the_bundled_snapshot() {
     let m = &v["matches"][0];
     assert_eq!(m["band"], "match");
     assert!(m["score"].as_f64().unwrap() > 0.99);
-    for key in ["list", "source_id", "matched_name", "is_alias", "explanation", "entry"] {
+    for key in [
+        "list",
+        "source_id",
+        "matched_name",
+        "is_alias",
+        "explanation",
+        "entry",
+    ] {
         assert!(!m[key].is_null(), "missing {key}: {m}");
     }
     let el = v["matches"]
@@ -126,10 +140,20 @@ fn bad_list_rows_are_reported_with_file_and_line() {
     text.insert_str(text.find('\n').unwrap() + 1, "\"ONLY TWO\"\t\"FIELDS\"\n");
     let path = temp_file("dpl_bad.txt", text.as_bytes());
     let p = path.display().to_string();
-    let o = earmark(&["lists", "status", "--lists", &format!("bis-dpl:{p}"), "--format", "json"]);
+    let o = earmark(&[
+        "lists",
+        "status",
+        "--lists",
+        &format!("bis-dpl:{p}"),
+        "--format",
+        "json",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains(&format!("{p}:2: expected 12 tab-separated fields, found 2")), "{err}");
+    assert!(
+        err.contains(&format!("{p}:2: expected 12 tab-separated fields, found 2")),
+        "{err}"
+    );
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v[0]["records"], 581);
     assert_eq!(v[0]["skipped"], 1);

@@ -7,6 +7,13 @@
 //! queries per second over the whole set, memory) come from the `screen_eval` example; see
 //! bench/screen/README.md.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a panic is a failed test, with its message"
+)]
+
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};

@@ -128,12 +128,19 @@ fn prf(res: &[(f32, bool)], positives: usize, t: f32) -> Prf {
     } else {
         0.0
     };
-    let f1 = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+    let f1 = if p + r > 0.0 {
+        2.0 * p * r / (p + r)
+    } else {
+        0.0
+    };
     Prf { p, r, f1 }
 }
 
 fn best_f1(res: &[(f32, bool)], positives: usize) -> (Prf, f32) {
-    let mut ts: Vec<f32> = res.iter().map(|x| (x.0 * 10000.0).round() / 10000.0).collect();
+    let mut ts: Vec<f32> = res
+        .iter()
+        .map(|x| (x.0 * 10000.0).round() / 10000.0)
+        .collect();
     ts.sort_by(|a, b| a.total_cmp(b));
     ts.dedup();
     let mut best = (Prf::default(), 0.0);
@@ -305,10 +312,17 @@ fn misses(dir: &str, queries: &str) -> Res<()> {
         .map(|e| (e.source_id.as_str(), e.name.as_str()))
         .collect();
     for q in read_queries(queries)? {
-        let top = index.search(&Query::name(&q.query), &t, 1)?.into_iter().next();
+        let top = index
+            .search(&Query::name(&q.query), &t, 1)?
+            .into_iter()
+            .next();
         let flagged = top.as_ref().is_some_and(|m| m.band != Band::NoMatch);
         let right = top.as_ref().is_some_and(|m| m.source_id == q.expected);
-        let wrong = if q.expected.is_empty() { flagged } else { !(flagged && right) };
+        let wrong = if q.expected.is_empty() {
+            flagged
+        } else {
+            !(flagged && right)
+        };
         if wrong {
             println!(
                 "{:16} {:50} | want {:40} | got {:.3} {}",

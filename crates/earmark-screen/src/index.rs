@@ -39,7 +39,9 @@ const COUNTRY_WEIGHT: f32 = 0.02;
 /// Weight of address similarity as evidence for a name match.
 const ADDRESS_WEIGHT: f32 = 0.08;
 /// Name particles often written joined to the next word (AlKhodair, AbuBakr).
-const SPLIT_PARTICLES: &[&str] = &["al", "abu", "abd", "bin", "ibn", "bint", "ul", "ud", "abdul"];
+const SPLIT_PARTICLES: &[&str] = &[
+    "al", "abu", "abd", "bin", "ibn", "bint", "ul", "ud", "abdul",
+];
 /// Names scored exactly per query, taken from the candidates in order of approximate score.
 const CANDIDATES: usize = 48;
 
@@ -295,10 +297,7 @@ impl MultiMap {
     }
     fn get(&self, key: u64) -> &[u32] {
         match self.slots.get(&key) {
-            Some(&(s, n)) => self
-                .data
-                .get(s as usize..(s + n) as usize)
-                .unwrap_or(&[]),
+            Some(&(s, n)) => self.data.get(s as usize..(s + n) as usize).unwrap_or(&[]),
             None => &[],
         }
     }
@@ -577,8 +576,8 @@ impl Index {
         let addr_weights: Vec<f32> = addr_df.iter().map(|&d| idf(na, d as usize)).collect();
         let mut addr_lists: Vec<Vec<u32>> = vec![Vec::new(); addr_weights.len()];
         for (ri, rec) in addr_recs.iter_mut().enumerate() {
-            let ids = &addr_tokens
-                [addr_token_start[ri] as usize..addr_token_start[ri + 1] as usize];
+            let ids =
+                &addr_tokens[addr_token_start[ri] as usize..addr_token_start[ri + 1] as usize];
             rec.2 = ids.iter().map(|&t| addr_weights[t as usize]).sum();
             for &t in ids {
                 addr_lists[t as usize].push(ri as u32);
@@ -806,11 +805,7 @@ impl Index {
                 cands.push((gain, qi, nj, kind));
             }
         }
-        cands.sort_by(|a, b| {
-            b.0.total_cmp(&a.0)
-                .then(a.1.cmp(&b.1))
-                .then(a.2.cmp(&b.2))
-        });
+        cands.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
         let mut q_used: u64 = 0;
         let mut n_used: u64 = 0;
         let mut matched = 0.0f32;
@@ -996,7 +991,11 @@ impl Index {
             Some(AddressEvidence {
                 listed,
                 similarity: best.0,
-                adjustment: if only { best.0 } else { ADDRESS_WEIGHT * best.0 },
+                adjustment: if only {
+                    best.0
+                } else {
+                    ADDRESS_WEIGHT * best.0
+                },
             })
         });
         if self.entries[entry].kind == EntryKind::AddressOnly {
@@ -1017,7 +1016,13 @@ impl Index {
         }
     }
 
-    fn make_match(&self, entry: usize, name_alias: Option<u32>, score: f32, t: &Thresholds) -> Match {
+    fn make_match(
+        &self,
+        entry: usize,
+        name_alias: Option<u32>,
+        score: f32,
+        t: &Thresholds,
+    ) -> Match {
         let e = &self.entries[entry];
         let (matched_name, is_alias) = match name_alias {
             Some(a) => (

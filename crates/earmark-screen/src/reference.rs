@@ -22,8 +22,7 @@ impl Index {
                 None => true,
                 Some((be, bs)) => {
                     s > bs
-                        || (s == bs
-                            && self.entries()[e].source_id < self.entries()[be].source_id)
+                        || (s == bs && self.entries()[e].source_id < self.entries()[be].source_id)
                 }
             };
             if better {

@@ -1,5 +1,12 @@
 //! The loaders on the real list files in ../shared/data/screening (beside the checkout).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a panic is a failed test, with its message"
+)]
+
 use earmark_screen::load::{csl, decode_cp1252, dpl, entity_list, ofac};
 use earmark_screen::{EntryKind, Format};
 
@@ -31,7 +38,11 @@ fn sdn_2021() -> earmark_screen::Loaded {
 fn ofac_sdn_2021_loads_every_record_with_aliases_and_addresses() {
     let l = sdn_2021();
     assert_eq!(l.entries.len(), 8976, "sdn.csv has 8,976 records");
-    assert!(l.issues.is_empty(), "{:?}", &l.issues[..l.issues.len().min(5)]);
+    assert!(
+        l.issues.is_empty(),
+        "{:?}",
+        &l.issues[..l.issues.len().min(5)]
+    );
     assert_eq!(l.info.format, Format::Ofac);
     assert_eq!(l.info.records, 8976);
     assert!(l.info.content_hash.starts_with("sha256:"));
@@ -41,9 +52,17 @@ fn ofac_sdn_2021_loads_every_record_with_aliases_and_addresses() {
     assert!(cuba.aliases.contains(&"NATIONAL BANK OF CUBA".to_string()));
     // The weak alias that only the remarks carry.
     assert!(cuba.aliases.contains(&"BNC".to_string()));
-    assert!(cuba.countries.contains(&"CH".to_string()), "{:?}", cuba.countries);
+    assert!(
+        cuba.countries.contains(&"CH".to_string()),
+        "{:?}",
+        cuba.countries
+    );
     assert_eq!(cuba.programs, vec!["CUBA".to_string()]);
-    let people = l.entries.iter().filter(|e| e.kind == EntryKind::Person).count();
+    let people = l
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Person)
+        .count();
     assert!(people > 3000, "{people} people");
     let aliases: usize = l.entries.iter().map(|e| e.aliases.len()).sum();
     assert!(aliases >= 11_910, "{aliases} aliases");
@@ -88,10 +107,17 @@ fn malformed_ofac_rows_are_reported_with_line_and_skipped() {
     assert_eq!(l.entries.len(), 8974);
     assert_eq!(l.issues.len(), 2, "{:?}", l.issues);
     assert_eq!(l.issues[0].line, 3);
-    assert!(l.issues[0].reason.contains("expected 12 fields"), "{}", l.issues[0]);
+    assert!(
+        l.issues[0].reason.contains("expected 12 fields"),
+        "{}",
+        l.issues[0]
+    );
     assert_eq!(l.issues[1].line, 5);
     assert!(l.issues[1].reason.contains("`X75`"), "{}", l.issues[1]);
-    assert_eq!(l.issues[0].to_string(), format!("sdn.csv:3: {}", l.issues[0].reason));
+    assert_eq!(
+        l.issues[0].to_string(),
+        format!("sdn.csv:3: {}", l.issues[0].reason)
+    );
 }
 
 #[test]
@@ -138,11 +164,19 @@ fn ofac_consolidated_list_codes_come_from_programmes() {
 
 #[test]
 fn csl_compact_2026_loads_all_twelve_lists() {
-    let l = csl::load("screening-list.json", &data("csl_2026-07_compact/screening-list.json"), None)
-        .unwrap();
+    let l = csl::load(
+        "screening-list.json",
+        &data("csl_2026-07_compact/screening-list.json"),
+        None,
+    )
+    .unwrap();
     assert_eq!(l.entries.len(), 25_921);
     assert!(l.issues.is_empty());
-    assert_eq!(l.info.date.as_deref(), Some("2026-07-31"), "date from sourceGeneratedAt");
+    assert_eq!(
+        l.info.date.as_deref(),
+        Some("2026-07-31"),
+        "date from sourceGeneratedAt"
+    );
     let count = |code: &str| l.entries.iter().filter(|e| e.list == code).count();
     for (code, n) in [
         ("SDN", 19_181),
@@ -167,7 +201,9 @@ fn csl_compact_2026_loads_all_twelve_lists() {
         .unwrap();
     assert_eq!(telecom.source_id, "CMIC-30882");
     assert_eq!(telecom.countries, vec!["CN".to_string()]);
-    assert!(telecom.aliases.contains(&"CHINA TELECOM CORP LTD".to_string()));
+    assert!(telecom
+        .aliases
+        .contains(&"CHINA TELECOM CORP LTD".to_string()));
     // Entries without an entity number get a content-derived id, stable across loads.
     let dpl: Vec<&str> = l
         .entries
@@ -193,9 +229,18 @@ fn csl_csv_old_layout_2019() {
 
 #[test]
 fn csl_csv_current_layout_uses_the_csl_id() {
-    let l = csl::load("consolidated.csv", &data("csl_samples/csl_sample_2025.csv"), None).unwrap();
+    let l = csl::load(
+        "consolidated.csv",
+        &data("csl_samples/csl_sample_2025.csv"),
+        None,
+    )
+    .unwrap();
     assert_eq!(l.entries.len(), 13);
-    let uvl = l.entries.iter().find(|e| e.name == "Atlas Sanatgaran").unwrap();
+    let uvl = l
+        .entries
+        .iter()
+        .find(|e| e.name == "Atlas Sanatgaran")
+        .unwrap();
     assert_eq!(
         uvl.source_id,
         "1b5979e8fd3920a1a0985bf5088dad930a6a5562d1513f9e4b015e42"
@@ -237,7 +282,10 @@ fn csl_json_layout_loads_the_same_records_as_the_csv() {
     let from_csv = csl::load("consolidated.csv", &bytes, None).unwrap();
     assert_eq!(from_json.entries.len(), from_csv.entries.len());
     for (a, b) in from_json.entries.iter().zip(&from_csv.entries) {
-        assert_eq!((&a.name, &a.source_id, &a.list), (&b.name, &b.source_id, &b.list));
+        assert_eq!(
+            (&a.name, &a.source_id, &a.list),
+            (&b.name, &b.source_id, &b.list)
+        );
         assert_eq!(a.aliases, b.aliases);
     }
 }
@@ -248,7 +296,11 @@ fn csl_json_bad_records_are_counted() {
     let l = csl::load("bad.json", json.as_bytes(), None).unwrap();
     assert_eq!(l.entries.len(), 1);
     assert_eq!(l.issues.len(), 2);
-    assert!(l.issues[0].reason.starts_with("record 2"), "{}", l.issues[0]);
+    assert!(
+        l.issues[0].reason.starts_with("record 2"),
+        "{}",
+        l.issues[0]
+    );
     assert!(csl::load("x.json", b"{\"results\": 3}", None).is_err());
     assert!(csl::load("x.json", b"{ not json", None).is_err());
 }
@@ -317,7 +369,11 @@ fn entity_list_old_bis_layout_merges_alias_rows() {
         .unwrap();
     assert_eq!(farid.countries, vec!["AF".to_string()]);
     for a in ["Fazel Rahim Farid", "Farid", "Engineer Idris"] {
-        assert!(farid.aliases.iter().any(|x| x == a), "{a}: {:?}", farid.aliases);
+        assert!(
+            farid.aliases.iter().any(|x| x == a),
+            "{a}: {:?}",
+            farid.aliases
+        );
     }
     assert_eq!(farid.addresses.len(), 2);
 }
@@ -325,7 +381,10 @@ fn entity_list_old_bis_layout_merges_alias_rows() {
 #[test]
 fn cp1252_names_decode() {
     let bytes = data("csl_samples/bis_unverified_list_format_sample.csv");
-    assert!(std::str::from_utf8(&bytes).is_err(), "the sample is not UTF-8");
+    assert!(
+        std::str::from_utf8(&bytes).is_err(),
+        "the sample is not UTF-8"
+    );
     let l = entity_list::load("uvl.csv", &bytes, None).unwrap();
     let advent = l
         .entries

@@ -1,6 +1,13 @@
 //! Matching on the real lists: normalisation cases users meet, bands, explanations,
 //! determinism, and the index checked against the naive linear scan.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a panic is a failed test, with its message"
+)]
+
 use std::sync::OnceLock;
 
 use earmark_screen::load::{csl, entity_list, ofac};
@@ -37,13 +44,14 @@ fn sdn() -> &'static Index {
 fn csl_and_el() -> &'static Index {
     static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let c = csl::load("csl", &data("csl_2026-07_compact/screening-list.json"), None).unwrap();
-        let e = entity_list::load(
-            "el",
-            &data("entity_list_extract/entities_all.csv"),
+        let c = csl::load(
+            "csl",
+            &data("csl_2026-07_compact/screening-list.json"),
             None,
         )
         .unwrap();
+        let e =
+            entity_list::load("el", &data("entity_list_extract/entities_all.csv"), None).unwrap();
         build_index(vec![c, e])
     })
 }
@@ -147,7 +155,11 @@ fn run_together_words_are_split() {
 #[test]
 fn ordinary_company_is_no_match_never_clear() {
     let r = sdn()
-        .search(&Query::name("Microsoft Corporation"), &Thresholds::DEFAULT, 5)
+        .search(
+            &Query::name("Microsoft Corporation"),
+            &Thresholds::DEFAULT,
+            5,
+        )
         .unwrap();
     assert!(r.iter().all(|m| m.band == Band::NoMatch), "{r:?}");
     assert_eq!(Band::NoMatch.as_str(), "no_match");
@@ -159,7 +171,11 @@ fn ordinary_company_is_no_match_never_clear() {
 fn rare_words_outweigh_common_ones() {
     // Shares "TRADING" and "COMPANY" with many listed names, and nothing rare.
     let r = sdn()
-        .search(&Query::name("General Trading Company"), &Thresholds::DEFAULT, 1)
+        .search(
+            &Query::name("General Trading Company"),
+            &Thresholds::DEFAULT,
+            1,
+        )
         .unwrap();
     let best = r.first().map_or(0.0, |m| m.score);
     let m = top_name(sdn(), "BANCO NACIONAL");
@@ -175,7 +191,10 @@ fn address_only_entry_found_by_address() {
         address: Some("Unit D, 16/F One Capital Place, 18 Luard Rd, Wan Chai, Hong Kong"),
     };
     let r = index.search(&q, &Thresholds::DEFAULT, 5).unwrap();
-    let hit = r.iter().find(|m| m.source_id == "EL-1431").expect("Address 01");
+    let hit = r
+        .iter()
+        .find(|m| m.source_id == "EL-1431")
+        .expect("Address 01");
     assert_eq!(hit.band, Band::Match);
     let x = index.explain(&q, hit);
     assert!(x.address.unwrap().similarity > 0.9);
@@ -192,10 +211,19 @@ fn country_is_evidence() {
     let cn = index.search(&q("CN"), &Thresholds::DEFAULT, 10).unwrap();
     let vn = index.search(&q("VN"), &Thresholds::DEFAULT, 10).unwrap();
     let score = |r: &[earmark_screen::Match], id: &str| {
-        r.iter().find(|m| m.source_id == id).map(|m| m.score).unwrap()
+        r.iter()
+            .find(|m| m.source_id == id)
+            .map(|m| m.score)
+            .unwrap()
     };
-    assert!(score(&cn, "EL-3415") < score(&vn, "EL-3415"), "listed in Vietnam");
-    let x = index.explain(&q("VN"), cn.iter().find(|m| m.source_id == "EL-3415").unwrap());
+    assert!(
+        score(&cn, "EL-3415") < score(&vn, "EL-3415"),
+        "listed in Vietnam"
+    );
+    let x = index.explain(
+        &q("VN"),
+        cn.iter().find(|m| m.source_id == "EL-3415").unwrap(),
+    );
     assert!(x.country.unwrap().agrees);
 }
 
@@ -223,7 +251,11 @@ fn explanation_adds_up_to_the_score() {
     let m = top_name(sdn(), q.name);
     let x = sdn().explain(&q, &m);
     let sum: f32 = x.pairs.iter().map(|p| p.contribution).sum();
-    assert!((sum - x.name_score).abs() < 1e-4, "{sum} vs {}", x.name_score);
+    assert!(
+        (sum - x.name_score).abs() < 1e-4,
+        "{sum} vs {}",
+        x.name_score
+    );
     assert!((x.name_score - m.score).abs() < 1e-6);
     assert_eq!(x.matched_name, m.matched_name);
 }
@@ -239,7 +271,8 @@ fn every_listed_name_matches_itself_exactly() {
                 .search(&Query::name(name), &Thresholds::DEFAULT, 50)
                 .unwrap();
             assert!(
-                r.iter().any(|m| m.entry == ei && m.score == 1.0 && m.band == Band::Match),
+                r.iter()
+                    .any(|m| m.entry == ei && m.score == 1.0 && m.band == Band::Match),
                 "{name}: {:?}",
                 &r[..r.len().min(3)]
             );

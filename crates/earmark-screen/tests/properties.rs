@@ -2,10 +2,19 @@
 //! letter or digit matches itself exactly, and the index agrees with the naive scan.
 //! (The same properties are fuzzed with cargo-fuzz under fuzz/.)
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a panic is a failed test, with its message"
+)]
+
 use std::sync::OnceLock;
 
 use earmark_screen::load::{csl, dpl, entity_list, ofac};
-use earmark_screen::{build_index, Band, Entry, EntryKind, Format, Index, ListInfo, Query, Thresholds};
+use earmark_screen::{
+    build_index, Band, Entry, EntryKind, Format, Index, ListInfo, Query, Thresholds,
+};
 use proptest::prelude::*;
 
 fn data(path: &str) -> Vec<u8> {
@@ -19,7 +28,11 @@ fn data(path: &str) -> Vec<u8> {
 /// The Denied Persons List: small enough to rebuild with one more entry per case.
 fn dpl_entries() -> &'static Vec<Entry> {
     static E: OnceLock<Vec<Entry>> = OnceLock::new();
-    E.get_or_init(|| dpl::load("dpl.txt", &data("bis_dpl_2022-09/dpl.txt"), None).unwrap().entries)
+    E.get_or_init(|| {
+        dpl::load("dpl.txt", &data("bis_dpl_2022-09/dpl.txt"), None)
+            .unwrap()
+            .entries
+    })
 }
 
 fn dpl_index() -> &'static Index {

@@ -192,7 +192,10 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
 
 fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
     if args.max_age_days < 0 {
-        bail!("`--max-age-days {}`: must be zero or more", args.max_age_days);
+        bail!(
+            "`--max-age-days {}`: must be zero or more",
+            args.max_age_days
+        );
     }
     let lists = load(&args.lists)?;
     let today = today();

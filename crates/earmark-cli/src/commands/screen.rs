@@ -83,8 +83,9 @@ fn thresholds(args: &Args) -> anyhow::Result<Thresholds> {
 
 /// A country option as an ISO code, or an error naming it.
 fn country_code(text: &str) -> anyhow::Result<String> {
-    country::to_code(text)
-        .with_context(|| format!("country `{text}` is not an ISO 3166 alpha-2 code or a known country name"))
+    country::to_code(text).with_context(|| {
+        format!("country `{text}` is not an ISO 3166 alpha-2 code or a known country name")
+    })
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -219,10 +220,18 @@ fn render_explanation(out: &mut String, x: &Explanation) {
             .join(", ")
     };
     if !x.unmatched_query.is_empty() {
-        let _ = writeln!(out, "       not on list side: {}", unmatched(&x.unmatched_query));
+        let _ = writeln!(
+            out,
+            "       not on list side: {}",
+            unmatched(&x.unmatched_query)
+        );
     }
     if !x.unmatched_listed.is_empty() {
-        let _ = writeln!(out, "       not in query:     {}", unmatched(&x.unmatched_listed));
+        let _ = writeln!(
+            out,
+            "       not in query:     {}",
+            unmatched(&x.unmatched_listed)
+        );
     }
     if let Some(c) = &x.country {
         let _ = writeln!(
@@ -303,7 +312,13 @@ fn render_human(index: &Index, query: &Query<'_>, t: &Thresholds, matches: &[Mat
     let lists: Vec<String> = index
         .lists()
         .iter()
-        .map(|l| format!("{} ({})", l.source, l.date.as_deref().unwrap_or("date unknown")))
+        .map(|l| {
+            format!(
+                "{} ({})",
+                l.source,
+                l.date.as_deref().unwrap_or("date unknown")
+            )
+        })
         .collect();
     let _ = writeln!(
         out,
@@ -366,7 +381,15 @@ fn batch(args: &Args, index: &Index, t: &Thresholds, path: &Path) -> anyhow::Res
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut csv_out = (args.output == Output::Csv).then(|| csv::Writer::from_writer(Vec::new()));
     if let Some(w) = csv_out.as_mut() {
-        w.write_record(["id", "name", "band", "score", "list", "source_id", "matched_name"])?;
+        w.write_record([
+            "id",
+            "name",
+            "band",
+            "score",
+            "list",
+            "source_id",
+            "matched_name",
+        ])?;
     }
     // CSV rows go through the csv writer into memory and out once at the end.
     let mut searcher = index.searcher();
@@ -376,12 +399,18 @@ fn batch(args: &Args, index: &Index, t: &Thresholds, path: &Path) -> anyhow::Res
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                bar.suspend(|| eprintln!("warning: {label}:{line}: unreadable row: {e} (row skipped)"));
+                bar.suspend(|| {
+                    eprintln!("warning: {label}:{line}: unreadable row: {e} (row skipped)")
+                });
                 skipped += 1;
                 continue;
             }
         };
-        let get = |c: Option<usize>| c.and_then(|i| rec.get(i)).map(str::trim).filter(|s| !s.is_empty());
+        let get = |c: Option<usize>| {
+            c.and_then(|i| rec.get(i))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
         let problem = match (get(Some(c_id)), get(Some(c_name))) {
             (None, _) => Some("empty `id`".to_string()),
             (_, None) => Some("empty `name`".to_string()),
@@ -400,7 +429,10 @@ fn batch(args: &Args, index: &Index, t: &Thresholds, path: &Path) -> anyhow::Res
             skipped += 1;
             continue;
         }
-        let (id, name) = (get(Some(c_id)).unwrap_or_default(), get(Some(c_name)).unwrap_or_default());
+        let (id, name) = (
+            get(Some(c_id)).unwrap_or_default(),
+            get(Some(c_name)).unwrap_or_default(),
+        );
         let query = Query {
             name,
             country: country.as_deref(),
@@ -453,7 +485,9 @@ fn batch(args: &Args, index: &Index, t: &Thresholds, path: &Path) -> anyhow::Res
         }
     }
     if let Some(w) = csv_out {
-        let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("writing csv: {e}"))?;
+        let bytes = w
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("writing csv: {e}"))?;
         out.write_all(&bytes)?;
     }
     out.flush()?;

@@ -10,9 +10,7 @@ use serde_json::Value;
 
 use super::{csv_reader, decode, field, is_blank, next_record, split_list, trim_file, LoadError};
 use crate::country;
-use crate::model::{
-    derived_id, Entry, EntryKind, Format, ListInfo, Loaded, RowIssue,
-};
+use crate::model::{derived_id, Entry, EntryKind, Format, ListInfo, Loaded, RowIssue};
 
 /// Loads a CSL file in any of its shapes (decided from the first non-blank byte and, for
 /// CSV, the header).
@@ -150,7 +148,12 @@ fn load_csv(label: &str, body: &[u8]) -> Result<(Vec<Entry>, Vec<RowIssue>), Loa
                 )
             });
         let type_text = get(c_type);
-        let mut entry = Entry::new(&list, &source_id, kind_for(&list, type_text.as_deref()), &name);
+        let mut entry = Entry::new(
+            &list,
+            &source_id,
+            kind_for(&list, type_text.as_deref()),
+            &name,
+        );
         entry.aliases = split_list(get(c_alt).as_deref(), "; ");
         entry.programs = split_list(get(c_programs).as_deref(), "; ");
         for a in &addresses {
@@ -209,9 +212,8 @@ type JsonLoad = (Vec<Entry>, Vec<RowIssue>, Option<String>);
 
 fn load_json(label: &str, body: &[u8]) -> Result<JsonLoad, LoadError> {
     let text = decode(body);
-    let root: Value = serde_json::from_str(&text).map_err(|e| {
-        LoadError::new(label, format!("not valid json (line {}): {e}", e.line()))
-    })?;
+    let root: Value = serde_json::from_str(&text)
+        .map_err(|e| LoadError::new(label, format!("not valid json (line {}): {e}", e.line())))?;
     if root.get("entries").is_some() && root.get("tables").is_some() {
         return load_compact(label, &root);
     }
@@ -288,7 +290,12 @@ fn load_json(label: &str, body: &[u8]) -> Result<JsonLoad, LoadError> {
             .or_else(|| string(obj.get("entity_number")).map(|e| format!("{list}-{e}")))
             .unwrap_or_else(|| derived_id(&list, &[&name, fr.as_deref().unwrap_or("")]));
         let type_text = string(obj.get("type"));
-        let mut entry = Entry::new(&list, &source_id, kind_for(&list, type_text.as_deref()), &name);
+        let mut entry = Entry::new(
+            &list,
+            &source_id,
+            kind_for(&list, type_text.as_deref()),
+            &name,
+        );
         entry.aliases = strings(obj.get("alt_names"));
         entry.programs = strings(obj.get("programs"));
         entry.countries = countries;
@@ -338,7 +345,9 @@ fn load_compact(label: &str, root: &Value) -> Result<JsonLoad, LoadError> {
             continue;
         };
         let Some(source) = lookup(&sources, obj.get("s")) else {
-            issues.push(issue("source index `s` is missing or outside `tables.sources`"));
+            issues.push(issue(
+                "source index `s` is missing or outside `tables.sources`",
+            ));
             continue;
         };
         let list = list_code(&source);
@@ -348,7 +357,12 @@ fn load_compact(label: &str, root: &Value) -> Result<JsonLoad, LoadError> {
             None => derived_id(&list, &[&name, fr.as_deref().unwrap_or("")]),
         };
         let type_text = string(obj.get("t"));
-        let mut entry = Entry::new(&list, &source_id, kind_for(&list, type_text.as_deref()), &name);
+        let mut entry = Entry::new(
+            &list,
+            &source_id,
+            kind_for(&list, type_text.as_deref()),
+            &name,
+        );
         entry.aliases = strings(obj.get("a"));
         entry.countries = strings(obj.get("c"))
             .iter()

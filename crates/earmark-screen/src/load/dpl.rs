@@ -52,7 +52,10 @@ pub fn load(label: &str, bytes: &[u8], date: Option<&str>) -> Result<Loaded, Loa
             issues.push(RowIssue {
                 source: label.to_string(),
                 line,
-                reason: format!("expected {width} tab-separated fields, found {}", record.len()),
+                reason: format!(
+                    "expected {width} tab-separated fields, found {}",
+                    record.len()
+                ),
             });
             continue;
         }

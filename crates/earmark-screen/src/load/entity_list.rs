@@ -30,21 +30,20 @@ pub fn load(label: &str, bytes: &[u8], date: Option<&str>) -> Result<Loaded, Loa
         .map(|h| decode(h).trim().to_ascii_lowercase())
         .collect();
     let col = |name: &str| headers.iter().position(|h| h == name);
-    let (entries, issues) = if let (Some(_), Some(_), Some(_)) =
-        (col("id"), col("name"), col("aliases"))
-    {
-        load_extract(label, &mut reader, &col)
-    } else if let (Some(_), Some(_)) = (col("source list"), col("alternate name")) {
-        load_grouped(label, &mut reader, &col, Layout::Download)
-    } else if let (Some(_), Some(_), Some(_)) = (col("country"), col("name"), col("address")) {
-        load_grouped(label, &mut reader, &col, Layout::ThreeColumn)
-    } else {
-        return Err(LoadError::new(
-            label,
-            "not an entity list csv: expected an `id,name,aliases,...` header, BIS's download \
+    let (entries, issues) =
+        if let (Some(_), Some(_), Some(_)) = (col("id"), col("name"), col("aliases")) {
+            load_extract(label, &mut reader, &col)
+        } else if let (Some(_), Some(_)) = (col("source list"), col("alternate name")) {
+            load_grouped(label, &mut reader, &col, Layout::Download)
+        } else if let (Some(_), Some(_), Some(_)) = (col("country"), col("name"), col("address")) {
+            load_grouped(label, &mut reader, &col, Layout::ThreeColumn)
+        } else {
+            return Err(LoadError::new(
+                label,
+                "not an entity list csv: expected an `id,name,aliases,...` header, BIS's download \
              header, or `COUNTRY,NAME,ADDRESS`",
-        ));
-    };
+            ));
+        };
     Ok(Loaded {
         info: ListInfo {
             source: label.to_string(),
@@ -91,7 +90,10 @@ fn load_extract(
             reason,
         };
         if record.len() != width {
-            issues.push(issue(format!("expected {width} fields, found {}", record.len())));
+            issues.push(issue(format!(
+                "expected {width} fields, found {}",
+                record.len()
+            )));
             continue;
         }
         let get = |n: &str| c(n).and_then(|i| field(&record, i));
@@ -151,7 +153,12 @@ fn split_inline_aliases(text: &str) -> (String, Vec<String>) {
     }
     let mut names: Vec<String> = parts
         .into_iter()
-        .map(|p| p.trim().trim_matches([',', ';', ' ', '(', ')']).trim().to_string())
+        .map(|p| {
+            p.trim()
+                .trim_matches([',', ';', ' ', '(', ')'])
+                .trim()
+                .to_string()
+        })
         .filter(|p| !p.is_empty())
         .collect();
     if names.is_empty() {

@@ -69,7 +69,9 @@ pub fn load(
             continue;
         };
         if entries.contains_key(&ent_num) {
-            issues.push(issue(format!("ent_num {ent_num} appears twice; the first is kept")));
+            issues.push(issue(format!(
+                "ent_num {ent_num} appears twice; the first is kept"
+            )));
             continue;
         }
         let kind = match field(&record, 2) {
@@ -91,7 +93,10 @@ pub fn load(
         entries.insert(ent_num, entry);
     }
     if rows == 0 {
-        return Err(LoadError::new(label, "no records: is this an OFAC csv file?"));
+        return Err(LoadError::new(
+            label,
+            "no records: is this an OFAC csv file?",
+        ));
     }
 
     if let Some((clabel, cbytes)) = files.comments {
@@ -180,7 +185,10 @@ pub fn load(
                 )));
                 continue;
             };
-            let parts: Vec<String> = [2, 3, 4].iter().filter_map(|&i| field(&record, i)).collect();
+            let parts: Vec<String> = [2, 3, 4]
+                .iter()
+                .filter_map(|&i| field(&record, i))
+                .collect();
             if let Some(c) = field(&record, 4) {
                 push_unique(&mut entry.countries, country::code_or_text(&c));
             }
