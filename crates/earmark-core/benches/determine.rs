@@ -16,6 +16,13 @@
 //! Run: `cargo bench -p earmark-core --bench determine` (short measurement times, to spare
 //! shared machines; add `-- --measurement-time 10` for steadier figures).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a panic is a failed test, with its message"
+)]
+
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::path::Path;

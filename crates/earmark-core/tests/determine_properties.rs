@@ -2,6 +2,13 @@
 //! the fast path agrees with the explaining (naive) path, an indeterminate answer names what is
 //! missing, a "no licence" answer never rests on a missing fact, and nothing panics.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a panic is a failed test, with its message"
+)]
+
 use std::path::Path;
 use std::sync::OnceLock;
 

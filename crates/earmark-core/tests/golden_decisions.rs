@@ -3,6 +3,13 @@
 //! row. Each row also holds the fast path (`Determiner::decide`) to the explaining one, and
 //! checks that the JSON of a decision is byte-identical when made twice.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a panic is a failed test, with its message"
+)]
+
 use std::path::{Path, PathBuf};
 
 use earmark_core::catalog::Catalog;

@@ -1,6 +1,13 @@
 //! The bundled rule pack (`rules/us-ear/`) loads, and the loader rejects bad packs with file and
 //! line.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a panic is a failed test, with its message"
+)]
+
 use std::path::{Path, PathBuf};
 
 use earmark_core::country::Country;

@@ -1,0 +1,333 @@
+//! `earmark check`, run as a user runs it: the real binary, the embedded catalog and rule pack.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a panic is a failed test, with its message"
+)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn earmark(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_earmark"))
+        .args(args)
+        .current_dir(workspace())
+        .output()
+        .unwrap()
+}
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    serde_json::from_str(&stdout(&earmark(&all))).unwrap()
+}
+
+#[test]
+fn h20_to_china_after_the_letter_needs_a_licence_with_no_exception() {
+    let d = json(&[
+        "check",
+        "nvidia-h20",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--as-of",
+        "2025-04-20",
+    ]);
+    assert_eq!(d["outcome"], "license_required");
+    assert_eq!(d["license_required"], true);
+    assert_eq!(d["eccn"], serde_json::Value::Null);
+    assert_eq!(d["review_policy"], "presumption_of_denial");
+    assert_eq!(d["license_exceptions"], serde_json::json!([]));
+    let rules: Vec<&str> = d["determining_rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"h20-named"), "{rules:?}");
+    assert!(d["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["instrument"] == "usg-2025-04-h20-letter"));
+    assert_eq!(d["rule_pack"], "us-ear");
+    assert_eq!(d["hash"].as_str().unwrap().len(), 64);
+    assert!(!d["version"].as_str().unwrap().is_empty());
+    assert!(d["trace"].as_array().unwrap().len() > 50);
+    assert_eq!(d["classification"]["eccn"], serde_json::Value::Null);
+    // Before the letter.
+    let before = json(&[
+        "check",
+        "nvidia-h20",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--as-of",
+        "2025-04-08",
+    ]);
+    assert_eq!(before["outcome"], "no_license_required");
+    assert_eq!(before["license_required"], false);
+}
+
+#[test]
+fn the_same_inputs_give_byte_identical_json() {
+    let args = [
+        "check",
+        "nvidia-h200-sxm",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--as-of",
+        "2026-02-01",
+        "--format",
+        "json",
+    ];
+    let a = stdout(&earmark(&args));
+    let b = stdout(&earmark(&args));
+    assert_eq!(a, b);
+    let d: serde_json::Value = serde_json::from_str(&a).unwrap();
+    assert_eq!(d["review_policy"], "case_by_case");
+    let conditions: Vec<&str> = d["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        conditions.contains(&"us-third-party-testing"),
+        "{conditions:?}"
+    );
+    assert!(conditions.contains(&"volume-cap-50"), "{conditions:?}");
+}
+
+#[test]
+fn h200_by_reexport_is_presumption_of_denial() {
+    let d = json(&[
+        "check",
+        "nvidia-h200-sxm",
+        "--to",
+        "CN",
+        "--from",
+        "TW",
+        "--transaction",
+        "reexport",
+        "--end-user-hq",
+        "CN",
+        "--as-of",
+        "2026-02-01",
+    ]);
+    assert_eq!(d["outcome"], "license_required");
+    assert_eq!(d["review_policy"], "presumption_of_denial");
+}
+
+#[test]
+fn unknown_headquarters_is_indeterminate_and_named() {
+    let d = json(&[
+        "check",
+        "nvidia-h100-sxm",
+        "--to",
+        "MY",
+        "--as-of",
+        "2024-06-01",
+    ]);
+    assert_eq!(d["outcome"], "indeterminate");
+    assert_eq!(d["license_required"], serde_json::Value::Null);
+    let missing: Vec<&str> = d["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["field"].as_str().unwrap())
+        .collect();
+    assert!(missing.contains(&"end_user_hq"), "{missing:?}");
+}
+
+#[test]
+fn uncertain_rules_relied_on_are_listed() {
+    let d = json(&[
+        "check",
+        "nvidia-h20",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--as-of",
+        "2025-09-01",
+    ]);
+    let uncertain: Vec<&str> = d["uncertain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
+    assert!(uncertain.contains(&"share25-condition"), "{uncertain:?}");
+}
+
+#[test]
+fn the_legal_layer_differs_for_ai_diffusion() {
+    let enforced = json(&[
+        "check",
+        "nvidia-h100-sxm",
+        "--to",
+        "IN",
+        "--end-user-hq",
+        "IN",
+        "--as-of",
+        "2025-06-01",
+    ]);
+    let legal = json(&[
+        "check",
+        "nvidia-h100-sxm",
+        "--to",
+        "IN",
+        "--end-user-hq",
+        "IN",
+        "--as-of",
+        "2025-06-01",
+        "--layer",
+        "legal",
+    ]);
+    assert_eq!(enforced["outcome"], "no_license_required");
+    assert_eq!(legal["outcome"], "license_required");
+    assert_eq!(legal["request"]["layer"], "legal");
+}
+
+#[test]
+fn known_on_hides_instruments_published_later() {
+    let d = json(&[
+        "check",
+        "nvidia-a800-sxm",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--as-of",
+        "2023-12-01",
+        "--known-on",
+        "2023-10-01",
+    ]);
+    assert_eq!(d["outcome"], "no_license_required");
+    assert_eq!(d["request"]["known_on"], "2023-10-01");
+}
+
+#[test]
+fn huawei_ascend_910b_is_prohibited() {
+    let d = json(&[
+        "check",
+        "huawei-ascend-910b",
+        "--to",
+        "MY",
+        "--end-user-hq",
+        "MY",
+        "--as-of",
+        "2025-06-01",
+    ]);
+    assert_eq!(d["outcome"], "prohibited");
+    assert_eq!(d["license_required"], serde_json::Value::Null);
+}
+
+#[test]
+fn the_human_rendering_puts_the_answer_first() {
+    let text = stdout(&earmark(&[
+        "check",
+        "nvidia-rtx-4090",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--as-of",
+        "2024-05-01",
+    ]));
+    let first = text.lines().next().unwrap();
+    assert!(first.starts_with("LICENCE REQUIRED"), "{text}");
+    assert!(first.contains("NAC"), "{text}");
+    let why = text.find("\nwhy:").unwrap();
+    let change = text.find("\nwhat could change it:").unwrap();
+    assert!(why < change, "{text}");
+    assert!(text.contains("wait"), "NAC's obligations are shown: {text}");
+}
+
+#[test]
+fn a_spec_file_can_be_checked() {
+    let d = json(&[
+        "check",
+        "--spec",
+        "rules/us-ear/golden/specs/hbm2-stack-2gbps.toml",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--as-of",
+        "2025-02-01",
+    ]);
+    assert_eq!(d["outcome"], "license_required");
+    assert_eq!(d["eccn"], "3A090.c");
+    assert_eq!(d["license_exceptions"][0]["id"], "HBM");
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    let out = earmark(&["check", "nvidia-h20", "--to", "XX"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`--to XX`"), "{err}");
+    let out = earmark(&["check", "nvidia-h2O", "--to", "CN"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not in the catalog"));
+    let out = earmark(&["check", "nvidia-h20", "--to", "CN", "--from", "CN"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("in-country"));
+}
+
+#[test]
+fn another_rule_pack_can_be_used() {
+    let dir = std::env::temp_dir().join(format!("earmark-pack-{}", std::process::id()));
+    let src = workspace().join("rules/us-ear");
+    copy_dir(&src, &dir);
+    // Drop the H20 letter: the H20 to China is then clear.
+    std::fs::remove_file(dir.join("instruments/2025-04-09-nvidia-h20-letter.toml")).unwrap();
+    let d = json(&[
+        "check",
+        "nvidia-h20",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--as-of",
+        "2025-04-20",
+        "--rules",
+        dir.to_str().unwrap(),
+    ]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(d["outcome"], "no_license_required");
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
