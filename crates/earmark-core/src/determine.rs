@@ -801,8 +801,7 @@ impl<'p> Determiner<'p> {
 
     /// The full decision, with trace, citations and what is missing.
     pub fn explain(&mut self, req: &Request, item: &ItemFacts) -> Decision {
-        let fast = self.decide(req, item);
-        explain(self.pack, req, item, fast)
+        explain(self.pack, req, item)
     }
 }
 
@@ -1201,7 +1200,7 @@ fn rule_citation(pack: &RulePack, rule: &Rule) -> String {
     }
 }
 
-fn explain(pack: &RulePack, req: &Request, item: &ItemFacts, fast: Verdict) -> Decision {
+fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decision {
     let reading = req.reading;
     let groups = pack.groups_on(req.as_of, req.known_on, reading == Reading::Enforced);
     let named = pack.sets_on(&groups);
@@ -1666,7 +1665,6 @@ fn explain(pack: &RulePack, req: &Request, item: &ItemFacts, fast: Verdict) -> D
                 .to_owned(),
         );
     }
-    let _ = fast;
 
     Decision {
         outcome,
