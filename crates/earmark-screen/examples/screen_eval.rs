@@ -164,15 +164,18 @@ fn vm_hwm_kb() -> Option<u64> {
         .ok()
 }
 
+/// Precision the `match` band must reach on the dev split.
+const MATCH_PRECISION: f64 = 0.995;
+
 /// Thresholds from a dev run: review at the best-F1 threshold, match at the lowest threshold
-/// whose precision is at least 0.99 (and not below review).
+/// whose precision is at least [`MATCH_PRECISION`] (and not below review).
 fn tune(res: &[(f32, bool)], positives: usize) -> Thresholds {
     let (_, review) = best_f1(res, positives);
     let mut ts: Vec<f32> = res.iter().map(|x| x.0).filter(|&s| s >= review).collect();
     ts.sort_by(|a, b| a.total_cmp(b));
     let match_at = ts
         .into_iter()
-        .find(|&t| prf(res, positives, t).p >= 0.99)
+        .find(|&t| prf(res, positives, t).p >= MATCH_PRECISION)
         .unwrap_or(1.0)
         .max(review);
     Thresholds {

@@ -494,51 +494,68 @@ pub fn tokens(name: &str) -> Vec<Token> {
 }
 
 /// A consonant skeleton of a word, used to pair transliteration variants that the tables do
-/// not list: Qaddafi/Gaddafi/Kadhafi, Tehran/Teheran, Aleksandr/Alexandr. Digraphs are
-/// reduced, vowels after the first letter dropped, doubled letters collapsed.
+/// not list: Qaddafi/Gaddafi/Kadhafi, Tehran/Teheran, Aleksandr/Alexandr. Read left to right:
+/// digraphs are reduced (kh, zh, ph, sh, ch, ts, ...), x is ks, q is k, w is v, y is i, c and
+/// g after the first letter are k, z is s; then vowels and h after the first letter are
+/// dropped and doubled letters collapsed.
 pub fn skeleton(word: &str) -> String {
-    let mut s = word.to_string();
-    for (from, to) in [
-        ("tsch", "c"),
-        ("dzh", "j"),
-        ("tch", "c"),
-        ("sch", "s"),
-        ("zh", "j"),
-        ("kh", "k"),
-        ("gh", "g"),
-        ("ph", "f"),
-        ("th", "t"),
-        ("sh", "s"),
-        ("ch", "c"),
-        ("dh", "d"),
-        ("ck", "k"),
-        ("ts", "c"),
-        ("tz", "c"),
-        ("x", "ks"),
-        ("q", "k"),
-        ("w", "v"),
-        ("y", "i"),
-    ] {
-        if s.contains(from) {
-            s = s.replace(from, to);
-        }
-    }
-    let mut out = String::with_capacity(s.len());
+    const DIGRAPHS: &[(&str, char)] = &[
+        ("tsch", 'c'),
+        ("dzh", 'j'),
+        ("tch", 'c'),
+        ("sch", 's'),
+        ("zh", 'j'),
+        ("kh", 'k'),
+        ("gh", 'g'),
+        ("ph", 'f'),
+        ("th", 't'),
+        ("sh", 's'),
+        ("ch", 'c'),
+        ("dh", 'd'),
+        ("ck", 'k'),
+        ("ts", 'c'),
+        ("tz", 'c'),
+    ];
+    let mut out = String::with_capacity(word.len());
     let mut last = '\0';
-    for (i, c) in s.chars().enumerate() {
-        let c = match c {
-            'c' if i > 0 => 'k',
-            'g' if i > 0 => 'k',
-            'z' => 's',
-            other => other,
+    let mut first = true;
+    let mut push = |c: char, out: &mut String| {
+        let c = if first {
+            c
+        } else {
+            match c {
+                'c' | 'g' | 'q' => 'k',
+                'z' => 's',
+                other => other,
+            }
         };
-        if i > 0 && matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'h') {
-            continue;
-        }
-        if c != last {
+        let keep = first || !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'h');
+        if keep && c != last {
             out.push(c);
         }
-        last = c;
+        if keep {
+            last = c;
+        }
+        first = false;
+    };
+    let mut rest = word;
+    while let Some(c) = rest.chars().next() {
+        if let Some((d, to)) = DIGRAPHS.iter().find(|(d, _)| rest.starts_with(d)) {
+            push(*to, &mut out);
+            rest = &rest[d.len()..];
+            continue;
+        }
+        match c {
+            'x' => {
+                push('k', &mut out);
+                push('s', &mut out);
+            }
+            'q' => push('k', &mut out),
+            'w' => push('v', &mut out),
+            'y' => push('i', &mut out),
+            other => push(other, &mut out),
+        }
+        rest = &rest[c.len_utf8()..];
     }
     out
 }

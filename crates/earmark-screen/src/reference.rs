@@ -3,7 +3,7 @@
 //! the oracle the index is tested against (same best entity, same score). It shares with the
 //! index only the normaliser, the word-splitting step and the scoring of one aligned name.
 
-use crate::index::{pair_sim, query_weight, Index, PairKind, QueryToken};
+use crate::index::{pair_sim, query_skeleton, query_weight, Index, PairKind, QueryToken};
 
 impl Index {
     /// The best entity and its name score by linear scan, or `None` when no name scores
@@ -50,11 +50,14 @@ impl Index {
                 if let Some(id) = exact {
                     pairs.push((id, 1.0, PairKind::Exact));
                 }
+                let q_skeleton = query_skeleton(&t.text);
                 for (spelling, id) in self.spelling_list() {
                     if Some(*id) == exact {
                         continue;
                     }
-                    if let Some((sim, kind)) = pair_sim(&t.text, spelling) {
+                    let s_skeleton = query_skeleton(spelling);
+                    if let Some((sim, kind)) = pair_sim(&t.text, &q_skeleton, spelling, &s_skeleton)
+                    {
                         match pairs.iter_mut().find(|p| p.0 == *id) {
                             Some(p) if sim > p.1 => *p = (*id, sim, kind),
                             Some(_) => {}

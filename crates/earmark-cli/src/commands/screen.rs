@@ -43,7 +43,7 @@ pub struct Args {
     /// At most this many results per name.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub limit: usize,
-    /// Score at or above which a result is `match` (default 0.90).
+    /// Score at or above which a result is `match` (default 0.86).
     #[arg(long, value_name = "SCORE")]
     pub match_at: Option<f32>,
     /// Score at or above which a result is `review` (default 0.72).
