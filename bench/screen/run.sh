@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Reproduce the screening evaluation: build the evaluation set from the real lists, then run
+# earmark and the peers (peer_screen.py: rapidfuzz WRatio, Jaro-Winkler, nomenklatura
+# logic-v2) on the same held-out test split, in one run, one core each, side by side.
+#
+# usage: bench/screen/run.sh            (from the repository root or anywhere)
+# env:   SHARED=path/to/shared (default ../shared beside the checkout)
+#        CORE=0 (the core to pin to)   SKIP_PEERS=1 (earmark only)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SHARED=${SHARED:-../shared}
+S=$SHARED/data/screening
+CORE=${CORE:-0}
+D=bench/screen/data
+R=bench/screen/results
+mkdir -p "$D" "$R"
+
+cargo build --release --locked -p earmark-screen --example screen_eval
+E=target/release/examples/screen_eval
+
+# 1. The names every scorer sees, from our own OFAC loader; then the queries (fixed seed).
+$E dump-index "$S/ofac_sdn_2021-07" "$D/index_sdn_2021-07.csv"
+python3 bench/screen/build_eval.py "$D/index_sdn_2021-07.csv" \
+    "$S/negatives/sec_company_tickers.json" "$D" > /dev/null
+
+# 2. earmark on the test split with the library's default bands (chosen on the dev split),
+#    and the dev-tuned thresholds recomputed for reference.
+taskset -c "$CORE" $E run "$S/ofac_sdn_2021-07" "$D/queries_test.csv" \
+    --json "$R/earmark_test.json" | tee "$R/earmark_test.txt"
+taskset -c "$CORE" $E run "$S/ofac_sdn_2021-07" "$D/queries_test.csv" \
+    --tune "$D/queries_dev.csv" > "$R/earmark_test_retuned.txt"
+head -1 "$R/earmark_test_retuned.txt"
+
+# 3. The peers on the same index and queries.
+if [ -z "${SKIP_PEERS:-}" ]; then
+    if [ ! -x .venv-peers/bin/python ]; then
+        python3 -m venv .venv-peers
+        .venv-peers/bin/pip install -q rapidfuzz nomenklatura
+    fi
+    taskset -c "$CORE" .venv-peers/bin/python "$SHARED/bench/peer_screen.py" \
+        "$D/index_sdn_2021-07.csv" "$D/queries_test.csv" | tee "$R/peers_test.txt"
+    python3 bench/screen/compare.py "$R/earmark_test.json" "$R/peers_test.txt" \
+        | tee "$R/RESULTS.md"
+fi
