@@ -262,6 +262,21 @@ fn the_human_rendering_puts_the_answer_first() {
     let change = text.find("\nwhat could change it:").unwrap();
     assert!(why < change, "{text}");
     assert!(text.contains("wait"), "NAC's obligations are shown: {text}");
+    let text = stdout(&earmark(&[
+        "check",
+        "nvidia-h20",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--as-of",
+        "2025-01-01",
+    ]));
+    assert!(
+        text.contains("from 2025-04-15 the answer becomes: license required")
+            && text.contains("usg-2025-04-h20-letter"),
+        "the next change is named: {text}"
+    );
 }
 
 #[test]

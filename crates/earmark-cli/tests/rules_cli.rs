@@ -71,6 +71,14 @@ fn show_prints_an_instrument_and_a_rule() {
     let text = stdout(&earmark(&["rules", "show", "h200-26-case-by-case"]));
     assert!(text.contains("91 FR 1684"), "{text}");
     assert!(text.contains("tpp < 21000"), "{text}");
+    let text = stdout(&earmark(&["rules", "show", "AE"]));
+    assert!(
+        text.contains("2026-07-10: added A:5 (bis-2026-07-uae)"),
+        "{text}"
+    );
+    assert!(text.contains("2026-07-10: removed D:4"), "{text}");
+    let text = stdout(&earmark(&["rules", "show", "HK"]));
+    assert!(text.contains("read by the EAR as CN"), "{text}");
     let out = earmark(&["rules", "show", "h20-letterr"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean"));

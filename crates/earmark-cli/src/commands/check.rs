@@ -267,13 +267,76 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 Reading::Legal => Reading::Enforced,
             };
             let (other_decision, _) = decide(&mut determiner, &other);
+            let next = next_change(&pack, &mut determiner, &request, &decision, &|date| {
+                let c = classify(&item.spec, date, &ClassifyOptions { tf32 }, &catalog);
+                ItemFacts::from_classification(item.catalog_id.as_deref(), &item.spec, &c)
+            });
             print!(
                 "{}",
-                render_human(&pack, &decision, &classification, &other_decision)
+                render_human(&pack, &decision, &classification, &other_decision, next)
             );
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The first later date on which the pack gives this shipment a different answer, with what
+/// the answer becomes and the instruments dated that day.
+fn next_change(
+    pack: &RulePack,
+    determiner: &mut Determiner<'_>,
+    request: &Request,
+    now: &Decision,
+    facts_on: &dyn Fn(Date) -> ItemFacts,
+) -> Option<(Date, String, Vec<String>)> {
+    let mut dates = pack.boundaries();
+    dates.extend(pack.publication_dates());
+    dates.sort_unstable();
+    dates.dedup();
+    let mut exceptions_now: Vec<&str> = now
+        .license_exceptions
+        .iter()
+        .map(|e| e.id.as_str())
+        .collect();
+    exceptions_now.sort_unstable();
+    for date in dates.into_iter().filter(|d| *d > request.as_of) {
+        let mut later = request.clone();
+        later.as_of = date;
+        later.known_on = date.max(request.known_on);
+        let when = determiner.classification_date(later.as_of, later.known_on, later.reading);
+        let facts = facts_on(when);
+        let v = determiner.decide(&later, &facts);
+        let mut exceptions = v.exceptions(pack);
+        exceptions.sort_unstable();
+        if v.outcome != now.outcome
+            || v.review_policy != now.review_policy
+            || exceptions != exceptions_now
+        {
+            let mut text = v.outcome.as_str().replace('_', " ");
+            if let Some(p) = v.review_policy {
+                text.push_str(&format!(", review policy {}", p.as_str().replace('_', " ")));
+            }
+            if !exceptions.is_empty() {
+                text.push_str(&format!(", licence exception {}", exceptions.join(", ")));
+            }
+            let instruments: Vec<String> = pack
+                .instruments
+                .iter()
+                .filter(|i| {
+                    i.announced == date
+                        || i.effective == date
+                        || i.compliance == Some(date)
+                        || i.end.and_then(|e| e.succ_opt()) == Some(date)
+                        || i.rules
+                            .iter()
+                            .any(|&r| pack.rules.get(r).is_some_and(|r| r.window.from == date))
+                })
+                .map(|i| i.id.clone())
+                .collect();
+            return Some((date, text, instruments));
+        }
+    }
+    None
 }
 
 fn headline(d: &Decision) -> String {
@@ -294,7 +357,13 @@ fn headline(d: &Decision) -> String {
 }
 
 /// The answer first, then why, then what could change it.
-pub fn render_human(pack: &RulePack, d: &Decision, c: &Classification, other: &Decision) -> String {
+pub fn render_human(
+    pack: &RulePack,
+    d: &Decision,
+    c: &Classification,
+    other: &Decision,
+    next: Option<(Date, String, Vec<String>)>,
+) -> String {
     let mut out = String::new();
     let r = &d.request;
     let item = d.item.id.as_deref().map_or_else(
@@ -391,10 +460,8 @@ pub fn render_human(pack: &RulePack, d: &Decision, c: &Classification, other: &D
     }
 
     let _ = writeln!(out, "\nwhat could change it:");
-    let mut any = false;
     for m in &d.missing {
         let _ = writeln!(out, "  missing `{}`: {}", m.field, m.why);
-        any = true;
     }
     for u in &d.uncertain {
         let _ = writeln!(
@@ -404,7 +471,6 @@ pub fn render_human(pack: &RulePack, d: &Decision, c: &Classification, other: &D
             u.confidence.as_str(),
             u.why
         );
-        any = true;
     }
     if other.outcome != d.outcome || other.review_policy != d.review_policy {
         let _ = writeln!(
@@ -413,19 +479,22 @@ pub fn render_human(pack: &RulePack, d: &Decision, c: &Classification, other: &D
             other.request.layer.as_str(),
             headline(other).to_lowercase()
         );
-        any = true;
     }
-    let next = pack.boundaries().into_iter().find(|b| *b > r.as_of);
-    if let Some(next) = next {
-        let _ = writeln!(out, "  the pack next changes on {next}");
-        any = true;
+    match next {
+        Some((date, text, instruments)) => {
+            let by = if instruments.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", instruments.join(", "))
+            };
+            let _ = writeln!(out, "  from {date} the answer becomes: {text}{by}");
+        }
+        None => {
+            let _ = writeln!(out, "  no later date in the pack changes the answer");
+        }
     }
     for n in &d.notes {
         let _ = writeln!(out, "  note: {n}");
-        any = true;
-    }
-    if !any {
-        let _ = writeln!(out, "  nothing known");
     }
     let _ = writeln!(
         out,

@@ -31,9 +31,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
-    /// Print an instrument or a rule: citations, dates, layer, confidence and rules.
+    /// Print an instrument or a rule (citations, dates, layer, confidence, rules), or a
+    /// country's Country Groups over time.
     Show {
-        /// An instrument id (e.g. `bis-2023-10-acs`) or a rule id (e.g. `acs23-headquarters`).
+        /// An instrument id (e.g. `bis-2023-10-acs`), a rule id (e.g. `acs23-headquarters`),
+        /// or an ISO country code (e.g. `AE`: its Country Groups over time).
         id: String,
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
@@ -418,7 +420,104 @@ pub fn condition_text(c: &earmark_core::rules::Condition) -> String {
     }
 }
 
+/// A country's Country Groups on the pack's first day and every dated change since.
+fn show_country(pack: &RulePack, country: Country, format: Format) -> anyhow::Result<ExitCode> {
+    #[derive(Serialize)]
+    struct Change {
+        date: Date,
+        group: String,
+        action: &'static str,
+        instrument: String,
+    }
+    #[derive(Serialize)]
+    struct Shown {
+        country: Country,
+        name: &'static str,
+        treated_as: Option<Country>,
+        groups_on_start: Vec<String>,
+        starts: Date,
+        changes: Vec<Change>,
+        groups_today: Vec<String>,
+    }
+    let treated_as = pack
+        .treatments
+        .iter()
+        .find(|t| t.country == country)
+        .map(|t| t.treated_as);
+    let ear = treated_as.unwrap_or(country);
+    let in_groups = |sets: &[earmark_core::country::CountrySet]| -> Vec<String> {
+        pack.groups
+            .iter()
+            .zip(sets)
+            .filter(|(_, s)| s.contains(ear))
+            .map(|(g, _)| g.id.clone())
+            .collect()
+    };
+    let mut changes = Vec::new();
+    for g in &pack.groups {
+        for c in g.changes.iter().filter(|c| c.country == ear) {
+            changes.push(Change {
+                date: c.date,
+                group: g.id.clone(),
+                action: match c.action {
+                    GroupAction::Add => "added",
+                    GroupAction::Remove => "removed",
+                },
+                instrument: pack
+                    .instruments
+                    .get(c.instrument)
+                    .map_or_else(String::new, |i| i.id.clone()),
+            });
+        }
+    }
+    changes.sort_by(|a, b| (a.date, &a.group).cmp(&(b.date, &b.group)));
+    let shown = Shown {
+        country,
+        name: country.name(),
+        treated_as,
+        groups_on_start: in_groups(&pack.groups_on(pack.starts, pack.starts, true)),
+        starts: pack.starts,
+        changes,
+        groups_today: in_groups(&pack.groups_on(Date::MAX, Date::MAX, true)),
+    };
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&shown)?),
+        Format::Human => {
+            let mut out = String::new();
+            let _ = writeln!(out, "{} ({})", shown.country, shown.name);
+            if let Some(t) = shown.treated_as {
+                let _ = writeln!(out, "  read by the EAR as {t}");
+            }
+            let _ = writeln!(
+                out,
+                "  Country Groups on {}: {}",
+                shown.starts,
+                shown.groups_on_start.join(", ")
+            );
+            for c in &shown.changes {
+                let _ = writeln!(
+                    out,
+                    "  {}: {} {} ({})",
+                    c.date, c.action, c.group, c.instrument
+                );
+            }
+            let _ = writeln!(
+                out,
+                "  Country Groups with every change applied: {}",
+                shown.groups_today.join(", ")
+            );
+            print!("{out}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn show(pack: &RulePack, id: &str, format: Format) -> anyhow::Result<ExitCode> {
+    if id.len() == 2 && id.bytes().all(|b| b.is_ascii_uppercase()) {
+        if let Some(country) = Country::from_code(id) {
+            return show_country(pack, country, format);
+        }
+    }
     let (instrument, only_rule) = if let Some(i) = pack.instrument(id) {
         (i, None)
     } else if let Some(r) = pack.rule(id) {
