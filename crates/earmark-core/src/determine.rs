@@ -1467,7 +1467,12 @@ fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decision {
                                             rule: rule.id.clone(),
                                             citation: citation.clone(),
                                             confidence: c.confidence.unwrap_or(rule.confidence),
-                                            condition: c.clone(),
+                                            // The view carries the effective confidence; the
+                                            // condition's own override would repeat the key.
+                                            condition: LicenceCondition {
+                                                confidence: None,
+                                                ..c.clone()
+                                            },
                                         });
                                     }
                                     determining.push(i);
