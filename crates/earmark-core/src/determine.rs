@@ -29,9 +29,9 @@ use serde::Serialize;
 use crate::classify::{Classification, Status};
 use crate::country::{Country, CountrySet};
 use crate::rules::{
-    Citation, Condition, Confidence, EccnCode, Effect, EndUse, ExporterRole, FactName, FactTest,
-    Layer, LicenceCondition, ListStatus, Obligation, Rebuttal, ReviewPolicy, Rule, RulePack,
-    SetRef, Transaction,
+    Citation, Condition, Confidence, Eccn, Effect, EndUse, ExporterRole, FactName, FactTest, Layer,
+    LicenceCondition, ListStatus, Obligation, Rebuttal, ReviewPolicy, Rule, RulePack, SetRef,
+    Transaction,
 };
 use crate::spec::{ItemKind, Spec};
 use crate::trace::{FactRead, MissingFact, RuleStatus, TraceEntry, Window};
@@ -118,7 +118,7 @@ pub enum EccnFact {
     Unknown,
     /// Decided: in none of the 3A090/4A090 paragraphs.
     NotListed,
-    Listed(EccnCode),
+    Listed(Eccn),
 }
 
 /// What determination knows about the item: its classification and the datasheet figures
@@ -148,10 +148,7 @@ impl ItemFacts {
     pub fn from_classification(id: Option<&str>, spec: &Spec, c: &Classification) -> Self {
         let eccn = match c.status {
             Status::Indeterminate => EccnFact::Unknown,
-            Status::Determined => c
-                .eccn
-                .and_then(|e| EccnCode::parse(e.as_str()))
-                .map_or(EccnFact::NotListed, EccnFact::Listed),
+            Status::Determined => c.eccn.map_or(EccnFact::NotListed, EccnFact::Listed),
         };
         Self {
             id: id.map(str::to_owned),
@@ -893,7 +890,7 @@ pub struct RequestView {
 pub struct Decision {
     pub outcome: Outcome,
     pub license_required: Option<bool>,
-    pub eccn: Option<EccnCode>,
+    pub eccn: Option<Eccn>,
     pub paragraph: Option<String>,
     pub review_policy: Option<ReviewPolicy>,
     pub license_exceptions: Vec<ExceptionView>,

@@ -13,8 +13,10 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 
 use super::expr::{self, Names};
+use crate::catalog::is_valid_id;
+
 use super::{
-    Citation, Compare, Condition, Confidence, EccnCode, Effect, EndUse, ExporterRole, FactName,
+    Citation, Compare, Condition, Confidence, Eccn, Effect, EndUse, ExporterRole, FactName,
     FactTest, Group, GroupAction, GroupChange, Instrument, InstrumentKind, Layer, LicenceCondition,
     ListStatus, NamedSet, Obligation, Rebuttal, ReviewPolicy, Rule, RulePack, SetRef, Transaction,
     Treatment, MAX_RULES,
@@ -197,7 +199,7 @@ struct RuleDef {
     conditions: Vec<LicenceCondition>,
     bars_exceptions: Option<bool>,
     text: Option<String>,
-    presume_eccn: Option<EccnCode>,
+    presume_eccn: Option<Eccn>,
     presume_datacenter: Option<bool>,
     #[serde(default)]
     paragraphs: Vec<String>,
@@ -207,7 +209,7 @@ struct RuleDef {
 #[serde(deny_unknown_fields)]
 struct WhenDef {
     #[serde(default)]
-    eccn: Vec<EccnCode>,
+    eccn: Vec<Eccn>,
     datacenter: Option<bool>,
     #[serde(default)]
     item_kind: Vec<ItemKind>,
@@ -946,7 +948,7 @@ fn load_rule(
                 missing(ctx, "presume_eccn");
             }
             Effect::Presumption {
-                eccn: def.presume_eccn.unwrap_or(EccnCode::A3090A),
+                eccn: def.presume_eccn.unwrap_or(Eccn::A3090A),
                 datacenter: def.presume_datacenter.unwrap_or(true),
             }
         }
@@ -1216,13 +1218,4 @@ fn overlaps(a: &Window, b: &Window) -> bool {
     let a_to = a.to.unwrap_or(Date::MAX);
     let b_to = b.to.unwrap_or(Date::MAX);
     a.from <= b_to && b.from <= a_to
-}
-
-fn is_valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && !id.starts_with('-')
-        && !id.ends_with('-')
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }

@@ -94,45 +94,16 @@ impl ReviewPolicy {
     }
 }
 
-/// The classifications rules can name (3A090/4A090 paragraphs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum EccnCode {
-    #[serde(rename = "3A090.a")]
-    A3090A,
-    #[serde(rename = "3A090.b")]
-    A3090B,
-    #[serde(rename = "3A090.c")]
-    A3090C,
-    #[serde(rename = "4A090.a")]
-    A4090A,
-    #[serde(rename = "4A090.b")]
-    A4090B,
-}
+/// Rules name classifications with the classifier's own type.
+pub use crate::classify::Eccn;
 
-impl EccnCode {
-    pub const ALL: [Self; 5] = [
-        Self::A3090A,
-        Self::A3090B,
-        Self::A3090C,
-        Self::A4090A,
-        Self::A4090B,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::A3090A => "3A090.a",
-            Self::A3090B => "3A090.b",
-            Self::A3090C => "3A090.c",
-            Self::A4090A => "4A090.a",
-            Self::A4090B => "4A090.b",
-        }
-    }
-
+impl Eccn {
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|e| e.as_str() == text)
     }
 
-    fn bit(self) -> u8 {
+    /// This classification's bit in a rule condition's ECCN mask.
+    pub(crate) fn bit(self) -> u8 {
         1 << (self as u8)
     }
 }
@@ -303,7 +274,7 @@ pub struct SetRef {
 /// When a rule applies: every clause given must hold (an empty condition always holds).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Condition {
-    /// The item's classification is one of these (bitmask of [`EccnCode`]).
+    /// The item's classification is one of these (bitmask of [`Eccn`]).
     pub eccn: Option<u8>,
     pub datacenter: Option<bool>,
     pub item_kind: Vec<ItemKind>,
@@ -331,16 +302,16 @@ pub struct Condition {
 }
 
 impl Condition {
-    pub fn eccn_codes(&self) -> Vec<EccnCode> {
+    pub fn eccn_codes(&self) -> Vec<Eccn> {
         self.eccn.map_or_else(Vec::new, |mask| {
-            EccnCode::ALL
+            Eccn::ALL
                 .into_iter()
                 .filter(|e| mask & e.bit() != 0)
                 .collect()
         })
     }
 
-    pub(crate) fn eccn_matches(mask: u8, code: EccnCode) -> bool {
+    pub(crate) fn eccn_matches(mask: u8, code: Eccn) -> bool {
         mask & code.bit() != 0
     }
 }
@@ -432,7 +403,7 @@ pub enum Effect {
     /// A warning that does not change the outcome (red flags, policy statements).
     Advisory { text: String },
     /// The item is presumed to have this classification (foundry due diligence).
-    Presumption { eccn: EccnCode, datacenter: bool },
+    Presumption { eccn: Eccn, datacenter: bool },
     /// A vintage of the classification thresholds (documentation; its start dates the vintage).
     Classification { paragraphs: Vec<String> },
     /// Only ends other rules (`supersedes`): a stay, a non-enforcement announcement.
