@@ -1,7 +1,8 @@
-//! Screening speed on the real OFAC SDN list of July 2021 (8,976 entries, about 22,000 names
-//! and aliases, from ../shared/data/screening/ofac_sdn_2021-07): index build, and single-core
-//! queries drawn from the evaluation set in bench/screen (perturbed list names and real
-//! company names that are on no list).
+//! Screening speed on the real lists in ../shared/data/screening: loading and building the
+//! index over the OFAC SDN list of July 2021 (8,976 entries, about 22,000 names and aliases)
+//! and over the bundled default (the 2026 CSL and the whole Entity List, about 60,000 names);
+//! and single-core queries against the SDN index (perturbed list names and real company names
+//! that are on no list).
 //!
 //! Run: `cargo bench -p earmark-screen --bench screen`. The evaluation figures (accuracy,
 //! queries per second over the whole set, memory) come from the `screen_eval` example; see
@@ -18,6 +19,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use earmark_screen::load::ofac::{self, OfacFiles};
+use earmark_screen::load::{csl, entity_list};
 use earmark_screen::{build_index, Query, Thresholds};
 
 fn data(path: &str) -> Vec<u8> {
@@ -57,6 +59,16 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let loaded = ofac::load(&files, false, None).unwrap();
             black_box(build_index(vec![loaded]))
+        })
+    });
+    // The CLI's bundled default: the whole 2026 CSL (all twelve lists) and the Entity List.
+    let csl_bytes = data("csl_2026-07_compact/screening-list.json");
+    let el_bytes = data("entity_list_extract/entities_all.csv");
+    c.bench_function("load_and_build_csl_and_entity_list_index", |b| {
+        b.iter(|| {
+            let c = csl::load("csl", &csl_bytes, None).unwrap();
+            let e = entity_list::load("el", &el_bytes, None).unwrap();
+            black_box(build_index(vec![c, e]))
         })
     });
     let index = build_index(vec![ofac::load(&files, false, None).unwrap()]);
