@@ -234,8 +234,8 @@ fn run(dir: &str, queries: &str, tune_on: Option<&str>, json_out: Option<&str>) 
     }
     println!("per kind (default bands):");
     println!(
-        "  {:18} {:>5} {:>7} {:>7} {:>7} {:>7} {:>7}   {}",
-        "kind", "n", "flagged", "right", "P", "R", "F1", "top-1 right at any score"
+        "  {:18} {:>5} {:>7} {:>7} {:>7} {:>7} {:>7}   top-1 right at any score",
+        "kind", "n", "flagged", "right", "P", "R", "F1"
     );
     let mut per_kind = serde_json::Map::new();
     for (kind, idx) in &kinds {
