@@ -740,11 +740,56 @@ impl Index {
         }
     }
 
-    /// The query's tokens with their pairings into the vocabulary (the index way: hash
+    /// The ways the query's words are read: as written (after splitting), and, when two
+    /// neighbouring words make a word of the vocabulary, with them joined ("Hua Wei" =
+    /// "Huawei", "Aero Caribbean" = "Aerocaribbean"). Each name scores its best reading.
+    pub(crate) fn query_readings(&self, name: &str) -> Vec<Vec<Token>> {
+        let base = self.split_query(name);
+        let mut joined: Vec<Token> = Vec::with_capacity(base.len());
+        let mut changed = false;
+        let mut i = 0;
+        while i < base.len() {
+            if let Some(next) = base.get(i + 1) {
+                let cur = &base[i];
+                if !cur.legal_form && !next.legal_form {
+                    let both = format!("{}{}", cur.text, next.text);
+                    if self
+                        .vocab
+                        .get(both.as_str())
+                        .is_some_and(|&t| !self.tokens[t as usize].legal)
+                    {
+                        joined.push(Token {
+                            text: both,
+                            legal_form: false,
+                        });
+                        changed = true;
+                        i += 2;
+                        continue;
+                    }
+                }
+            }
+            joined.push(base[i].clone());
+            i += 1;
+        }
+        if changed {
+            vec![base, joined]
+        } else {
+            vec![base]
+        }
+    }
+
+    /// The query's readings with their pairings into the vocabulary (the index way: hash
     /// lookups only).
-    pub(crate) fn query_tokens(&self, name: &str) -> Vec<QueryToken> {
+    pub(crate) fn query_variants(&self, name: &str) -> Vec<Vec<QueryToken>> {
+        self.query_readings(name)
+            .into_iter()
+            .map(|r| self.pair_tokens(r))
+            .collect()
+    }
+
+    fn pair_tokens(&self, words: Vec<Token>) -> Vec<QueryToken> {
         let mut out = Vec::new();
-        for Token { text, legal_form } in self.split_query(name) {
+        for Token { text, legal_form } in words {
             let mut pairs: Vec<(u32, f32, PairKind)> = Vec::new();
             let exact = self.vocab.get(text.as_str()).copied();
             if legal_form {
@@ -918,25 +963,31 @@ impl Index {
 
     /// Explains one result of [`Searcher::search`] for the same query.
     pub fn explain(&self, query: &Query<'_>, result: &Match) -> Explanation {
-        let q = self.query_tokens(query.name);
-        let q_weight: f32 = q.iter().map(|t| t.weight).sum();
+        let variants = self.query_variants(query.name);
         let entry = result.entry;
-        let mut best: Option<(f32, usize)> = None;
+        let mut best: Option<(f32, usize, usize)> = None;
         let range = match (self.entry_names.get(entry), self.entry_names.get(entry + 1)) {
             (Some(&a), Some(&b)) => a as usize..b as usize,
             _ => 0..0,
         };
-        for ni in range {
-            if let Some(a) = result.name_index {
-                if self.names[ni].alias != a {
-                    continue;
+        for (vi, q) in variants.iter().enumerate() {
+            let q_weight: f32 = q.iter().map(|t| t.weight).sum();
+            for ni in range.clone() {
+                if let Some(a) = result.name_index {
+                    if self.names[ni].alias != a {
+                        continue;
+                    }
+                }
+                let s = self.score_name(q, q_weight, ni, None);
+                if best.is_none_or(|(b, _, _)| s > b) {
+                    best = Some((s, ni, vi));
                 }
             }
-            let s = self.score_name(&q, q_weight, ni, None);
-            if best.is_none_or(|(b, _)| s > b) {
-                best = Some((s, ni));
-            }
         }
+        let empty = Vec::new();
+        let q = best.map_or(&empty, |(_, _, vi)| &variants[vi]);
+        let q_weight: f32 = q.iter().map(|t| t.weight).sum();
+        let best = best.map(|(s, ni, _)| (s, ni));
         let mut pairs = Vec::new();
         let mut unmatched_query = Vec::new();
         let mut unmatched_listed = Vec::new();
@@ -946,7 +997,7 @@ impl Index {
             name_score = s;
             let rec = self.names[ni];
             let mut alignment = Vec::new();
-            self.score_name(&q, q_weight, ni, Some(&mut alignment));
+            self.score_name(q, q_weight, ni, Some(&mut alignment));
             let ids = self.name_ids(&rec);
             let total = q_weight + rec.weight;
             for &(qi, nj, sim, kind) in &alignment {
@@ -1196,20 +1247,12 @@ pub(crate) fn pair_sim(
 }
 
 impl Searcher<'_> {
-    /// Screens one query: results with a score at or above `thresholds.review_at`, best
-    /// first, at most `limit`. If nothing reaches review, the best candidate is still
-    /// returned (as `no_match`) so that the caller can show how close it came.
-    pub fn search(
-        &mut self,
-        query: &Query<'_>,
-        thresholds: &Thresholds,
-        limit: usize,
-    ) -> Result<Vec<Match>, QueryError> {
+    /// Candidates for one reading of the query, scored exactly and folded per entry into
+    /// `per_entry` (keeping each entry's best name).
+    fn score_reading(&mut self, q: &[QueryToken], per_entry: &mut Vec<(usize, Option<u32>, f32)>) {
         let index = self.index;
-        let q = index.query_tokens(query.name);
-        let has_address = query.address.is_some_and(|a| !address_words(a).is_empty());
-        if q.is_empty() && !has_address {
-            return Err(QueryError::NoTokens(query.name.to_string()));
+        if q.is_empty() {
+            return;
         }
         let q_weight: f32 = q.iter().map(|t| t.weight).sum();
 
@@ -1221,7 +1264,7 @@ impl Searcher<'_> {
         // A name of legal forms only ("LLC LLC") finds candidates through them; otherwise
         // legal forms are too common to be worth the postings walk.
         let only_legal = q.iter().all(|t| t.legal);
-        for qt in &q {
+        for qt in q {
             if qt.legal {
                 if let (true, Some(tid)) = (only_legal, qt.legal_id) {
                     let gain = qt.weight + index.tokens[tid as usize].weight;
@@ -1261,9 +1304,8 @@ impl Searcher<'_> {
         }
 
         // Exact scores, folded per entry.
-        let mut per_entry: Vec<(usize, Option<u32>, f32)> = Vec::with_capacity(keep);
         for &(_, ni) in &cands {
-            let s = index.score_name(&q, q_weight, ni as usize, None);
+            let s = index.score_name(q, q_weight, ni as usize, None);
             let rec = &index.names[ni as usize];
             let e = rec.entry as usize;
             match per_entry.iter_mut().find(|x| x.0 == e) {
@@ -1274,6 +1316,27 @@ impl Searcher<'_> {
                 }
                 None => per_entry.push((e, Some(rec.alias), s)),
             }
+        }
+    }
+
+    /// Screens one query: results with a score at or above `thresholds.review_at`, best
+    /// first, at most `limit`. If nothing reaches review, the best candidate is still
+    /// returned (as `no_match`) so that the caller can show how close it came.
+    pub fn search(
+        &mut self,
+        query: &Query<'_>,
+        thresholds: &Thresholds,
+        limit: usize,
+    ) -> Result<Vec<Match>, QueryError> {
+        let index = self.index;
+        let variants = index.query_variants(query.name);
+        let has_address = query.address.is_some_and(|a| !address_words(a).is_empty());
+        if variants.iter().all(Vec::is_empty) && !has_address {
+            return Err(QueryError::NoTokens(query.name.to_string()));
+        }
+        let mut per_entry: Vec<(usize, Option<u32>, f32)> = Vec::with_capacity(CANDIDATES);
+        for q in &variants {
+            self.score_reading(q, &mut per_entry);
         }
 
         // Evidence: country and address.

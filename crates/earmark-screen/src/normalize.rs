@@ -25,11 +25,81 @@ pub struct Token {
     pub legal_form: bool,
 }
 
+/// Words of Chinese, Japanese and Korean company names with the English the lists print for
+/// them: the lists write Chinese parties in English ("Huawei Technologies Co., Ltd."), and a
+/// syllable-by-syllable transliteration of 技术有限公司 ("ji shu you xian gong si") would
+/// share nothing with that. Place names and brand names are left to transliteration.
+const CJK_WORDS: &[(&str, &str)] = &[
+    ("有限责任公司", "limited liability company"),
+    ("股份有限公司", "co ltd"),
+    ("有限公司", "co ltd"),
+    ("株式会社", "co ltd"),
+    ("주식회사", "co ltd"),
+    ("公司", "company"),
+    ("集团", "group"),
+    ("控股", "holding"),
+    ("科技", "technology"),
+    ("技术", "technology"),
+    ("微电子", "microelectronics"),
+    ("电子", "electronics"),
+    ("半导体", "semiconductor"),
+    ("集成电路", "integrated circuit"),
+    ("信息", "information"),
+    ("通信", "communication"),
+    ("网络", "network"),
+    ("软件", "software"),
+    ("人工智能", "artificial intelligence"),
+    ("智能", "intelligent"),
+    ("超级计算", "supercomputing"),
+    ("计算机", "computer"),
+    ("计算", "computing"),
+    ("研究所", "research institute"),
+    ("研究院", "research institute"),
+    ("研究", "research"),
+    ("大学", "university"),
+    ("学院", "institute"),
+    ("国际", "international"),
+    ("贸易", "trading"),
+    ("进出口", "import export"),
+    ("实业", "industrial"),
+    ("工业", "industry"),
+    ("投资", "investment"),
+    ("发展", "development"),
+    ("设备", "equipment"),
+    ("制造", "manufacturing"),
+    ("航空", "aviation"),
+    ("航天", "aerospace"),
+    ("中国", "china"),
+    ("香港", "hong kong"),
+];
+
+/// Replaces the words of [`CJK_WORDS`], longest first, when the text has CJK characters.
+fn translate_cjk(text: &str) -> Option<String> {
+    static SORTED: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new(|| {
+        let mut v = CJK_WORDS.to_vec();
+        v.sort_by_key(|(from, _)| std::cmp::Reverse(from.chars().count()));
+        v
+    });
+    let is_cjk = |c: char| matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3040}'..='\u{30FF}' | '\u{AC00}'..='\u{D7AF}');
+    if !text.chars().any(is_cjk) {
+        return None;
+    }
+    let mut out = text.to_string();
+    for (from, to) in SORTED.iter() {
+        if out.contains(from) {
+            out = out.replace(from, &format!(" {to} "));
+        }
+    }
+    Some(out)
+}
+
 /// Folds text to lower-case ASCII: NFKC, transliteration, diacritics dropped.
 pub fn fold(text: &str) -> String {
     if text.is_ascii() {
         return text.to_ascii_lowercase();
     }
+    let translated = translate_cjk(text);
+    let text = translated.as_deref().unwrap_or(text);
     let mut out = String::with_capacity(text.len());
     for c in text.nfkc() {
         match deunicode::deunicode_char(c) {

@@ -9,16 +9,23 @@ impl Index {
     /// The best entity and its name score by linear scan, or `None` when no name scores
     /// above zero. Ties go to the lower source id, as in the index.
     pub fn naive_best(&self, name: &str) -> Option<(usize, f32)> {
-        let q = self.naive_query_tokens(name);
-        let q_weight: f32 = q.iter().map(|t| t.weight).sum();
         let mut best: Option<(usize, f32)> = None;
+        for reading in self.query_readings(name) {
+            let q = self.naive_query_tokens(reading);
+            let q_weight: f32 = q.iter().map(|t| t.weight).sum();
+            self.naive_scan(&q, q_weight, &mut best);
+        }
+        best
+    }
+
+    fn naive_scan(&self, q: &[QueryToken], q_weight: f32, best: &mut Option<(usize, f32)>) {
         for ni in 0..self.name_count() {
-            let s = self.score_name(&q, q_weight, ni, None);
+            let s = self.score_name(q, q_weight, ni, None);
             if s <= 0.0 {
                 continue;
             }
             let e = self.name_entry(ni);
-            let better = match best {
+            let better = match *best {
                 None => true,
                 Some((be, bs)) => {
                     s > bs
@@ -26,14 +33,13 @@ impl Index {
                 }
             };
             if better {
-                best = Some((e, s));
+                *best = Some((e, s));
             }
         }
-        best
     }
 
-    fn naive_query_tokens(&self, name: &str) -> Vec<QueryToken> {
-        self.split_query(name)
+    fn naive_query_tokens(&self, reading: Vec<crate::normalize::Token>) -> Vec<QueryToken> {
+        reading
             .into_iter()
             .map(|t| {
                 let exact = self.vocab_id(&t.text);

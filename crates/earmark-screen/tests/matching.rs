@@ -342,3 +342,27 @@ fn a_name_of_legal_forms_only_still_matches_itself() {
     let m = top_name(&index, "LLC OOO");
     assert_eq!((m.source_id.as_str(), m.score), ("X-1", 1.0));
 }
+
+#[test]
+fn chinese_company_name_matches_its_english_listing() {
+    let m = top_name(csl_and_el(), "华为技术有限公司");
+    assert_eq!(
+        m.matched_name.to_lowercase(),
+        "huawei technologies co., ltd."
+    );
+    assert_eq!(m.band, Band::Match);
+}
+
+#[test]
+fn spaced_syllables_join_into_the_listed_word() {
+    let m = top_name(csl_and_el(), "Hua Wei Technologies Co Ltd");
+    assert!(
+        m.matched_name
+            .to_lowercase()
+            .starts_with("huawei technolog"),
+        "{m:?}"
+    );
+    assert_eq!(m.score, 1.0);
+    let x = csl_and_el().explain(&Query::name("Hua Wei Technologies Co Ltd"), &m);
+    assert!(x.pairs.iter().any(|p| p.query == "huawei"), "{x:?}");
+}
