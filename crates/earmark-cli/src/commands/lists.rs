@@ -87,7 +87,10 @@ pub fn load(args: &ListArgs) -> anyhow::Result<LoadedLists> {
     let mut date_basis = Vec::new();
     for spec in &args.lists {
         let Some((format, path)) = spec.split_once(':') else {
-            bail!("`--lists {spec}`: expected FORMAT:PATH, e.g. csl:consolidated.csv");
+            bail!(
+                "`--lists {spec}`: expected FORMAT:PATH, e.g. csl:consolidated.csv (--lists takes \
+                 every following word: give the name to screen before it)"
+            );
         };
         let Some(format) = ListFormat::from_name(format) else {
             let known: Vec<&str> = ListFormat::ALL.iter().map(|f| f.name()).collect();

@@ -273,7 +273,9 @@ fn render_human(index: &Index, query: &Query<'_>, t: &Thresholds, matches: &[Mat
     }
     for (i, m) in matches.iter().enumerate() {
         let e = &index.entries()[m.entry];
-        let alias = if m.is_alias {
+        let alias = if e.kind == earmark_screen::EntryKind::AddressOnly {
+            format!(" (address-only entry \"{}\")", e.name)
+        } else if m.is_alias {
             format!(" (alias of \"{}\")", e.name)
         } else {
             String::new()
