@@ -33,6 +33,11 @@ const OTHER_LEGAL_SIM: f32 = 0.5;
 const SKELETON_SIM: f32 = 0.88;
 /// Shortest word (in bytes) given typo and skeleton tolerance; shorter words must be exact.
 const FUZZY_MIN_LEN: usize = 4;
+/// Longest word (in bytes) given typo and skeleton tolerance or split in two: no real name
+/// has a longer word, and the work per word grows with its length.
+const FUZZY_MAX_LEN: usize = 40;
+/// Query words beyond this many are ignored (a name field holding a whole document).
+const MAX_QUERY_WORDS: usize = 48;
 /// Score added when the query's country is one of the entry's, subtracted (doubled) when the
 /// entry has countries and the query's is not among them.
 const COUNTRY_WEIGHT: f32 = 0.02;
@@ -454,7 +459,11 @@ impl Index {
             }
             let mut entry_names: Vec<Vec<u32>> = Vec::new();
             for (ai, name) in entry.names().enumerate() {
-                let toks = normalize::tokens(name);
+                // The same cap as on queries, so that a name always matches itself.
+                let toks: Vec<Token> = normalize::tokens(name)
+                    .into_iter()
+                    .take(MAX_QUERY_WORDS)
+                    .collect();
                 if toks.is_empty() {
                     continue;
                 }
@@ -662,9 +671,10 @@ impl Index {
     /// are ("AlKhodair" = "al khodair", "Aerocaribbean" = "aero caribbean").
     pub(crate) fn split_query(&self, name: &str) -> Vec<Token> {
         let mut out = Vec::new();
-        for t in normalize::tokens(name) {
+        for t in normalize::tokens(name).into_iter().take(MAX_QUERY_WORDS) {
             if t.legal_form
                 || t.text.len() < 5
+                || t.text.len() > FUZZY_MAX_LEN
                 || self.vocab.contains_key(t.text.as_str())
                 || !t.text.is_ascii()
             {
@@ -1181,15 +1191,18 @@ pub(crate) fn query_weight(
         .map_or(unknown, |p| tokens[p.0 as usize].weight)
 }
 
-/// A spelling the fuzzy tables index: four characters or more, not all digits.
+/// A spelling the fuzzy tables index: four characters or more, not all digits, not absurdly
+/// long (the deletion table grows with the square of a word's length).
 pub(crate) fn is_fuzzy_spelling(text: &str) -> bool {
-    text.len() >= FUZZY_MIN_LEN && !text.bytes().all(|b| b.is_ascii_digit())
+    (FUZZY_MIN_LEN..=FUZZY_MAX_LEN).contains(&text.len())
+        && !text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A query word given fuzzy pairing: three characters or more (a three-letter word can only
-/// pair with a four-letter spelling it is one deletion of), not all digits.
+/// pair with a four-letter spelling it is one deletion of), not all digits, not absurdly long.
 pub(crate) fn is_fuzzy_query_word(text: &str) -> bool {
-    text.len() >= FUZZY_MIN_LEN - 1 && !text.bytes().all(|b| b.is_ascii_digit())
+    (FUZZY_MIN_LEN - 1..=FUZZY_MAX_LEN).contains(&text.len())
+        && !text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The skeleton of a query word, or "" when it is too short to have one.

@@ -153,3 +153,24 @@ fn build_index_keeps_each_entry_linked_to_its_list() {
         assert_eq!(e.file, expected);
     }
 }
+
+#[test]
+fn huge_names_and_words_stay_fast_and_match_themselves() {
+    // A name field holding a document: one 100,000-letter word, and 5,000 words.
+    let long_word = "A".repeat(100_000);
+    let many_words = (0..5_000)
+        .map(|i| format!("WORD{i}X"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut entries = dpl_entries().clone();
+    entries.push(Entry::new("TEST", "TEST-1", EntryKind::Entity, &long_word));
+    entries.push(Entry::new("TEST", "TEST-2", EntryKind::Entity, &many_words));
+    let index = Index::build(vec![info()], entries);
+    for (name, id) in [(&long_word, "TEST-1"), (&many_words, "TEST-2")] {
+        let r = index
+            .search(&Query::name(name), &Thresholds::DEFAULT, 3)
+            .unwrap();
+        assert_eq!(r[0].source_id, id);
+        assert_eq!(r[0].score, 1.0);
+    }
+}
