@@ -8,11 +8,15 @@
 //! with one letter removed, as in SymSpell) finds words one edit away, and a consonant
 //! skeleton index finds spelling variants (Qaddafi/Gaddafi).
 //!
-//! Query: the query's tokens are looked up (exact, skeleton, one edit), candidate names are
-//! gathered from the postings with an approximate score, the best few are scored exactly by
-//! aligning tokens one to one, and names are folded into their entries. Explanations are
-//! computed only for the results returned, by the same scoring code, so they cannot disagree
-//! with the score.
+//! Query: the query is read as written and, where two neighbouring words make a listed word,
+//! with them joined ("Hua Wei" = "Huawei"); a word that is in no list is split where both
+//! halves are ("AlKhodair"). Each word is paired with vocabulary words (exact, skeleton, one
+//! edit); candidate names are gathered from the postings with an approximate score; the best
+//! few are scored exactly by aligning tokens one to one (a weighted Dice coefficient: paired
+//! weight over the weight of both names); names are folded into their entries; country and
+//! address add or subtract a little. Results are ordered by score, then source id, so that
+//! the same input always gives the same output. Explanations are computed only for the
+//! results returned, by the same scoring code, so they cannot disagree with the score.
 
 use std::cmp::Ordering;
 

@@ -1,8 +1,9 @@
 //! Name normalisation: from a name as printed, in any script, to the tokens the index and the
 //! scorer compare.
 //!
-//! The steps, in order: Unicode NFKC; transliteration to ASCII (Cyrillic, Greek, Arabic, CJK,
-//! ... via `deunicode`), which also drops diacritics; lower case; apostrophes removed inside
+//! The steps, in order: the common words of Chinese, Japanese and Korean company names read
+//! as the English the lists print (有限公司 = Co., Ltd.); Unicode NFKC; transliteration to
+//! ASCII (Cyrillic, Greek, Arabic, CJK, ... via `deunicode`), which also drops diacritics; lower case; apostrophes removed inside
 //! words (TOSE'E = TOSEE); "&" read as "and"; split at anything else that is not a letter or
 //! digit; runs of single letters joined (S.A. = SA, J. P. = JP); abbreviations and common
 //! transliteration variants mapped to one spelling (Intl = International, Mohammed =
