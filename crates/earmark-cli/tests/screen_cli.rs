@@ -131,7 +131,11 @@ fn screen_with_given_ofac_files() {
     assert_eq!(v["matches"][0]["source_id"], "306");
     assert_eq!(v["matches"][0]["list"], "SDN");
     assert_eq!(v["lists"][0]["records"], 8976);
-    assert_eq!(v["lists"][0]["date_basis"], "file modification time");
+    assert!(v["lists"][0]["date_basis"]
+        .as_str()
+        .unwrap()
+        .starts_with("unknown: the file carries no date"));
+    assert!(v["lists"][0]["date"].is_null());
 }
 
 #[test]
@@ -238,4 +242,27 @@ fn a_name_without_letters_is_an_error() {
     let o = earmark(&["screen", "?!*"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("name `?!*` has no letters or digits"));
+}
+
+#[test]
+fn a_list_without_a_date_is_stale_until_one_is_given() {
+    let dpl = shared("bis_dpl_2022-09/dpl.txt");
+    let o = earmark(&["lists", "status", "--lists", &format!("bis-dpl:{dpl}")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("date:     unknown"), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("the list date is unknown"),
+        "{}",
+        stderr(&o)
+    );
+    let o = earmark(&[
+        "lists",
+        "status",
+        "--max-age-days",
+        "100000",
+        "--lists",
+        &format!("bis-dpl:{dpl}@2022-09-07"),
+    ]);
+    assert!(stdout(&o).contains("date:     2022-09-07 (given on the command line)"));
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
 }

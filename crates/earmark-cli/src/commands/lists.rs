@@ -26,7 +26,9 @@ pub struct ListArgs {
     /// Lists to use instead of the bundled snapshot, as FORMAT:PATH (formats: ofac, ofac-cons,
     /// csl, bis-dpl, entity-list). For ofac and ofac-cons PATH is the directory holding
     /// sdn.csv/alt.csv/add.csv/sdn_comments.csv (or cons_prim.csv, ...), or the primary file.
-    #[arg(long = "lists", value_name = "FORMAT:PATH", num_args = 1..)]
+    /// Only the CSL JSON carries its own date; give the others theirs as FORMAT:PATH@YYYY-MM-DD,
+    /// or their date is unknown (and `lists status` warns).
+    #[arg(long = "lists", value_name = "FORMAT:PATH[@DATE]", num_args = 1..)]
     pub lists: Vec<String>,
 }
 
@@ -45,9 +47,9 @@ pub struct StatusArgs {
 #[derive(Debug)]
 pub struct LoadedLists {
     pub loaded: Vec<Loaded>,
-    /// For each file: where the date came from ("the file", "bundled snapshot",
-    /// "file modification time").
-    pub date_basis: Vec<&'static str>,
+    /// For each file: where the date came from ("the file", "bundled snapshot", "given on
+    /// the command line"), or why there is none.
+    pub date_basis: Vec<String>,
 }
 
 /// Prints row issues to stderr: the first few of each file, then a count.
@@ -99,13 +101,27 @@ pub fn load(args: &ListArgs) -> anyhow::Result<LoadedLists> {
                 known.join(", ")
             );
         };
+        // A date given after the path: csl:list.csv@2026-07-31.
+        let (path, given_date) = match path.rsplit_once('@') {
+            Some((p, d)) if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok() => {
+                (p, Some(d.to_string()))
+            }
+            _ => (path, None),
+        };
         let path = PathBuf::from(path);
         let (mut l, basis) = load_one(format, &path)?;
-        if l.info.date.is_none() {
-            l.info.date = mtime_date(&path);
-            date_basis.push("file modification time");
-        } else {
-            date_basis.push(basis);
+        match (given_date, l.info.date.is_some()) {
+            (Some(d), _) => {
+                l.info.date = Some(d);
+                date_basis.push("given on the command line".to_string());
+            }
+            (None, true) => date_basis.push(basis.to_string()),
+            // A file's modification time says when it was copied, not when the list was
+            // published: a fresh copy of an old list would look current. So it is only shown.
+            (None, false) => date_basis.push(match mtime_date(&path) {
+                Some(m) => format!("unknown: the file carries no date (file modified {m})"),
+                None => "unknown: the file carries no date".to_string(),
+            }),
         }
         loaded.push(l);
     }
@@ -171,7 +187,10 @@ pub fn load_bundled() -> anyhow::Result<LoadedLists> {
     let el = entity_list::load(e.label, e.bytes, Some(e.date))?;
     Ok(LoadedLists {
         loaded: vec![csl, el],
-        date_basis: vec!["bundled snapshot", "bundled snapshot"],
+        date_basis: vec![
+            "bundled snapshot".to_string(),
+            "bundled snapshot".to_string(),
+        ],
     })
 }
 

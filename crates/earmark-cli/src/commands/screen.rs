@@ -127,7 +127,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn list_refs(lists: &[ListInfo], basis: &[&str]) -> Vec<serde_json::Value> {
+fn list_refs(lists: &[ListInfo], basis: &[String]) -> Vec<serde_json::Value> {
     lists
         .iter()
         .zip(basis)
