@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """Side-by-side table of earmark and the peers on the same test split, with ratios.
 
-usage: compare.py EARMARK.json PEERS.txt   (PEERS.txt: peer_screen.py output; last line JSON)
+usage: compare.py EARMARK.json PEERS.txt [INDEX_DESCRIPTION]
+       (PEERS.txt: peer_screen.py output; its last line is JSON)
 """
 import json, sys
 
 ours = json.load(open(sys.argv[1]))
 peers = json.loads(open(sys.argv[2]).read().strip().splitlines()[-1])
 qps = ours["queries_per_s"]
-print(f"Index: OFAC SDN 2021-07, 23,325 names and aliases ({ours['names']} distinct per entity "
-      f"after earmark's normalisation); test split: {ours['queries']} queries, "
-      f"{ours['positives']} expected to match.\n")
+what = sys.argv[3] if len(sys.argv) > 3 else "OFAC SDN 2021-07, 23,325 names and aliases"
+print(f"Index: {what} ({ours['names']} distinct per entity after earmark's normalisation); "
+      f"test split: {ours['queries']} queries, {ours['positives']} expected to match.\n")
 print("| scorer | F1 at default bands | best F1 | P | R | queries/s (1 core) | earmark speed ratio |")
 print("|---|---|---|---|---|---|---|")
 b, d = ours["best"], ours["default_bands"]

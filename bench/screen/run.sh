@@ -6,6 +6,8 @@
 # usage: bench/screen/run.sh            (from the repository root or anywhere)
 # env:   SHARED=path/to/shared (default ../shared beside the checkout)
 #        CORE=0 (the core to pin to)   SKIP_PEERS=1 (earmark only)
+#        CSL=1 (also the whole 2026 CSL, all twelve lists, as a second and larger index;
+#               the bands stay those chosen on the SDN dev split)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SHARED=${SHARED:-../shared}
@@ -41,4 +43,23 @@ if [ -z "${SKIP_PEERS:-}" ]; then
         "$D/index_sdn_2021-07.csv" "$D/queries_test.csv" | tee "$R/peers_test.txt"
     python3 bench/screen/compare.py "$R/earmark_test.json" "$R/peers_test.txt" \
         | tee "$R/RESULTS.md"
+fi
+
+# 4. Optionally, the same on the whole Consolidated Screening List of 2026-07-31.
+if [ -n "${CSL:-}" ]; then
+    DC=bench/screen/data_csl
+    RC=bench/screen/results_csl
+    mkdir -p "$DC" "$RC"
+    CSLJ="$S/csl_2026-07_compact/screening-list.json"
+    $E dump-index "$CSLJ" "$DC/index_csl_2026-07-31.csv"
+    python3 bench/screen/build_eval.py "$DC/index_csl_2026-07-31.csv" \
+        "$S/negatives/sec_company_tickers.json" "$DC" > /dev/null
+    taskset -c "$CORE" $E run "$CSLJ" "$DC/queries_test.csv" \
+        --json "$RC/earmark_test.json" | tee "$RC/earmark_test.txt"
+    if [ -z "${SKIP_PEERS:-}" ]; then
+        taskset -c "$CORE" .venv-peers/bin/python "$SHARED/bench/peer_screen.py" \
+            "$DC/index_csl_2026-07-31.csv" "$DC/queries_test.csv" | tee "$RC/peers_test.txt"
+        python3 bench/screen/compare.py "$RC/earmark_test.json" "$RC/peers_test.txt" \
+            "CSL 2026-07-31, all twelve lists, 57,174 names and aliases" | tee "$RC/RESULTS.md"
+    fi
 fi

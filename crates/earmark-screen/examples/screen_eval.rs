@@ -2,10 +2,12 @@
 //! queries of bench/screen, and prints accuracy (per perturbation kind), speed and memory.
 //!
 //! ```text
-//! cargo run --release -p earmark-screen --example screen_eval -- dump-index SDN_DIR OUT.csv
-//! cargo run --release -p earmark-screen --example screen_eval -- run SDN_DIR QUERIES.csv \
+//! cargo run --release -p earmark-screen --example screen_eval -- dump-index LISTS OUT.csv
+//! cargo run --release -p earmark-screen --example screen_eval -- run LISTS QUERIES.csv \
 //!     [--tune DEV.csv] [--json OUT.json]
 //! ```
+//!
+//! LISTS is a directory of OFAC legacy CSV files (sdn.csv, alt.csv, add.csv) or a CSL file.
 //!
 //! `dump-index` writes the names the index holds (entity_id,name,schema), which is what the
 //! peers are given, so that every scorer sees the same names. `run` measures on one core:
@@ -17,6 +19,7 @@ use std::collections::BTreeMap;
 use std::error::Error;
 use std::time::Instant;
 
+use earmark_screen::load::csl;
 use earmark_screen::load::ofac::{self, OfacFiles};
 use earmark_screen::{build_index, Band, EntryKind, Index, Query, Thresholds};
 
@@ -26,19 +29,25 @@ fn read(path: &str) -> Res<Vec<u8>> {
     std::fs::read(path).map_err(|e| format!("{path}: {e}").into())
 }
 
-fn load_sdn(dir: &str) -> Res<(Index, f64)> {
-    let sdn = read(&format!("{dir}/sdn.csv"))?;
-    let alt = read(&format!("{dir}/alt.csv"))?;
-    let add = read(&format!("{dir}/add.csv"))?;
-    let comments = read(&format!("{dir}/sdn_comments.csv")).unwrap_or_default();
-    let files = OfacFiles {
-        primary: ("sdn.csv", &sdn),
-        aliases: Some(("alt.csv", &alt)),
-        addresses: Some(("add.csv", &add)),
-        comments: Some(("sdn_comments.csv", &comments)),
-    };
+/// Loads the lists to evaluate against: a directory of OFAC legacy CSV files, or a CSL file
+/// (JSON or CSV).
+fn load_sdn(path: &str) -> Res<(Index, f64)> {
     let t0 = Instant::now();
-    let loaded = ofac::load(&files, false, None)?;
+    let loaded = if std::path::Path::new(path).is_dir() {
+        let sdn = read(&format!("{path}/sdn.csv"))?;
+        let alt = read(&format!("{path}/alt.csv"))?;
+        let add = read(&format!("{path}/add.csv"))?;
+        let comments = read(&format!("{path}/sdn_comments.csv")).unwrap_or_default();
+        let files = OfacFiles {
+            primary: ("sdn.csv", &sdn),
+            aliases: Some(("alt.csv", &alt)),
+            addresses: Some(("add.csv", &add)),
+            comments: Some(("sdn_comments.csv", &comments)),
+        };
+        ofac::load(&files, false, None)?
+    } else {
+        csl::load(path, &read(path)?, None)?
+    };
     let t_load = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let index = build_index(vec![loaded]);
