@@ -65,8 +65,8 @@ impl Reading {
     }
 }
 
-/// What is being decided: one shipment of one item.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// What is being decided: one shipment of one item. Decisions carry it back as given.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Request {
     /// Country of ultimate destination (or, for an in-country transfer, the country).
     pub to: Country,
@@ -82,6 +82,7 @@ pub struct Request {
     pub as_of: Date,
     /// Only instruments public on this date are considered.
     pub known_on: Date,
+    #[serde(rename = "layer")]
     pub reading: Reading,
     pub exporter_role: ExporterRole,
     pub rebuttal: Rebuttal,
@@ -866,24 +867,6 @@ pub struct UncertainView {
     pub why: String,
 }
 
-/// The request as decided, with countries as given and as the EAR reads them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RequestView {
-    pub to: Country,
-    pub from: Country,
-    pub end_user_hq: Option<Country>,
-    pub parent_hq: Option<Country>,
-    pub transaction: Transaction,
-    pub end_use: Option<EndUse>,
-    pub quantity: Option<u64>,
-    pub as_of: Date,
-    pub known_on: Date,
-    pub layer: Reading,
-    pub exporter_role: ExporterRole,
-    pub rebuttal: Rebuttal,
-    pub end_user_list: Option<ListStatus>,
-}
-
 /// The decision: the answer, why, and what could change it. CLI text and JSON are renderings
 /// of this value; its JSON is byte-identical for the same inputs and pack.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -902,7 +885,7 @@ pub struct Decision {
     pub missing: Vec<MissingFact>,
     pub notes: Vec<String>,
     pub item: ItemFacts,
-    pub request: RequestView,
+    pub request: Request,
     pub rule_pack: String,
     pub version: String,
     pub hash: String,
@@ -1697,21 +1680,7 @@ fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decision {
         missing,
         notes,
         item: item.clone(),
-        request: RequestView {
-            to: req.to,
-            from: req.from,
-            end_user_hq: req.end_user_hq,
-            parent_hq: req.parent_hq,
-            transaction: req.transaction,
-            end_use: req.end_use,
-            quantity: req.quantity,
-            as_of: req.as_of,
-            known_on: req.known_on,
-            layer: req.reading,
-            exporter_role: req.exporter_role,
-            rebuttal: req.rebuttal,
-            end_user_list: req.end_user_list,
-        },
+        request: req.clone(),
         rule_pack: pack.id.clone(),
         version: pack.version.clone(),
         hash: pack.hash.clone(),

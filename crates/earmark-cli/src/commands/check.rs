@@ -383,7 +383,7 @@ pub fn render_human(
         } else {
             format!(" (known on {})", r.known_on)
         },
-        r.layer.as_str()
+        r.reading.as_str()
     );
     let eccn = d
         .eccn
@@ -476,7 +476,7 @@ pub fn render_human(
         let _ = writeln!(
             out,
             "  under the {} layer the answer is: {}",
-            other.request.layer.as_str(),
+            other.request.reading.as_str(),
             headline(other).to_lowercase()
         );
     }
