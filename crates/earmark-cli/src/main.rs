@@ -9,6 +9,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+// First: its macros must be defined before the modules that print.
+#[macro_use]
+mod output;
+
 mod commands;
 mod embedded;
 mod snapshot;
@@ -53,8 +57,29 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
+            // A closed pipe (`earmark screen --batch f.csv | head`) is the reader's choice,
+            // not a failure.
+            if error.chain().any(is_closed_pipe) {
+                return ExitCode::SUCCESS;
+            }
             eprintln!("error: {error:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether an error is a write to a closed pipe, however the writer wrapped it (serde_json and
+/// csv keep the I/O error inside their own).
+fn is_closed_pipe(cause: &(dyn std::error::Error + 'static)) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    if let Some(e) = cause.downcast_ref::<std::io::Error>() {
+        return e.kind() == BrokenPipe;
+    }
+    if let Some(e) = cause.downcast_ref::<serde_json::Error>() {
+        return e.io_error_kind() == Some(BrokenPipe);
+    }
+    if let Some(e) = cause.downcast_ref::<csv::Error>() {
+        return matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe);
+    }
+    false
 }

@@ -43,9 +43,9 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                 })
                 .collect();
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&items)?),
+                Format::Json => outln!("{}", serde_json::to_string_pretty(&items)?),
                 Format::Human => {
-                    println!("{:<34} {:<8} {:>4}  name", "id", "vendor", "year");
+                    outln!("{:<34} {:<8} {:>4}  name", "id", "vendor", "year");
                     for item in items {
                         let year = item
                             .release_year
@@ -55,9 +55,12 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                         } else {
                             "  [figures unpublished]"
                         };
-                        println!(
+                        outln!(
                             "{:<34} {:<8} {:>4}  {}{flag}",
-                            item.id, item.vendor, year, item.spec.name
+                            item.id,
+                            item.vendor,
+                            year,
+                            item.spec.name
                         );
                     }
                 }
@@ -75,8 +78,8 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
                 );
             };
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(item)?),
-                Format::Human => print!("{}", render_item(item)),
+                Format::Json => outln!("{}", serde_json::to_string_pretty(item)?),
+                Format::Human => out!("{}", render_item(item)),
             }
         }
     }

@@ -255,7 +255,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 decision: &decision,
                 classification: &classification,
             };
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&out).context("rendering the decision")?
             );
@@ -271,7 +271,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 let c = classify(&item.spec, date, &ClassifyOptions { tf32 }, &catalog);
                 ItemFacts::from_classification(item.catalog_id.as_deref(), &item.spec, &c)
             });
-            print!(
+            out!(
                 "{}",
                 render_human(&pack, &decision, &classification, &other_decision, next)
             );

@@ -43,9 +43,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             if let (Some(id), Some(obj)) = (&item.catalog_id, value.as_object_mut()) {
                 obj.insert("catalog_id".into(), id.clone().into());
             }
-            println!("{}", serde_json::to_string_pretty(&value)?);
+            outln!("{}", serde_json::to_string_pretty(&value)?);
         }
-        Format::Human => print!("{}", render_human(&result, item.catalog_id.as_deref())),
+        Format::Human => out!("{}", render_human(&result, item.catalog_id.as_deref())),
     }
     Ok(ExitCode::SUCCESS)
 }

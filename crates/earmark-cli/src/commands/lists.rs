@@ -248,15 +248,15 @@ fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
         });
     }
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&rows)?),
         Format::Human => {
             for r in &rows {
-                println!("{}", r.info.source);
+                outln!("{}", r.info.source);
                 if let Some(o) = r.origin {
-                    println!("  source:   {o}");
+                    outln!("  source:   {o}");
                 }
-                println!("  format:   {}", r.info.format.name());
-                println!(
+                outln!("  format:   {}", r.info.format.name());
+                outln!(
                     "  date:     {} ({}){}",
                     r.info.date.as_deref().unwrap_or("unknown"),
                     r.date_basis,
@@ -264,14 +264,15 @@ fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
                         .map(|a| format!(", {a} days old"))
                         .unwrap_or_default()
                 );
-                println!(
+                outln!(
                     "  records:  {} kept, {} rows skipped",
-                    r.info.records, r.info.skipped
+                    r.info.records,
+                    r.info.skipped
                 );
                 let parts: Vec<String> =
                     r.by_list.iter().map(|(k, v)| format!("{k} {v}")).collect();
-                println!("  lists:    {}", parts.join(", "));
-                println!("  hash:     {}", r.info.content_hash);
+                outln!("  lists:    {}", parts.join(", "));
+                outln!("  hash:     {}", r.info.content_hash);
             }
         }
     }

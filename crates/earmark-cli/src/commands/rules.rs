@@ -211,7 +211,7 @@ fn list(pack: &RulePack, format: Format) -> anyhow::Result<ExitCode> {
                 hash: &pack.hash,
                 instruments: rows,
             };
-            println!("{}", serde_json::to_string_pretty(&listing)?);
+            outln!("{}", serde_json::to_string_pretty(&listing)?);
         }
         Format::Human => {
             let mut out = String::new();
@@ -244,7 +244,7 @@ fn list(pack: &RulePack, format: Format) -> anyhow::Result<ExitCode> {
                     r.title
                 );
             }
-            print!("{out}");
+            out!("{out}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -481,7 +481,7 @@ fn show_country(pack: &RulePack, country: Country, format: Format) -> anyhow::Re
         groups_today: in_groups(&pack.groups_on(Date::MAX, Date::MAX, true)),
     };
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&shown)?),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&shown)?),
         Format::Human => {
             let mut out = String::new();
             let _ = writeln!(out, "{} ({})", shown.country, shown.name);
@@ -506,7 +506,7 @@ fn show_country(pack: &RulePack, country: Country, format: Format) -> anyhow::Re
                 "  Country Groups with every change applied: {}",
                 shown.groups_today.join(", ")
             );
-            print!("{out}");
+            out!("{out}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -619,7 +619,7 @@ fn show(pack: &RulePack, id: &str, format: Format) -> anyhow::Result<ExitCode> {
                 country_group_changes: changes,
                 rules: rules.iter().map(|r| rule_view(pack, r)).collect(),
             };
-            println!("{}", serde_json::to_string_pretty(&shown)?);
+            outln!("{}", serde_json::to_string_pretty(&shown)?);
         }
         Format::Human => {
             let mut out = String::new();
@@ -692,7 +692,7 @@ fn show(pack: &RulePack, id: &str, format: Format) -> anyhow::Result<ExitCode> {
                     let _ = writeln!(out, "    note: {}", v.note);
                 }
             }
-            print!("{out}");
+            out!("{out}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -741,7 +741,7 @@ fn validate(dir: Option<&Path>) -> anyhow::Result<ExitCode> {
             for u in &unknown {
                 eprintln!("warning: {u}");
             }
-            println!(
+            outln!(
                 "{label}: ok: {} {} with {} instruments and {} rules (sha256 {})",
                 pack.id,
                 pack.version,
@@ -932,7 +932,7 @@ fn diff(
                 changes: changed.iter().map(|(_, s)| s.as_str()).collect(),
                 flips: &flips,
             };
-            println!("{}", serde_json::to_string_pretty(&out)?);
+            outln!("{}", serde_json::to_string_pretty(&out)?);
         }
         Format::Human => {
             let mut out = String::new();
@@ -963,7 +963,7 @@ fn diff(
                     f.item, f.to, f.before, f.after
                 );
             }
-            print!("{out}");
+            out!("{out}");
         }
     }
     Ok(ExitCode::SUCCESS)

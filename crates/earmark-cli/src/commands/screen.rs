@@ -118,9 +118,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                         "lists": list_refs(index.lists(), &date_basis),
                         "matches": matches.iter().map(|m| match_json(&index, &query, m)).collect::<Vec<_>>(),
                     });
-                    println!("{}", serde_json::to_string_pretty(&value)?);
+                    outln!("{}", serde_json::to_string_pretty(&value)?);
                 }
-                Format::Human => print!("{}", render_human(&index, &query, &t, &matches)),
+                Format::Human => out!("{}", render_human(&index, &query, &t, &matches)),
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -379,21 +379,25 @@ fn batch(args: &Args, index: &Index, t: &Thresholds, path: &Path) -> anyhow::Res
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows, {per_sec}, {eta} left")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut csv_out = (args.output == Output::Csv).then(|| csv::Writer::from_writer(Vec::new()));
-    if let Some(w) = csv_out.as_mut() {
-        w.write_record([
-            "id",
-            "name",
-            "band",
-            "score",
-            "list",
-            "source_id",
-            "matched_name",
-        ])?;
-    }
-    // CSV rows go through the csv writer into memory and out once at the end.
+    // Rows stream out as they are screened, so a long batch shows results at once and holds
+    // no output in memory.
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut sink = match args.output {
+        Output::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record([
+                "id",
+                "name",
+                "band",
+                "score",
+                "list",
+                "source_id",
+                "matched_name",
+            ])?;
+            Sink::Csv(w)
+        }
+        Output::Jsonl => Sink::Jsonl(out),
+    };
     let mut searcher = index.searcher();
     let (mut skipped, mut counts) = (0usize, [0usize; 3]);
     for (line, rec) in records {
@@ -455,44 +459,42 @@ fn batch(args: &Args, index: &Index, t: &Thresholds, path: &Path) -> anyhow::Res
             Band::Review => 1,
             Band::NoMatch => 2,
         }] += 1;
-        match csv_out.as_mut() {
-            Some(w) => {
+        // A no_match row names no entry: the nearest name below the review band is not a
+        // finding, and printing it beside the party invites misreading.
+        let hit = top.filter(|m| m.band != Band::NoMatch);
+        match &mut sink {
+            Sink::Csv(w) => {
                 w.write_record([
                     id,
                     name,
                     band.as_str(),
                     &top.map_or(String::new(), |m| format!("{:.4}", m.score)),
-                    top.map_or("", |m| m.list.as_str()),
-                    top.map_or("", |m| m.source_id.as_str()),
-                    top.map_or("", |m| m.matched_name.as_str()),
+                    hit.map_or("", |m| m.list.as_str()),
+                    hit.map_or("", |m| m.source_id.as_str()),
+                    hit.map_or("", |m| m.matched_name.as_str()),
                 ])?;
             }
-            None => {
+            Sink::Jsonl(out) => {
                 let row = BatchRow {
                     id,
                     name,
                     band,
                     score: top.map_or(0.0, |m| m.score),
-                    list: top.map(|m| m.list.as_str()),
-                    source_id: top.map(|m| m.source_id.as_str()),
-                    matched_name: top.map(|m| m.matched_name.as_str()),
+                    list: hit.map(|m| m.list.as_str()),
+                    source_id: hit.map(|m| m.source_id.as_str()),
+                    matched_name: hit.map(|m| m.matched_name.as_str()),
                     matches: if band == Band::NoMatch { &[] } else { &matches },
-                    explanation: top
-                        .filter(|m| m.band != Band::NoMatch)
-                        .map(|m| index.explain(&query, m)),
+                    explanation: hit.map(|m| index.explain(&query, m)),
                 };
-                serde_json::to_writer(&mut out, &row)?;
+                serde_json::to_writer(&mut *out, &row)?;
                 out.write_all(b"\n")?;
             }
         }
     }
-    if let Some(w) = csv_out {
-        let bytes = w
-            .into_inner()
-            .map_err(|e| anyhow::anyhow!("writing csv: {e}"))?;
-        out.write_all(&bytes)?;
+    match sink {
+        Sink::Csv(mut w) => w.flush()?,
+        Sink::Jsonl(mut out) => out.flush()?,
     }
-    out.flush()?;
     bar.finish_and_clear();
     let screened = counts.iter().sum::<usize>();
     eprintln!(
@@ -500,4 +502,14 @@ fn batch(args: &Args, index: &Index, t: &Thresholds, path: &Path) -> anyhow::Res
         counts[0], counts[1], counts[2]
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where batch results go: JSON Lines or CSV, streamed to stdout.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one sink per batch: its size is irrelevant"
+)]
+enum Sink<W: std::io::Write> {
+    Jsonl(W),
+    Csv(csv::Writer<W>),
 }
