@@ -7,35 +7,9 @@
     reason = "test code: a panic is a failed test, with its message"
 )]
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn earmark(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_earmark"))
-        .args(args)
-        .current_dir(workspace())
-        .output()
-        .unwrap()
-}
-
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let mut all = args.to_vec();
-    all.extend(["--format", "json"]);
-    serde_json::from_str(&stdout(&earmark(&all))).unwrap()
-}
+use common::{earmark, json, stdout, workspace};
 
 #[test]
 fn h20_to_china_after_the_letter_needs_a_licence_with_no_exception() {

@@ -33,7 +33,11 @@ fn a_reader_that_stops_early_is_not_a_panic() {
     std::fs::remove_dir_all(&dir).ok();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(output.status.success(), "status {:?}: {stderr}", output.status);
+    assert!(
+        output.status.success(),
+        "status {:?}: {stderr}",
+        output.status
+    );
 }
 
 #[test]
@@ -41,16 +45,35 @@ fn a_batch_no_match_row_names_no_list_entry() {
     let dir = std::env::temp_dir().join(format!("earmark-nomatch-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let batch = dir.join("parties.csv");
-    std::fs::write(&batch, "id,name\n1,Acme Widgets Inc\n2,Sophgo Technologies\n").unwrap();
+    std::fs::write(
+        &batch,
+        "id,name\n1,Acme Widgets Inc\n2,Sophgo Technologies\n",
+    )
+    .unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_earmark"))
-        .args(["screen", "--batch", batch.to_str().unwrap(), "--output", "csv"])
+        .args([
+            "screen",
+            "--batch",
+            batch.to_str().unwrap(),
+            "--output",
+            "csv",
+        ])
         .output()
         .unwrap();
     std::fs::remove_dir_all(&dir).ok();
     let text = String::from_utf8(output.stdout).unwrap();
     let rows: Vec<&str> = text.lines().collect();
     assert_eq!(rows.len(), 3, "{text}");
-    assert!(rows[1].starts_with("1,Acme Widgets Inc,no_match,"), "{text}");
-    assert!(rows[1].ends_with(",,,"), "a no_match row must not name an entry: {text}");
-    assert!(rows[2].contains(",match,") && rows[2].contains("Sophgo"), "{text}");
+    assert!(
+        rows[1].starts_with("1,Acme Widgets Inc,no_match,"),
+        "{text}"
+    );
+    assert!(
+        rows[1].ends_with(",,,"),
+        "a no_match row must not name an entry: {text}"
+    );
+    assert!(
+        rows[2].contains(",match,") && rows[2].contains("Sophgo"),
+        "{text}"
+    );
 }

@@ -7,29 +7,9 @@
     reason = "test code: a panic is a failed test, with its message"
 )]
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn earmark(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_earmark"))
-        .args(args)
-        .current_dir(workspace())
-        .output()
-        .unwrap()
-}
-
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
+use common::{earmark, stdout, workspace};
 
 #[test]
 fn list_shows_every_instrument_with_layer_and_confidence() {

@@ -1,0 +1,39 @@
+//! Running the real `earmark` binary from integration tests, as a user runs it: from the
+//! workspace root, so that `examples/` and `rules/` paths in arguments resolve.
+
+#![allow(
+    dead_code,
+    reason = "each test crate includes this module and uses only some of it"
+)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+pub fn earmark(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_earmark"))
+        .args(args)
+        .current_dir(workspace())
+        .output()
+        .unwrap()
+}
+
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The standard output of a run that must have succeeded.
+pub fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+/// Runs with `--format json` appended and parses the answer.
+pub fn json(args: &[&str]) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    serde_json::from_str(&stdout(&earmark(&all))).unwrap()
+}
