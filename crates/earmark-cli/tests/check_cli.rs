@@ -391,3 +391,93 @@ fn secondary_licence_conditions_do_not_repeat_the_confidence_key() {
     ]));
     assert_no_repeated_keys(&text);
 }
+
+#[test]
+fn an_end_user_screened_onto_the_entity_list_needs_a_licence() {
+    let d = json(&[
+        "check",
+        "nvidia-h20",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--end-user",
+        "Moore Threads",
+        "--as-of",
+        "2024-06-01",
+    ]);
+    assert_eq!(d["outcome"], "license_required");
+    let rules: Vec<&str> = d["determining_rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r.as_str())
+        .collect();
+    assert!(rules.contains(&"el-listed"), "{rules:?}");
+    let s = &d["end_user_screening"];
+    assert_eq!(s["status"], "listed");
+    assert_eq!(s["entity_list"]["source_id"], "EL-0846");
+    // Replayable: the lists screened are named by content hash.
+    assert!(s["lists"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|l| l["content_hash"].as_str().unwrap().starts_with("sha256:")));
+}
+
+#[test]
+fn a_possible_entity_list_match_leaves_the_decision_indeterminate() {
+    let d = json(&[
+        "check",
+        "nvidia-l20",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--end-user",
+        "Huawei",
+        "--as-of",
+        "2024-06-01",
+    ]);
+    assert_eq!(d["end_user_screening"]["status"], "possible_match");
+    assert_eq!(d["outcome"], "indeterminate");
+    assert_eq!(d["license_required"], serde_json::Value::Null);
+    assert!(d["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["field"] == "end_user_list"));
+}
+
+#[test]
+fn an_entity_list_entry_added_after_the_as_of_date_is_not_counted() {
+    // Sophgo was listed on 2025-01-16 (90 FR 4622).
+    let before = json(&[
+        "check",
+        "nvidia-h20",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--end-user",
+        "Sophgo Technologies Ltd",
+        "--as-of",
+        "2024-06-01",
+    ]);
+    assert_eq!(before["end_user_screening"]["status"], "not_listed");
+    assert_eq!(before["outcome"], "no_license_required");
+    let after = json(&[
+        "check",
+        "nvidia-h20",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--end-user",
+        "Sophgo Technologies Ltd",
+        "--as-of",
+        "2025-03-01",
+    ]);
+    assert_eq!(after["end_user_screening"]["status"], "listed");
+    assert_eq!(after["outcome"], "license_required");
+}

@@ -205,8 +205,9 @@ mod fact {
     pub const END_USER_HQ: u32 = 1 << 7;
     pub const PARENT_HQ: u32 = 1 << 8;
     pub const QUANTITY: u32 = 1 << 9;
+    pub const END_USER_LIST: u32 = 1 << 10;
 
-    pub const FIELDS: [(u32, &str); 10] = [
+    pub const FIELDS: [(u32, &str); 11] = [
         (ECCN, "classification"),
         (DATACENTER, "datacenter"),
         (TPP, "tpp"),
@@ -217,6 +218,7 @@ mod fact {
         (END_USER_HQ, "end_user_hq"),
         (PARENT_HQ, "parent_hq"),
         (QUANTITY, "quantity"),
+        (END_USER_LIST, "end_user_list"),
     ];
 }
 
@@ -382,12 +384,9 @@ fn eval(cond: &Condition, f: &Facts<'_>, sets: &dyn Sets) -> Tri {
         t = t.and(|| Tri::from_bool(cond.rebuttal.contains(&f.req.rebuttal)));
     }
     if !cond.end_user_list.is_empty() {
-        t = t.and(|| {
-            Tri::from_bool(
-                f.req
-                    .end_user_list
-                    .is_some_and(|s| cond.end_user_list.contains(&s)),
-            )
+        t = t.and(|| match f.req.end_user_list {
+            Some(ListStatus::PossibleMatch) => Tri::Unknown(fact::END_USER_LIST),
+            status => Tri::from_bool(status.is_some_and(|s| cond.end_user_list.contains(&s))),
         });
     }
     if let Some(dc) = cond.datacenter {

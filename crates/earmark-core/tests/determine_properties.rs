@@ -95,7 +95,7 @@ prop_compose! {
         legal in any::<bool>(),
         role in proptest::sample::select(vec![ExporterRole::Other, ExporterRole::FrontEndFabricator, ExporterRole::Osat]),
         rebuttal in proptest::sample::select(vec![Rebuttal::None, Rebuttal::ApprovedDesigner, Rebuttal::AuthorizedDesigner, Rebuttal::TransistorCount]),
-        list in proptest::option::of(proptest::sample::select(vec![ListStatus::NotListed, ListStatus::Listed, ListStatus::Affiliate])),
+        list in proptest::option::of(proptest::sample::select(vec![ListStatus::NotListed, ListStatus::Listed, ListStatus::Affiliate, ListStatus::PossibleMatch])),
     ) -> Request {
         let known_on = if known_shift >= 0 {
             as_of + chrono::Days::new(known_shift as u64)

@@ -123,6 +123,10 @@ pub struct Entry {
     pub license_requirement: Option<String>,
     pub license_policy: Option<String>,
     pub remarks: Option<String>,
+    /// The date the party was put on the list (`YYYY-MM-DD`), where the source gives it (the
+    /// Entity List's Federal Register date). A decision for an earlier date must not treat
+    /// the party as listed.
+    pub listed_on: Option<String>,
     /// Index of the [`ListInfo`] this entry was loaded from, in the set the index was built on.
     pub file: usize,
 }
@@ -144,6 +148,7 @@ impl Entry {
             license_requirement: None,
             license_policy: None,
             remarks: None,
+            listed_on: None,
             file: 0,
         }
     }

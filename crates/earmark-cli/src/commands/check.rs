@@ -15,8 +15,10 @@ use earmark_core::rules::{
 use earmark_core::spec::Tf32Reading;
 use earmark_core::trace::RuleStatus;
 use earmark_core::Date;
+use earmark_screen::{build_index, Band, Query, Thresholds};
 use serde::Serialize;
 
+use super::lists::{self, ListArgs};
 use super::rules::{load_pack, LayerArg};
 use super::{load_item, today, Format, ItemArgs};
 use crate::embedded;
@@ -55,9 +57,21 @@ pub struct Args {
     /// `enforced` (the legal text plus BIS's enforcement posture) or `legal` (the text alone).
     #[arg(long, value_enum, default_value_t)]
     pub layer: LayerArg,
-    /// The end user's restricted-list status, from screening (`earmark screen`).
+    /// The end user's restricted-list status, as settled by a reviewer or by screening
+    /// elsewhere (`earmark screen`).
     #[arg(long, value_enum, value_name = "STATUS")]
     pub end_user_list: Option<ListArg>,
+    /// The end user's name: screened here against the restricted-party lists (the bundled
+    /// snapshot, or `--lists`), and the Entity List answer decides the Entity List rules. A
+    /// possible match leaves the decision indeterminate until a reviewer settles it with
+    /// `--end-user-list`.
+    #[arg(long, value_name = "NAME", conflicts_with = "end_user_list")]
+    pub end_user: Option<String>,
+    /// The end user's address: evidence for screening, and how address-only entries are found.
+    #[arg(long, value_name = "TEXT", requires = "end_user")]
+    pub end_user_address: Option<String>,
+    #[command(flatten)]
+    pub lists: ListArgs,
     /// Who exports: front-end fabricators and OSATs carry the foundry presumption.
     #[arg(long, value_enum, default_value_t)]
     pub exporter_role: RoleArg,
@@ -222,12 +236,174 @@ pub fn validate(args: &Args) -> anyhow::Result<Validated> {
     Ok(Validated { request, notes })
 }
 
-/// The JSON answer: the decision, and the classification it rests on.
+/// The JSON answer: the decision, the classification it rests on, and the end user's
+/// screening when `--end-user` asked for it.
 #[derive(Serialize)]
 struct Output<'a> {
     #[serde(flatten)]
     decision: &'a Decision,
     classification: &'a Classification,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_user_screening: Option<&'a Screening>,
+}
+
+/// What screening found for the end user, recorded with the decision so that it can be
+/// replayed: the query, the lists by content hash, and the entries that decided.
+#[derive(Debug, Serialize)]
+struct Screening {
+    name: String,
+    address: Option<String>,
+    /// The destination, used as country evidence.
+    country: String,
+    status: ListStatus,
+    /// The Entity List entry that decided `status` (absent for `not_listed`).
+    entity_list: Option<ScreenedMatch>,
+    /// Entity List matches whose listing is dated after the decision's as-of date: the party
+    /// was not yet listed then.
+    listed_after_as_of: Vec<ScreenedMatch>,
+    /// Matches on other lists (SDN, DPL, MEU, UVL, ...): not modelled by this rule pack, but
+    /// the officer must see them.
+    other_lists: Vec<ScreenedMatch>,
+    lists: Vec<ScreenedList>,
+}
+
+#[derive(Debug, Serialize)]
+struct ScreenedMatch {
+    band: Band,
+    score: f32,
+    list: String,
+    source_id: String,
+    matched_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    listed_on: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ScreenedList {
+    source: String,
+    date: Option<String>,
+    content_hash: String,
+}
+
+/// Screens the end user; the best Entity List result listed on or before the as-of date
+/// decides the list status: `match` is listed, `review` is a possible match a person must
+/// settle, anything lower is not listed. The bundled lists are of one date, so entries dated
+/// after the decision's date are set aside, not counted.
+fn screen_end_user(
+    name: &str,
+    address: Option<&str>,
+    to: Country,
+    as_of: Date,
+    lists_args: &ListArgs,
+) -> anyhow::Result<Screening> {
+    let loaded = lists::load(lists_args)?;
+    lists::report_issues(&loaded);
+    let index = build_index(loaded.loaded);
+    let query = Query {
+        name,
+        country: Some(to.code()),
+        address,
+    };
+    let matches = index
+        .search(&query, &Thresholds::DEFAULT, 20)
+        .with_context(|| format!("screening `--end-user {name}`"))?;
+    let listed_on = |m: &earmark_screen::Match| {
+        index
+            .entries()
+            .get(m.entry)
+            .and_then(|e| e.listed_on.clone())
+    };
+    let found = |m: &earmark_screen::Match| ScreenedMatch {
+        band: m.band,
+        score: m.score,
+        list: m.list.clone(),
+        source_id: m.source_id.clone(),
+        matched_name: m.matched_name.clone(),
+        listed_on: listed_on(m),
+    };
+    let is_later = |m: &earmark_screen::Match| {
+        listed_on(m)
+            .and_then(|d| d.parse::<Date>().ok())
+            .is_some_and(|d| d > as_of)
+    };
+    let hits = || matches.iter().filter(|m| m.band != Band::NoMatch);
+    let entity_list = hits().find(|m| m.list == "EL" && !is_later(m));
+    let status = match entity_list.map(|m| m.band) {
+        Some(Band::Match) => ListStatus::Listed,
+        Some(Band::Review) => ListStatus::PossibleMatch,
+        _ => ListStatus::NotListed,
+    };
+    Ok(Screening {
+        name: name.to_owned(),
+        address: address.map(str::to_owned),
+        country: to.code().to_owned(),
+        status,
+        entity_list: entity_list.map(found),
+        listed_after_as_of: hits()
+            .filter(|m| m.list == "EL" && is_later(m))
+            .map(found)
+            .collect(),
+        other_lists: hits().filter(|m| m.list != "EL").map(found).collect(),
+        lists: index
+            .lists()
+            .iter()
+            .map(|l| ScreenedList {
+                source: l.source.clone(),
+                date: l.date.clone(),
+                content_hash: l.content_hash.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// What the decision should tell the officer about the screening.
+fn screening_notes(s: &Screening) -> Vec<String> {
+    let mut notes = Vec::new();
+    let show = |m: &ScreenedMatch| {
+        format!(
+            "{} {} \"{}\" (score {:.2}, {})",
+            m.list,
+            m.source_id,
+            m.matched_name,
+            m.score,
+            m.band.as_str()
+        )
+    };
+    notes.push(match (&s.entity_list, s.status) {
+        (Some(m), ListStatus::Listed) => {
+            format!(
+                "end user `{}` screened: on the Entity List as {}",
+                s.name,
+                show(m)
+            )
+        }
+        (Some(m), _) => format!(
+            "end user `{}` screened: possible Entity List match {}; a reviewer must confirm or \
+             clear it (then give `--end-user-list listed` or `not-listed`)",
+            s.name,
+            show(m)
+        ),
+        (None, _) => format!(
+            "end user `{}` screened: no Entity List entry came close (no list match is not a \
+             clearance of the party)",
+            s.name
+        ),
+    });
+    for m in &s.listed_after_as_of {
+        notes.push(format!(
+            "end user resembles {}, listed on {}: after this decision's date, so not counted",
+            show(m),
+            m.listed_on.as_deref().unwrap_or("?")
+        ));
+    }
+    for m in &s.other_lists {
+        notes.push(format!(
+            "end user also matches {}: that list's restrictions are outside this rule pack \
+             (e.g. OFAC sanctions, BIS Denied Persons): resolve it before shipping",
+            show(m)
+        ));
+    }
+    notes
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -239,7 +415,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         19 => Tf32Reading::Significant19,
         other => bail!("`--tf32-bits {other}`: TF32 counts as 32 or 19 bits"),
     };
-    let Validated { request, notes } = validate(&args)?;
+    let Validated {
+        mut request,
+        mut notes,
+    } = validate(&args)?;
+    let screening = match &args.end_user {
+        Some(name) => {
+            let s = screen_end_user(
+                name,
+                args.end_user_address.as_deref(),
+                request.to,
+                request.as_of,
+                &args.lists,
+            )?;
+            request.end_user_list = Some(s.status);
+            notes.extend(screening_notes(&s));
+            Some(s)
+        }
+        None => {
+            if !args.lists.lists.is_empty() {
+                bail!("`--lists` is for screening the end user: give `--end-user NAME`");
+            }
+            None
+        }
+    };
     let mut determiner = Determiner::new(&pack);
     let decide = |det: &mut Determiner<'_>, request: &Request| {
         let when = det.classification_date(request.as_of, request.known_on, request.reading);
@@ -254,6 +453,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let out = Output {
                 decision: &decision,
                 classification: &classification,
+                end_user_screening: screening.as_ref(),
             };
             outln!(
                 "{}",

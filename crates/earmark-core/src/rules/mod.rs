@@ -196,6 +196,9 @@ pub enum ListStatus {
     Listed,
     /// Owned 50 % or more by listed parties (the Affiliates rule).
     Affiliate,
+    /// Screening found a possible match that no reviewer has confirmed or cleared yet: every
+    /// rule that reads the list status is undecided until then.
+    PossibleMatch,
 }
 
 /// A numeric fact a rule can test.

@@ -120,6 +120,14 @@ fn load_extract(
         entry.footnotes = split_list(get("footnote").as_deref(), "; ");
         entry.license_requirement = get("license_requirement");
         entry.license_policy = get("license_review_policy");
+        // Only a well-formed date is kept: a decision compares it with its own date.
+        entry.listed_on = get("date_added").filter(|d| {
+            d.len() == 10
+                && d.bytes().enumerate().all(|(i, b)| match i {
+                    4 | 7 => b == b'-',
+                    _ => b.is_ascii_digit(),
+                })
+        });
         entries.push(entry);
     }
     (entries, issues)
