@@ -163,6 +163,8 @@ fn the_legal_layer_differs_for_ai_diffusion() {
         "IN",
         "--end-user-hq",
         "IN",
+        "--parent-hq",
+        "same",
         "--as-of",
         "2025-06-01",
     ]);
@@ -173,6 +175,8 @@ fn the_legal_layer_differs_for_ai_diffusion() {
         "IN",
         "--end-user-hq",
         "IN",
+        "--parent-hq",
+        "same",
         "--as-of",
         "2025-06-01",
         "--layer",
@@ -247,7 +251,9 @@ fn the_human_rendering_puts_the_answer_first() {
         "2025-01-01",
     ]));
     assert!(
-        text.contains("from 2025-04-15 the answer becomes: license required")
+        // The letter took effect on 2025-04-09 and became public on 2025-04-15; known today,
+        // it counts from the day it took effect.
+        text.contains("from 2025-04-09 the answer becomes: license required")
             && text.contains("usg-2025-04-h20-letter"),
         "the next change is named: {text}"
     );
@@ -480,4 +486,81 @@ fn an_entity_list_entry_added_after_the_as_of_date_is_not_counted() {
     ]);
     assert_eq!(after["end_user_screening"]["status"], "listed");
     assert_eq!(after["outcome"], "license_required");
+}
+
+#[test]
+fn an_unknown_parent_is_indeterminate_not_assumed_local() {
+    // A Malaysian subsidiary of a Chinese parent is caught by the headquarters rule; with the
+    // parent not given the answer must not read as clear.
+    let unknown = json(&[
+        "check",
+        "nvidia-h200-sxm",
+        "--to",
+        "MY",
+        "--end-user-hq",
+        "MY",
+        "--as-of",
+        "2026-03-01",
+    ]);
+    assert_eq!(unknown["outcome"], "indeterminate");
+    assert!(unknown["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["field"] == "parent_hq"));
+    let chinese_parent = json(&[
+        "check",
+        "nvidia-h200-sxm",
+        "--to",
+        "MY",
+        "--end-user-hq",
+        "MY",
+        "--parent-hq",
+        "CN",
+        "--as-of",
+        "2026-03-01",
+    ]);
+    assert_eq!(chinese_parent["outcome"], "license_required");
+    let local = json(&[
+        "check",
+        "nvidia-h200-sxm",
+        "--to",
+        "MY",
+        "--end-user-hq",
+        "MY",
+        "--parent-hq",
+        "same",
+        "--as-of",
+        "2026-03-01",
+    ]);
+    assert_eq!(local["outcome"], "no_license_required");
+}
+
+#[test]
+fn an_instrument_counts_from_its_effective_date_unless_known_on_says_otherwise() {
+    // The H20 letter: effective 2025-04-09, public 2025-04-15.
+    let now = json(&[
+        "check",
+        "nvidia-h20",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--as-of",
+        "2025-04-10",
+    ]);
+    assert_eq!(now["outcome"], "license_required");
+    let then = json(&[
+        "check",
+        "nvidia-h20",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--as-of",
+        "2025-04-10",
+        "--known-on",
+        "2025-04-10",
+    ]);
+    assert_eq!(then["outcome"], "no_license_required");
 }

@@ -33,9 +33,10 @@ pub struct Args {
     /// Where the end user is headquartered. Needed whenever the headquarters rule could apply.
     #[arg(long, value_name = "CC")]
     pub end_user_hq: Option<String>,
-    /// Where the end user's ultimate parent is headquartered; defaults to the end user's own
-    /// headquarters (an end user with no separate parent).
-    #[arg(long, value_name = "CC")]
+    /// Where the end user's ultimate parent is headquartered, or `same` for an end user with no
+    /// separate parent. Unknown when not given: the headquarters rule reads the parent too, so
+    /// a decision that depends on it is indeterminate rather than assumed clear.
+    #[arg(long, value_name = "CC|same")]
     pub parent_hq: Option<String>,
     /// Country exported or reexported from.
     #[arg(long, value_name = "CC", default_value = "US")]
@@ -51,7 +52,9 @@ pub struct Args {
     /// The date whose rules apply (YYYY-MM-DD); defaults to today.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<Date>,
-    /// Decide with only the instruments public on this date; defaults to the as-of date.
+    /// Decide with only the instruments public on this date (to replay a decision as it could
+    /// have been made then). Defaults to today: what is known now about the as-of date,
+    /// including instruments published after it that took effect on or before it.
     #[arg(long, value_name = "DATE")]
     pub known_on: Option<Date>,
     /// `enforced` (the legal text plus BIS's enforcement posture) or `legal` (the text alone).
@@ -153,20 +156,15 @@ pub fn validate(args: &Args) -> anyhow::Result<Validated> {
         .as_deref()
         .map(|c| country("end-user-hq", c))
         .transpose()?;
-    let mut parent_hq = args
-        .parent_hq
-        .as_deref()
-        .map(|c| country("parent-hq", c))
-        .transpose()?;
-    let mut notes = Vec::new();
-    if parent_hq.is_none() {
-        if let Some(hq) = end_user_hq {
-            parent_hq = Some(hq);
-            notes.push(format!(
-                "the end user's ultimate parent is taken to be headquartered where the end user is ({hq}); give `--parent-hq` if it differs"
-            ));
-        }
-    }
+    let parent_hq = match args.parent_hq.as_deref() {
+        None => None,
+        Some("same") => match end_user_hq {
+            Some(hq) => Some(hq),
+            None => bail!("`--parent-hq same` needs `--end-user-hq CC`"),
+        },
+        Some(code) => Some(country("parent-hq", code)?),
+    };
+    let notes = Vec::new();
     let transaction = match args.transaction {
         TransactionArg::Export => Transaction::Export,
         TransactionArg::Reexport => Transaction::Reexport,
@@ -191,7 +189,7 @@ pub fn validate(args: &Args) -> anyhow::Result<Validated> {
         bail!("a reexport ships from a country other than the United States: give `--from CC`");
     }
     let as_of = args.as_of.unwrap_or_else(today);
-    let known_on = args.known_on.unwrap_or(as_of);
+    let known_on = args.known_on.unwrap_or_else(|| today().max(as_of));
     if args.rebuttal.is_some() && args.exporter_role == RoleArg::Other {
         bail!("`--rebuttal` answers the foundry presumption: give `--exporter-role front-end-fabricator` or `osat`");
     }

@@ -12,7 +12,7 @@ use earmark_core::rules::{Effect, GroupAction, Instrument, Rule, RulePack};
 use earmark_core::Date;
 use serde::Serialize;
 
-use super::Format;
+use super::{today, Format};
 use crate::embedded;
 
 #[derive(Debug, clap::Args)]
@@ -878,11 +878,14 @@ fn diff(
     // headquartered there, with the instruments public on each date.
     let catalog = embedded::catalog()?;
     let mut determiner = Determiner::new(pack);
+    // What is known today about each date, as `check` answers by default: an instrument
+    // published after the date it took effect counts from that date.
+    let known_on = |date: Date| today().max(date);
     let options = ClassifyOptions::default();
     let mut flips = Vec::new();
     for entry in catalog.items() {
         let facts_on = |det: &mut Determiner<'_>, date: Date| {
-            let when = det.classification_date(date, date, reading);
+            let when = det.classification_date(date, known_on(date), reading);
             let c = classify(&entry.spec, when, &options, &catalog);
             ItemFacts::from_classification(Some(&entry.id), &entry.spec, &c)
         };
@@ -894,6 +897,7 @@ fn diff(
                 r.end_user_hq = Some(dest);
                 r.parent_hq = Some(dest);
                 r.reading = reading;
+                r.known_on = known_on(date);
                 r
             };
             let v1 = determiner.decide(&request(date1), &f1);
