@@ -397,8 +397,21 @@ fn classify_at_depth(
 /// The plain-language answer: what the item is, and the comparisons that made it so.
 fn summarize(c: &Classification, spec: &Spec) -> String {
     let t = Thresholds::REGULATION;
-    let tpp = fmt_num(c.tpp);
-    let pd = fmt_num(c.performance_density.map(|p| (p * 100.0).round() / 100.0));
+    // Decide and print from the exact figures: the rounded output values can sit on a
+    // threshold the exact value misses (TPP 1599.9998 is not 1600).
+    let raw_tpp = total_processing_performance(spec, c.tf32_reading)
+        .map(|b| b.dense_tops * f64::from(b.bit_length));
+    let raw_pd = raw_tpp
+        .zip(spec.applicable_die_area_mm2().filter(|a| *a > 0.0))
+        .map(|(tpp, area)| tpp / area);
+    let tpp = raw_tpp.map_or_else(
+        || "unknown".to_owned(),
+        |v| shown(v, 3, &[t.tpp_floor, t.tpp_b1, t.tpp_a]),
+    );
+    let pd = raw_pd.map_or_else(
+        || "unknown".to_owned(),
+        |v| shown(v, 2, &[t.pd_b1, t.pd_b2, t.pd_a2]),
+    );
     if c.status == Status::Indeterminate {
         let fields: Vec<String> = c.missing.iter().map(|m| format!("`{}`", m.field)).collect();
         return format!(
@@ -436,7 +449,7 @@ fn summarize(c: &Classification, spec: &Spec) -> String {
             t.interconnect_2022
         ),
         (Vintage::October2022, _, None) => {
-            if c.tpp.is_some_and(|v| v < t.tpp_a) {
+            if raw_tpp.is_some_and(|v| v < t.tpp_a) {
                 format!("Outside 3A090 (2022 text): bit length × TOPS {tpp} is below {}.", t.tpp_a)
             } else {
                 format!(
@@ -469,7 +482,7 @@ fn summarize(c: &Classification, spec: &Spec) -> String {
             format!("{p}: {why}.{nac}")
         }
         (_, _, None) => {
-            let tpp_v = c.tpp.unwrap_or_default();
+            let tpp_v = raw_tpp.unwrap_or_default();
             if spec.datacenter == Some(false) && tpp_v < t.tpp_a {
                 return format!(
                     "Outside 3A090: not designed or marketed for datacenters, and TPP {tpp} is \
@@ -483,7 +496,7 @@ fn summarize(c: &Classification, spec: &Spec) -> String {
                     t.tpp_floor
                 );
             }
-            let pd_v = c.performance_density.unwrap_or_default();
+            let pd_v = raw_pd.unwrap_or_default();
             let mut reasons = vec![format!("TPP {tpp} is below {} (a.1)", t.tpp_a)];
             reasons.push(format!("performance density {pd} is below {} (a.2)", t.pd_a2));
             if tpp_v < t.tpp_b1 {
@@ -495,6 +508,23 @@ fn summarize(c: &Classification, spec: &Spec) -> String {
             format!("Outside 3A090: {}.", reasons.join("; "))
         }
     }
+}
+
+/// Prints `value` with at least `decimals` decimals, and more where rounding would put it on
+/// the other side of (or onto) one of `thresholds`, so that a comparison printed beside it
+/// reads true.
+fn shown(value: f64, decimals: i32, thresholds: &[f64]) -> String {
+    for d in decimals..=9 {
+        let scale = 10f64.powi(d);
+        let r = (value * scale).round() / scale;
+        let faithful = thresholds
+            .iter()
+            .all(|&th| (r < th) == (value < th) && (r == th) == (value == th));
+        if faithful {
+            return format!("{r}");
+        }
+    }
+    format!("{value}")
 }
 
 /// Computes TPP: for each operand format, the dense TOPS summed over processing units times
@@ -1084,6 +1114,34 @@ mod tests {
 
     fn on(s: &str) -> Date {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn figures_in_the_summary_never_round_onto_a_threshold() {
+        // TPP 1599.99984: below the 1600 floor, and the summary must say so in numbers that
+        // agree.
+        let spec = ic("datacenter = true\ndie_area_mm2 = 100\n[dense_tops]\nfp16 = 99.99999\n");
+        let c = classify(
+            &spec,
+            on("2024-06-01"),
+            &ClassifyOptions::default(),
+            &NoLookup,
+        );
+        assert_eq!(c.eccn, None);
+        assert!(c.summary.contains("TPP 1599.9998"), "{}", c.summary);
+        assert!(c.summary.contains("below 1600"), "{}", c.summary);
+        // PD 5.9199: .b (b.1 comes first), and not printed as 5.92.
+        let spec = ic("datacenter = true\ndie_area_mm2 = 500\n[dense_tops]\nfp8 = 369.995\n");
+        let c = classify(
+            &spec,
+            on("2024-06-01"),
+            &ClassifyOptions::default(),
+            &NoLookup,
+        );
+        assert_eq!(c.paragraph.as_deref(), Some("3A090.b.1"), "{}", c.summary);
+        assert!(!c.summary.contains("density 5.92 <"), "{}", c.summary);
+        assert_eq!(shown(3.19999, 2, &[3.2]), "3.19999");
+        assert_eq!(shown(2.909, 2, &[3.2]), "2.91");
     }
 
     #[test]

@@ -161,6 +161,10 @@ pub fn builtin_bit_length(format: &str, tf32: Tf32Reading) -> Option<u32> {
     Some(bits)
 }
 
+/// The largest dense throughput a spec may state, in TOPS: a million times today's largest
+/// chips, and far below where TPP (TOPS × 64 bits) could overflow.
+pub const MAX_DENSE_TOPS: f64 = 1e9;
+
 /// A spec that could not be read or is not usable.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum SpecError {
@@ -204,17 +208,44 @@ impl Spec {
             )),
             _ => Ok(()),
         };
-        check("die_area_mm2", self.die_area_mm2)?;
+        // An area is a divisor (PD, memory bandwidth density): zero would silently read as
+        // "unknown" further on, so it is an input error here.
+        let area = |field: &str, value: Option<f64>| match value {
+            Some(v) if !v.is_finite() || v <= 0.0 => Err(invalid(
+                field.to_owned(),
+                "must be a finite number of square millimetres, more than zero",
+            )),
+            _ => Ok(()),
+        };
+        // Throughput far beyond any chip is a unit slip (TFLOPS given as FLOPS); it would also
+        // overflow TPP to infinity.
+        let tops = |field: &str, value: f64| {
+            check(field, Some(value))?;
+            if value > MAX_DENSE_TOPS {
+                return Err(invalid(
+                    field.to_owned(),
+                    "implausibly large: give dense tera-operations per second (at most 1e9)",
+                ));
+            }
+            Ok(())
+        };
+        let counted = |field: String, count: u32| {
+            if count == 0 {
+                return Err(invalid(field, "must be 1 or more"));
+            }
+            Ok(())
+        };
+        area("die_area_mm2", self.die_area_mm2)?;
         check("memory_gb", self.memory_gb)?;
         check("memory_bandwidth_gbs", self.memory_bandwidth_gbs)?;
         check("interconnect_bidir_gbs", self.interconnect_bidir_gbs)?;
-        check("package_area_mm2", self.package_area_mm2)?;
+        area("package_area_mm2", self.package_area_mm2)?;
         let known = |format: &str| {
             builtin_bit_length(format, Tf32Reading::default()).is_some()
                 || self.bit_lengths.contains_key(format)
         };
-        for (format, tops) in &self.dense_tops {
-            check(&format!("dense_tops.{format}"), Some(*tops))?;
+        for (format, value) in &self.dense_tops {
+            tops(&format!("dense_tops.{format}"), *value)?;
             if !known(format) {
                 return Err(invalid(
                     format!("dense_tops.{format}"),
@@ -228,8 +259,9 @@ impl Spec {
             }
         }
         for (i, unit) in self.units.iter().enumerate() {
-            for (format, tops) in &unit.dense_tops {
-                check(&format!("units[{i}].dense_tops.{format}"), Some(*tops))?;
+            counted(format!("units[{i}].count"), unit.count)?;
+            for (format, value) in &unit.dense_tops {
+                tops(&format!("units[{i}].dense_tops.{format}"), *value)?;
                 if !known(format) {
                     return Err(invalid(
                         format!("units[{i}].dense_tops.{format}"),
@@ -239,9 +271,11 @@ impl Spec {
             }
         }
         for (i, die) in self.dies.iter().enumerate() {
-            check(&format!("dies[{i}].area_mm2"), Some(die.area_mm2))?;
+            area(&format!("dies[{i}].area_mm2"), Some(die.area_mm2))?;
+            counted(format!("dies[{i}].count"), die.count)?;
         }
         for (i, component) in self.contains.iter().enumerate() {
+            counted(format!("contains[{i}].count"), component.count)?;
             if let ItemRef::Inline(spec) = &component.item {
                 spec.validate().map_err(|e| match e {
                     SpecError::Invalid { field, reason } => SpecError::Invalid {
@@ -334,6 +368,23 @@ mod tests {
                 reason: "unknown operand format: declare its bit length in `bit_lengths`".into()
             }
         );
+    }
+
+    #[test]
+    fn rejects_figures_that_would_read_as_unknown_or_overflow() {
+        let err = |body: &str| {
+            Spec::from_toml(&format!("name='x'\nkind='ic'\n{body}"))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(err("die_area_mm2 = 0").contains("die_area_mm2"));
+        assert!(err("package_area_mm2 = 0").contains("package_area_mm2"));
+        assert!(err("[dense_tops]\nfp8 = 1e308").contains("implausibly large"));
+        let system = Spec::from_toml(
+            "name='x'\nkind='system'\n[[contains]]\nitem='nvidia-h100-sxm'\ncount=0\n",
+        )
+        .unwrap_err();
+        assert!(system.to_string().contains("contains[0].count"), "{system}");
     }
 
     #[test]
