@@ -564,3 +564,40 @@ fn an_instrument_counts_from_its_effective_date_unless_known_on_says_otherwise()
     ]);
     assert_eq!(then["outcome"], "no_license_required");
 }
+
+#[test]
+fn a_decision_that_rests_on_the_tf32_reading_says_so() {
+    // Trainium2: TF32 at its BF16 rate gives TPP 21,344 at 32 bits (above the January 2026
+    // gate) and 12,673 at 19 bits (inside it).
+    let d = json(&[
+        "check",
+        "aws-trainium2",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--as-of",
+        "2026-03-01",
+    ]);
+    assert_eq!(d["review_policy"], "presumption_of_denial");
+    assert!(d["uncertain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["id"] == "tf32-bit-length"));
+    let h200 = json(&[
+        "check",
+        "nvidia-h200-sxm",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--as-of",
+        "2026-03-01",
+    ]);
+    assert!(!h200["uncertain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["id"] == "tf32-bit-length"));
+}

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use earmark_core::classify::{classify, Classification, ClassifyOptions};
 use earmark_core::country::Country;
-use earmark_core::determine::{Decision, Determiner, ItemFacts, Outcome, Reading, Request};
+use earmark_core::determine::{
+    Decision, Determiner, ItemFacts, Outcome, Reading, Request, UncertainView,
+};
 use earmark_core::rules::{
     Confidence, Effect, EndUse, ExporterRole, ListStatus, Rebuttal, RulePack, Transaction,
 };
@@ -438,14 +440,42 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let mut determiner = Determiner::new(&pack);
-    let decide = |det: &mut Determiner<'_>, request: &Request| {
+    let decide_with = |det: &mut Determiner<'_>, request: &Request, tf32: Tf32Reading| {
         let when = det.classification_date(request.as_of, request.known_on, request.reading);
         let c = classify(&item.spec, when, &ClassifyOptions { tf32 }, &catalog);
         let facts = ItemFacts::from_classification(item.catalog_id.as_deref(), &item.spec, &c);
         (det.explain(request, &facts), c)
     };
+    let decide = |det: &mut Determiner<'_>, request: &Request| decide_with(det, request, tf32);
     let (mut decision, classification) = decide(&mut determiner, &request);
     decision.notes.extend(notes);
+    // TPP rests on how TF32 counts (32 or 19 bits) for parts whose TF32 rate is their highest
+    // (Trainium): when the other reading changes the decision, the answer must say it rests
+    // on an interpretation.
+    let (alternative, alt_class) = decide_with(&mut determiner, &request, tf32.other());
+    if alt_class.tpp != classification.tpp && differs(&decision, &alternative) {
+        let bits = |r: Tf32Reading| match r {
+            Tf32Reading::Container32 => 32,
+            Tf32Reading::Significant19 => 19,
+        };
+        let why = format!(
+            "the answer depends on how TF32 counts: at {} bits TPP is {} and the outcome {}; at \
+             {} bits (`--tf32-bits {}`) TPP is {} and the outcome {}",
+            bits(tf32),
+            classification.tpp.unwrap_or_default(),
+            summary(&decision),
+            bits(tf32.other()),
+            bits(tf32.other()),
+            alt_class.tpp.unwrap_or_default(),
+            summary(&alternative),
+        );
+        decision.notes.push(why.clone());
+        decision.uncertain.push(UncertainView {
+            id: "tf32-bit-length".to_owned(),
+            confidence: Confidence::Uncertain,
+            why,
+        });
+    }
     match args.format {
         Format::Json => {
             let out = Output {
@@ -476,6 +506,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether two decisions differ in what an officer acts on.
+fn differs(a: &Decision, b: &Decision) -> bool {
+    let ids = |d: &Decision| {
+        d.license_exceptions
+            .iter()
+            .map(|e| e.id.clone())
+            .collect::<Vec<_>>()
+    };
+    a.outcome != b.outcome || a.review_policy != b.review_policy || ids(a) != ids(b)
+}
+
+/// Outcome and review policy in a few words.
+fn summary(d: &Decision) -> String {
+    let mut text = d.outcome.as_str().replace('_', " ");
+    if let Some(p) = d.review_policy {
+        text.push_str(&format!(" ({})", p.as_str().replace('_', " ")));
+    }
+    text
 }
 
 /// The first later date on which the pack gives this shipment a different answer, with what
