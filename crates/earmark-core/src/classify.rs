@@ -1075,6 +1075,14 @@ fn classify_system(
         },
         facts: facts("b", any_b),
     });
+    if c.vintage == Vintage::November2023 && !b_in_force && any_b == Some(true) {
+        c.notes.push(
+            "the system holds a 3A090.b IC before 4A090.b existed (2024-04-04): it is outside \
+             4A090, but it may be a .z item (4A003.z, 4A004.z, 5A992.z and others, added \
+             2023-11-17 with the .b country scope), which earmark does not classify"
+                .into(),
+        );
+    }
     let level_b = if b_in_force { any_b } else { Some(false) };
     match (any_a, level_b) {
         (Some(true), _) => {

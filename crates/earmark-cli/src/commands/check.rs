@@ -449,6 +449,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let decide = |det: &mut Determiner<'_>, request: &Request| decide_with(det, request, tf32);
     let (mut decision, classification) = decide(&mut determiner, &request);
     decision.notes.extend(notes);
+    // What classification had to say (an unmodelled .z paragraph, an interpretation) bears on
+    // the decision too.
+    decision.notes.extend(
+        classification
+            .notes
+            .iter()
+            .map(|n| format!("classification: {n}")),
+    );
     // TPP rests on how TF32 counts (32 or 19 bits) for parts whose TF32 rate is their highest
     // (Trainium): when the other reading changes the decision, the answer must say it rests
     // on an interpretation.
