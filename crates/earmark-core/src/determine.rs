@@ -1486,7 +1486,9 @@ fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decision {
         });
     }
 
-    // The classification vintage relied on.
+    // The classification vintage relied on: the latest one that defines the item's
+    // classification. A vintage's condition names the classifications it defines, so an
+    // HBM vintage is not cited as the basis of a 3A090.a item.
     let classified = item.classified_as_of.unwrap_or(req.as_of);
     let vintage = pack
         .rules
@@ -1494,6 +1496,7 @@ fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decision {
         .enumerate()
         .filter(|(_, r)| matches!(r.effect, Effect::Classification { .. }))
         .filter(|(_, r)| r.window.from <= classified)
+        .filter(|(_, r)| eval(&r.when, &f, &sets) != Tri::False)
         .filter(|(_, r)| {
             pack.instruments
                 .get(r.instrument)
