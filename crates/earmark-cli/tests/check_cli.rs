@@ -601,3 +601,37 @@ fn a_decision_that_rests_on_the_tf32_reading_says_so() {
         .iter()
         .any(|u| u["id"] == "tf32-bit-length"));
 }
+
+#[test]
+fn a_decision_past_the_packs_verified_date_says_so() {
+    let note = "sources were checked through 2026-09-19";
+    let has_note = |d: &serde_json::Value| {
+        d["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains(note))
+    };
+    let late = json(&[
+        "check",
+        "nvidia-h200-sxm",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--as-of",
+        "2026-11-01",
+    ]);
+    assert!(has_note(&late), "{}", late["notes"]);
+    let early = json(&[
+        "check",
+        "nvidia-h200-sxm",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--as-of",
+        "2026-02-01",
+    ]);
+    assert!(!has_note(&early), "{}", early["notes"]);
+}

@@ -1626,6 +1626,12 @@ fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decision {
             describe_effect(&pack.rules[p])
         ));
     }
+    if let Some(verified) = pack.verified_through.filter(|v| req.as_of > *v) {
+        notes.push(format!(
+            "the rule pack's sources were checked through {verified}: instruments published \
+             after that date are not encoded; check for newer rules before relying on this"
+        ));
+    }
     if req.as_of < pack.starts {
         notes.push(format!(
             "the rule pack starts on {}; before it no advanced-computing rule applies",

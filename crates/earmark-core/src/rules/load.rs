@@ -71,6 +71,8 @@ struct PackFile {
     title: String,
     version: String,
     starts: SDate,
+    #[serde(default)]
+    verified_through: Option<SDate>,
 }
 
 #[derive(Deserialize)]
@@ -392,8 +394,12 @@ impl RulePack {
                         text,
                         problems: &mut problems,
                     };
+                    let verified_through = p
+                        .verified_through
+                        .as_ref()
+                        .and_then(|d| ctx.date(d, "verified_through"));
                     if let Some(starts) = ctx.date(&p.starts, "starts") {
-                        header = Some((p.id, p.title, p.version, starts));
+                        header = Some((p.id, p.title, p.version, starts, verified_through));
                     }
                 }
             }
@@ -621,11 +627,12 @@ impl RulePack {
         problems.sort();
         problems.dedup();
         match (problems.is_empty(), header) {
-            (true, Some((id, title, version, starts))) => Ok(Self {
+            (true, Some((id, title, version, starts, verified_through))) => Ok(Self {
                 id,
                 title,
                 version,
                 starts,
+                verified_through,
                 hash,
                 instruments,
                 rules,

@@ -573,6 +573,9 @@ pub struct RulePack {
     pub version: String,
     /// The first date the pack covers; before it no rule applies.
     pub starts: Date,
+    /// The last date its authors checked the sources for new instruments: decisions after it
+    /// may miss instruments published since, and say so.
+    pub verified_through: Option<Date>,
     /// sha256 over the pack's files in path order (see [`RulePack::from_files`]).
     pub hash: String,
     pub instruments: Vec<Instrument>,
