@@ -13,6 +13,9 @@
 
 use std::collections::BTreeMap;
 
+#[path = "support/markdown.rs"]
+mod markdown;
+
 use earmark_core::catalog::Catalog;
 use earmark_core::classify::{classify, ClassifyOptions, Status};
 use earmark_core::spec::{Component, ItemKind, ItemRef, Spec};
@@ -34,55 +37,27 @@ struct Row {
 }
 
 fn rows() -> Vec<Row> {
-    let mut rows = Vec::new();
-    let mut header: Option<Vec<String>> = None;
-    for (i, line) in TABLE.lines().enumerate() {
-        let line_no = i + 1;
-        let trimmed = line.trim();
-        if !trimmed.starts_with('|') {
-            header = None;
-            continue;
-        }
-        let cells: Vec<String> = trimmed
-            .trim_matches('|')
-            .split('|')
-            .map(|c| c.trim().to_owned())
-            .collect();
-        if cells
-            .iter()
-            .all(|c| c.chars().all(|ch| ch == '-' || ch == ':'))
-        {
-            continue;
-        }
-        let Some(columns) = &header else {
-            header = Some(cells);
-            continue;
-        };
-        let get = |name: &str| -> String {
-            let idx = columns
-                .iter()
-                .position(|c| c == name)
-                .unwrap_or_else(|| panic!("line {line_no}: table has no `{name}` column"));
-            cells.get(idx).cloned().unwrap_or_default()
-        };
-        let as_of = get("as_of");
-        rows.push(Row {
-            line: line_no,
-            case: get("case"),
-            item: get("item"),
-            as_of: as_of
-                .parse()
-                .unwrap_or_else(|e| panic!("line {line_no}: bad as_of `{as_of}`: {e}")),
-            status: get("status"),
-            eccn: get("eccn"),
-            paragraph: get("paragraph"),
-            missing: match get("missing").as_str() {
-                "-" | "" => vec![],
-                list => list.split(',').map(|s| s.trim().to_owned()).collect(),
-            },
-        });
-    }
-    rows
+    markdown::rows(TABLE)
+        .into_iter()
+        .map(|row| {
+            let as_of = row.get("as_of");
+            Row {
+                line: row.line,
+                case: row.get("case").to_owned(),
+                item: row.get("item").to_owned(),
+                as_of: as_of
+                    .parse()
+                    .unwrap_or_else(|e| panic!("line {}: bad as_of `{as_of}`: {e}", row.line)),
+                status: row.get("status").to_owned(),
+                eccn: row.get("eccn").to_owned(),
+                paragraph: row.get("paragraph").to_owned(),
+                missing: match row.get("missing") {
+                    "-" | "" => vec![],
+                    list => list.split(',').map(|s| s.trim().to_owned()).collect(),
+                },
+            }
+        })
+        .collect()
 }
 
 /// Parses an inline mini-spec: `ic dc=yes tops.fp16=150 area=1500 icx=600 mbw=4000 pkg=100

@@ -10,6 +10,9 @@
     reason = "test code: a panic is a failed test, with its message"
 )]
 
+#[path = "support/markdown.rs"]
+mod markdown;
+
 use std::path::{Path, PathBuf};
 
 use earmark_core::catalog::Catalog;
@@ -57,39 +60,6 @@ fn load_catalog() -> Catalog {
     Catalog::from_toml_files([("catalog/accelerators.toml", text.as_str())]).unwrap()
 }
 
-struct Row {
-    line: usize,
-    cells: Vec<String>,
-}
-
-fn rows(text: &str) -> (Vec<String>, Vec<Row>) {
-    let mut header: Vec<String> = Vec::new();
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if !line.starts_with('|') {
-            continue;
-        }
-        let cells: Vec<String> = line
-            .trim_matches('|')
-            .split('|')
-            .map(|c| c.trim().to_owned())
-            .collect();
-        if cells
-            .iter()
-            .all(|c| c.chars().all(|ch| ch == '-' || ch == ':'))
-        {
-            continue;
-        }
-        if cells.first().is_some_and(|c| c == "#") {
-            header = cells;
-            continue;
-        }
-        out.push(Row { line: i + 1, cells });
-    }
-    (header, out)
-}
-
 fn list(cell: &str) -> Vec<String> {
     if cell.is_empty() || cell == "-" {
         return Vec::new();
@@ -106,19 +76,13 @@ fn golden_decisions() {
     let pack = load_pack();
     let catalog = load_catalog();
     let text = std::fs::read_to_string(root().join("rules/us-ear/golden/decisions.md")).unwrap();
-    let (header, rows) = rows(&text);
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("column `{name}` missing"))
-    };
+    let rows = markdown::rows(&text);
     let mut determiner = Determiner::new(&pack);
     let mut failures = Vec::new();
     let mut seen = std::collections::HashSet::new();
     assert!(rows.len() >= 100, "only {} golden rows", rows.len());
     for row in &rows {
-        let get = |name: &str| row.cells.get(col(name)).map(String::as_str).unwrap_or("");
+        let get = |name: &str| row.get(name);
         let id = format!("row {} (line {}): {}", get("#"), row.line, get("why"));
         assert!(
             seen.insert(get("#").to_owned()),
