@@ -1632,6 +1632,13 @@ fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decision {
              after that date are not encoded; check for newer rules before relying on this"
         ));
     }
+    if req.known_on < pack.starts {
+        notes.push(format!(
+            "known on {}: no instrument of the pack was public yet, so nothing could be \
+             applied; the pack starts on {}",
+            req.known_on, pack.starts
+        ));
+    }
     if req.as_of < pack.starts {
         notes.push(format!(
             "the rule pack starts on {}; before it no advanced-computing rule applies",
