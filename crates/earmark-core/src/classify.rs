@@ -328,20 +328,13 @@ fn note_tf32_alternative(
         result.notes.push(format!(
             "the TF32 reading decides this item: counting TF32 as {} bits gives TPP {} and {}; \
              counting it as {} bits gives TPP {} and {}",
-            tf32_bits(options.tf32),
+            options.tf32.bits(),
             fmt_num(result.tpp),
             show(result),
-            tf32_bits(other.tf32),
+            other.tf32.bits(),
             fmt_num(alternative.tpp),
             show(&alternative),
         ));
-    }
-}
-
-fn tf32_bits(reading: Tf32Reading) -> u32 {
-    match reading {
-        Tf32Reading::Container32 => 32,
-        Tf32Reading::Significant19 => 19,
     }
 }
 

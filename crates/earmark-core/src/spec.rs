@@ -135,6 +135,23 @@ pub enum Tf32Reading {
 }
 
 impl Tf32Reading {
+    /// The bit length a TF32 operation counts for under this reading.
+    pub const fn bits(self) -> u32 {
+        match self {
+            Self::Container32 => 32,
+            Self::Significant19 => 19,
+        }
+    }
+
+    /// The reading that counts TF32 as `bits` (32 or 19).
+    pub const fn from_bits(bits: u32) -> Option<Self> {
+        match bits {
+            32 => Some(Self::Container32),
+            19 => Some(Self::Significant19),
+            _ => None,
+        }
+    }
+
     pub fn other(self) -> Self {
         match self {
             Self::Container32 => Self::Significant19,
@@ -148,10 +165,7 @@ pub fn builtin_bit_length(format: &str, tf32: Tf32Reading) -> Option<u32> {
     let bits = match format {
         "fp64" | "int64" => 64,
         "fp32" | "int32" => 32,
-        "tf32" => match tf32 {
-            Tf32Reading::Container32 => 32,
-            Tf32Reading::Significant19 => 19,
-        },
+        "tf32" => tf32.bits(),
         "fp16" | "bf16" | "int16" => 16,
         "fp8" | "int8" | "mxfp8" => 8,
         "fp6" | "mxfp6" => 6,

@@ -410,10 +410,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let catalog = embedded::catalog()?;
     let item = load_item(&args.item, &catalog)?;
     let pack = load_pack(args.rules.as_deref())?;
-    let tf32 = match args.tf32_bits {
-        32 => Tf32Reading::Container32,
-        19 => Tf32Reading::Significant19,
-        other => bail!("`--tf32-bits {other}`: TF32 counts as 32 or 19 bits"),
+    let Some(tf32) = Tf32Reading::from_bits(args.tf32_bits) else {
+        bail!(
+            "`--tf32-bits {}`: TF32 counts as 32 or 19 bits",
+            args.tf32_bits
+        );
     };
     let Validated {
         mut request,
@@ -462,18 +463,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // on an interpretation.
     let (alternative, alt_class) = decide_with(&mut determiner, &request, tf32.other());
     if alt_class.tpp != classification.tpp && differs(&decision, &alternative) {
-        let bits = |r: Tf32Reading| match r {
-            Tf32Reading::Container32 => 32,
-            Tf32Reading::Significant19 => 19,
-        };
         let why = format!(
             "the answer depends on how TF32 counts: at {} bits TPP is {} and the outcome {}; at \
              {} bits (`--tf32-bits {}`) TPP is {} and the outcome {}",
-            bits(tf32),
+            tf32.bits(),
             classification.tpp.unwrap_or_default(),
             summary(&decision),
-            bits(tf32.other()),
-            bits(tf32.other()),
+            tf32.other().bits(),
+            tf32.other().bits(),
             alt_class.tpp.unwrap_or_default(),
             summary(&alternative),
         );

@@ -30,10 +30,11 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let catalog = embedded::catalog()?;
     let item = load_item(&args.item, &catalog)?;
-    let tf32 = match args.tf32_bits {
-        32 => Tf32Reading::Container32,
-        19 => Tf32Reading::Significant19,
-        other => bail!("`--tf32-bits {other}`: TF32 counts as 32 or 19 bits"),
+    let Some(tf32) = Tf32Reading::from_bits(args.tf32_bits) else {
+        bail!(
+            "`--tf32-bits {}`: TF32 counts as 32 or 19 bits",
+            args.tf32_bits
+        );
     };
     let as_of = args.as_of.unwrap_or_else(today);
     let result = classify(&item.spec, as_of, &ClassifyOptions { tf32 }, &catalog);
