@@ -77,3 +77,38 @@ fn a_batch_no_match_row_names_no_list_entry() {
         "{text}"
     );
 }
+
+#[test]
+fn the_example_batch_screens_every_row_including_an_address_only_one() {
+    let manifest = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let output = Command::new(env!("CARGO_BIN_EXE_earmark"))
+        .args([
+            "screen",
+            "--batch",
+            "examples/parties.csv",
+            "--output",
+            "csv",
+        ])
+        .current_dir(manifest.join("../.."))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("0 rows skipped"), "{stderr}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    let row = |id: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{id},")))
+            .unwrap_or_else(|| panic!("no row {id}: {text}"))
+            .to_owned()
+    };
+    assert!(
+        row("2").contains(",match,") && row("2").contains("EL-1103"),
+        "{text}"
+    );
+    assert!(row("4").contains(",no_match,"), "AMD is on no list: {text}");
+    assert!(
+        row("7").contains("EL-1431"),
+        "the bare Hong Kong address is listed: {text}"
+    );
+}

@@ -417,9 +417,10 @@ fn batch(args: &Args, index: &Index, t: &Thresholds, path: &Path) -> anyhow::Res
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
         };
-        let problem = match (get(Some(c_id)), get(Some(c_name))) {
-            (None, _) => Some("empty `id`".to_string()),
-            (_, None) => Some("empty `name`".to_string()),
+        // A row may give only an address: the Entity List lists bare addresses.
+        let problem = match (get(Some(c_id)), get(Some(c_name)), get(c_address)) {
+            (None, _, _) => Some("empty `id`".to_string()),
+            (_, None, None) => Some("empty `name` (and no `address`)".to_string()),
             _ => None,
         };
         let country = match get(c_country).map(country_code).transpose() {
