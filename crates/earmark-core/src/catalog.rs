@@ -126,20 +126,32 @@ impl Catalog {
 
     /// Ids close to `id`, for "did you mean" hints.
     pub fn suggest(&self, id: &str) -> Vec<&str> {
-        let needle = id.to_ascii_lowercase();
-        let parts: Vec<&str> = needle
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|p| !p.is_empty())
-            .collect();
-        let mut scored: Vec<(usize, &str)> = self
-            .items
-            .keys()
-            .map(|k| (parts.iter().filter(|p| k.contains(**p)).count(), k.as_str()))
-            .filter(|(n, _)| *n > 0)
-            .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.len().cmp(&b.1.len())));
-        scored.into_iter().take(5).map(|(_, k)| k).collect()
+        closest_ids(id, self.items.keys().map(String::as_str))
     }
+}
+
+/// Up to five of `candidates` sharing the most words (split at anything not a letter or digit)
+/// with `needle`; ties go to the shorter id. For "did you mean" hints on any kind of id.
+pub fn closest_ids<'a>(
+    needle: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Vec<&'a str> {
+    let needle = needle.to_ascii_lowercase();
+    let words: Vec<&str> = needle
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut scored: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .map(|k| (words.iter().filter(|w| k.contains(**w)).count(), k))
+        .filter(|(n, _)| *n > 0)
+        .collect();
+    scored.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(a.1.len().cmp(&b.1.len()))
+            .then(a.1.cmp(b.1))
+    });
+    scored.into_iter().take(5).map(|(_, k)| k).collect()
 }
 
 /// Looks up component specs of systems by catalog id.

@@ -12,6 +12,8 @@ use earmark_core::rules::{Effect, GroupAction, Instrument, Rule, RulePack};
 use earmark_core::Date;
 use serde::Serialize;
 
+use earmark_core::catalog::closest_ids;
+
 use super::{today, Format};
 use crate::embedded;
 
@@ -526,16 +528,13 @@ fn show(pack: &RulePack, id: &str, format: Format) -> anyhow::Result<ExitCode> {
             None => bail!("rule `{id}` has no instrument"),
         }
     } else {
-        let needle = id.to_ascii_lowercase();
-        let mut hints: Vec<&str> = pack
-            .instruments
-            .iter()
-            .map(|i| i.id.as_str())
-            .chain(pack.rules.iter().map(|r| r.id.as_str()))
-            .filter(|k| needle.split('-').any(|p| !p.is_empty() && k.contains(p)))
-            .take(6)
-            .collect();
-        hints.sort_unstable();
+        let hints = closest_ids(
+            id,
+            pack.instruments
+                .iter()
+                .map(|i| i.id.as_str())
+                .chain(pack.rules.iter().map(|r| r.id.as_str())),
+        );
         if hints.is_empty() {
             bail!("`{id}` is neither an instrument nor a rule (see `earmark rules list`)");
         }
