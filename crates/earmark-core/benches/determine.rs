@@ -23,9 +23,11 @@
     reason = "test code: a panic is a failed test, with its message"
 )]
 
+#[path = "../tests/support/bundled.rs"]
+mod bundled;
+
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::path::Path;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -35,41 +37,6 @@ use earmark_core::country::Country;
 use earmark_core::determine::{Determiner, ItemFacts, Reading, Request};
 use earmark_core::rules::{RulePack, Transaction};
 use earmark_core::Date;
-
-fn root() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-}
-
-fn load_pack() -> RulePack {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-        for entry in std::fs::read_dir(dir).expect("rule pack directory") {
-            let path = entry.expect("directory entry").path();
-            if path.is_dir() {
-                walk(base, &path, out);
-            } else if let Ok(text) = std::fs::read_to_string(&path) {
-                let rel = path
-                    .strip_prefix(base)
-                    .expect("inside")
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.push((rel, text));
-            }
-        }
-    }
-    let dir = root().join("rules/us-ear");
-    let mut files = Vec::new();
-    walk(&dir, &dir, &mut files);
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    RulePack::from_files(&refs).expect("bundled pack loads")
-}
-
-fn load_catalog() -> Catalog {
-    let text = std::fs::read_to_string(root().join("catalog/accelerators.toml")).expect("catalog");
-    Catalog::from_toml_files([("catalog/accelerators.toml", text.as_str())]).expect("catalog loads")
-}
 
 struct Case {
     request: Request,
@@ -160,8 +127,8 @@ fn corpus(pack: &RulePack, catalog: &Catalog) -> (Vec<Case>, Vec<ItemFacts>, Vec
 }
 
 fn bench(c: &mut Criterion) {
-    let pack = load_pack();
-    let catalog = load_catalog();
+    let pack = bundled::pack();
+    let catalog = bundled::catalog();
     let (cases, facts, _) = corpus(&pack, &catalog);
     let mut determiner = Determiner::new(&pack);
     // Warm-up: compile every snapshot the mix touches.

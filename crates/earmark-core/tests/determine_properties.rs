@@ -9,7 +9,9 @@
     reason = "test code: a panic is a failed test, with its message"
 )]
 
-use std::path::Path;
+#[path = "support/bundled.rs"]
+mod bundled;
+
 use std::sync::OnceLock;
 
 use earmark_core::catalog::Catalog;
@@ -21,45 +23,14 @@ use earmark_core::trace::RuleStatus;
 use earmark_core::Date;
 use proptest::prelude::*;
 
-fn root() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-}
-
 fn pack() -> &'static RulePack {
     static PACK: OnceLock<RulePack> = OnceLock::new();
-    PACK.get_or_init(|| {
-        fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    walk(base, &path, out);
-                } else if let Ok(text) = std::fs::read_to_string(&path) {
-                    let rel = path
-                        .strip_prefix(base)
-                        .unwrap()
-                        .to_string_lossy()
-                        .replace('\\', "/");
-                    out.push((rel, text));
-                }
-            }
-        }
-        let dir = root().join("rules/us-ear");
-        let mut files = Vec::new();
-        walk(&dir, &dir, &mut files);
-        let refs: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(p, t)| (p.as_str(), t.as_str()))
-            .collect();
-        RulePack::from_files(&refs).unwrap()
-    })
+    PACK.get_or_init(bundled::pack)
 }
 
 fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| {
-        let text = std::fs::read_to_string(root().join("catalog/accelerators.toml")).unwrap();
-        Catalog::from_toml_files([("catalog/accelerators.toml", text.as_str())]).unwrap()
-    })
+    CATALOG.get_or_init(bundled::catalog)
 }
 
 fn country() -> impl Strategy<Value = Country> {

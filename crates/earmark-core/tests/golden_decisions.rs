@@ -13,52 +13,15 @@
 #[path = "support/markdown.rs"]
 mod markdown;
 
-use std::path::{Path, PathBuf};
+#[path = "support/bundled.rs"]
+mod bundled;
 
-use earmark_core::catalog::Catalog;
 use earmark_core::classify::{classify, ClassifyOptions};
 use earmark_core::country::Country;
 use earmark_core::determine::{Determiner, ItemFacts, Reading, Request};
-use earmark_core::rules::{EndUse, ExporterRole, ListStatus, Rebuttal, RulePack, Transaction};
+use earmark_core::rules::{EndUse, ExporterRole, ListStatus, Rebuttal, Transaction};
 use earmark_core::spec::Spec;
 use earmark_core::Date;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn load_pack() -> RulePack {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(base, &path, out);
-            } else if path.extension().is_some_and(|e| e == "toml") {
-                let rel = path
-                    .strip_prefix(base)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.push((rel, std::fs::read_to_string(&path).unwrap()));
-            }
-        }
-    }
-    let dir = root().join("rules/us-ear");
-    let mut files = Vec::new();
-    walk(&dir, &dir, &mut files);
-    // Golden specs live under the pack directory but are not pack files.
-    files.retain(|(p, _)| !p.starts_with("golden/"));
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    RulePack::from_files(&refs).unwrap()
-}
-
-fn load_catalog() -> Catalog {
-    let text = std::fs::read_to_string(root().join("catalog/accelerators.toml")).unwrap();
-    Catalog::from_toml_files([("catalog/accelerators.toml", text.as_str())]).unwrap()
-}
 
 fn list(cell: &str) -> Vec<String> {
     if cell.is_empty() || cell == "-" {
@@ -73,9 +36,10 @@ fn country(code: &str) -> Country {
 
 #[test]
 fn golden_decisions() {
-    let pack = load_pack();
-    let catalog = load_catalog();
-    let text = std::fs::read_to_string(root().join("rules/us-ear/golden/decisions.md")).unwrap();
+    let pack = bundled::pack();
+    let catalog = bundled::catalog();
+    let text =
+        std::fs::read_to_string(bundled::root().join("rules/us-ear/golden/decisions.md")).unwrap();
     let rows = markdown::rows(&text);
     let mut determiner = Determiner::new(&pack);
     let mut failures = Vec::new();
@@ -91,7 +55,7 @@ fn golden_decisions() {
         let item_cell = get("item");
         let (catalog_id, spec): (Option<&str>, Spec) = match item_cell.strip_prefix("spec:") {
             Some(name) => {
-                let path = root().join(format!("rules/us-ear/golden/specs/{name}.toml"));
+                let path = bundled::root().join(format!("rules/us-ear/golden/specs/{name}.toml"));
                 (
                     None,
                     Spec::from_toml(&std::fs::read_to_string(path).unwrap()).unwrap(),

@@ -8,46 +8,12 @@
     reason = "test code: a panic is a failed test, with its message"
 )]
 
-use std::path::{Path, PathBuf};
+#[path = "support/bundled.rs"]
+mod bundled;
 
 use earmark_core::country::Country;
 use earmark_core::rules::{Effect, RulePack};
 use earmark_core::Date;
-
-fn pack_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules/us-ear")
-}
-
-fn read_pack(dir: &Path) -> Vec<(String, String)> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let rel = path
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                if let Ok(text) = std::fs::read_to_string(&path) {
-                    out.push((rel, text));
-                }
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
-fn load(files: &[(String, String)]) -> Result<RulePack, earmark_core::rules::RulesError> {
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    RulePack::from_files(&refs)
-}
 
 fn d(s: &str) -> Date {
     s.parse().unwrap()
@@ -59,16 +25,17 @@ fn c(code: &str) -> Country {
 
 #[test]
 fn the_bundled_pack_loads() {
-    let pack = load(&read_pack(&pack_dir())).unwrap_or_else(|e| {
-        panic!(
-            "{}",
-            e.problems
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    });
+    let pack =
+        bundled::load_files(&bundled::read_files(&bundled::pack_dir())).unwrap_or_else(|e| {
+            panic!(
+                "{}",
+                e.problems
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        });
     assert_eq!(pack.id, "us-ear");
     assert!(pack.instruments.len() >= 20, "{}", pack.instruments.len());
     assert!(pack.rules.len() >= 50, "{}", pack.rules.len());
@@ -81,7 +48,7 @@ fn the_bundled_pack_loads() {
 
 #[test]
 fn scope_x_follows_the_dated_groups() {
-    let pack = load(&read_pack(&pack_dir())).unwrap();
+    let pack = bundled::load_files(&bundled::read_files(&bundled::pack_dir())).unwrap();
     let x = pack.sets.iter().position(|s| s.name == "scope_x").unwrap();
     let on = |date: &str| {
         let groups = pack.groups_on(d(date), d(date), true);
@@ -111,38 +78,38 @@ fn scope_x_follows_the_dated_groups() {
 
 #[test]
 fn the_hash_is_stable_and_content_sensitive() {
-    let files = read_pack(&pack_dir());
-    let a = load(&files).unwrap().hash;
+    let files = bundled::read_files(&bundled::pack_dir());
+    let a = bundled::load_files(&files).unwrap().hash;
     let mut reversed = files.clone();
     reversed.reverse();
     assert_eq!(
-        load(&reversed).unwrap().hash,
+        bundled::load_files(&reversed).unwrap().hash,
         a,
         "file order must not matter"
     );
     let mut changed = files.clone();
     let pack = changed.iter_mut().find(|(p, _)| p == "pack.toml").unwrap();
     pack.1.push_str("\n# a comment\n");
-    assert_ne!(load(&changed).unwrap().hash, a);
+    assert_ne!(bundled::load_files(&changed).unwrap().hash, a);
 }
 
 /// Replaces `from` in one file and returns the problems as `file:line: message` lines.
 fn problems_after(file: &str, from: &str, to: &str) -> Vec<String> {
-    let mut files = read_pack(&pack_dir());
+    let mut files = bundled::read_files(&bundled::pack_dir());
     let entry = files.iter_mut().find(|(p, _)| p == file).unwrap();
     assert!(
         entry.1.contains(from),
         "fixture text `{from}` not in {file}"
     );
     entry.1 = entry.1.replacen(from, to, 1);
-    match load(&files) {
+    match bundled::load_files(&files) {
         Ok(_) => Vec::new(),
         Err(e) => e.problems.iter().map(|p| p.to_string()).collect(),
     }
 }
 
 fn line_of(file: &str, needle: &str) -> usize {
-    let text = std::fs::read_to_string(pack_dir().join(file)).unwrap();
+    let text = std::fs::read_to_string(bundled::pack_dir().join(file)).unwrap();
     text.lines().position(|l| l.contains(needle)).unwrap() + 1
 }
 
@@ -183,7 +150,7 @@ fn an_unknown_country_code_is_an_error() {
 
 #[test]
 fn a_missing_citation_is_an_error() {
-    let text = std::fs::read_to_string(pack_dir().join(UAE)).unwrap();
+    let text = std::fs::read_to_string(bundled::pack_dir().join(UAE)).unwrap();
     let start = text.find("[[citations]]").unwrap();
     let end = start + text[start..].find("\n\n").unwrap();
     let p = problems_after(UAE, &text[start..end], "");
