@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{earmark, json, stdout, workspace};
+use common::{copy_dir, earmark, json, stdout, workspace};
 
 #[test]
 fn h20_to_china_after_the_letter_needs_a_licence_with_no_exception() {
@@ -312,19 +312,6 @@ fn another_rule_pack_can_be_used() {
     ]);
     std::fs::remove_dir_all(&dir).ok();
     assert_eq!(d["outcome"], "no_license_required");
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 /// Checks that no JSON object repeats a key: serde_json keeps the last silently, so a repeated

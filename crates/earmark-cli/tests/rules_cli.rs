@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{earmark, stdout, workspace};
+use common::{copy_dir, earmark, stdout, workspace};
 
 #[test]
 fn list_shows_every_instrument_with_layer_and_confidence() {
@@ -134,17 +134,4 @@ fn diff_names_the_instruments_and_the_answers_that_flip() {
         .unwrap()
         .iter()
         .any(|c| c.as_str().unwrap().contains("AE")));
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }

@@ -37,3 +37,17 @@ pub fn json(args: &[&str]) -> serde_json::Value {
     all.extend(["--format", "json"]);
     serde_json::from_str(&stdout(&earmark(&all))).unwrap()
 }
+
+/// Copies a directory tree (a rule pack to edit in a test).
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
