@@ -82,15 +82,8 @@ fn address_country(address: &str) -> Option<String> {
 
 fn load_csv(label: &str, body: &[u8]) -> Result<(Vec<Entry>, Vec<RowIssue>), LoadError> {
     let mut reader = csv_reader(body, b',', true);
-    let headers = reader
-        .byte_headers()
-        .map_err(|e| LoadError::new(label, format!("unreadable header: {e}")))?
-        .clone();
-    let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| decode(h).trim().eq_ignore_ascii_case(name))
-    };
+    let columns = reader.columns(label)?;
+    let col = |name: &str| columns.find(name);
     let (Some(c_source), Some(c_name)) = (col("source"), col("name")) else {
         return Err(LoadError::new(
             label,
@@ -109,7 +102,7 @@ fn load_csv(label: &str, body: &[u8]) -> Result<(Vec<Entry>, Vec<RowIssue>), Loa
     let c_alt = col("alt_names");
     let c_citizen = col("citizenships");
     let c_nat = col("nationalities");
-    let width = headers.len();
+    let width = columns.len();
 
     let mut issues = Vec::new();
     let mut entries = Vec::new();

@@ -3,7 +3,7 @@
 //! Standard_Order, Last_Update, Action, FR_Citation). The DPL carries no id; one is derived
 //! from the name, effective date and citation.
 
-use super::{csv_reader, decode, field, is_blank, next_record, trim_file, LoadError};
+use super::{csv_reader, field, is_blank, next_record, trim_file, LoadError};
 use crate::country;
 use crate::model::{
     content_hash, derived_id, Entry, EntryKind, Format, ListInfo, Loaded, RowIssue,
@@ -13,15 +13,8 @@ use crate::model::{
 pub fn load(label: &str, bytes: &[u8], date: Option<&str>) -> Result<Loaded, LoadError> {
     let body = trim_file(bytes);
     let mut reader = csv_reader(body, b'\t', true);
-    let headers = reader
-        .byte_headers()
-        .map_err(|e| LoadError::new(label, format!("unreadable header: {e}")))?
-        .clone();
-    let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| decode(h).trim().eq_ignore_ascii_case(name))
-    };
+    let columns = reader.columns(label)?;
+    let col = |name: &str| columns.find(name);
     let Some(c_name) = col("Name") else {
         return Err(LoadError::new(
             label,
@@ -40,7 +33,7 @@ pub fn load(label: &str, bytes: &[u8], date: Option<&str>) -> Result<Loaded, Loa
     .iter()
     .map(|n| col(n))
     .collect();
-    let width = headers.len();
+    let width = columns.len();
     let mut issues = Vec::new();
     let mut entries = Vec::new();
     let mut record = csv::ByteRecord::new();

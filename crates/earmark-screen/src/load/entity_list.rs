@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{csv_reader, decode, field, is_blank, next_record, split_list, trim_file, LoadError};
+use super::{csv_reader, field, is_blank, next_record, split_list, trim_file, LoadError};
 use crate::country;
 use crate::model::{
     content_hash, derived_id, Entry, EntryKind, Format, ListInfo, Loaded, RowIssue,
@@ -23,13 +23,8 @@ use crate::model::{
 pub fn load(label: &str, bytes: &[u8], date: Option<&str>) -> Result<Loaded, LoadError> {
     let body = trim_file(bytes);
     let mut reader = csv_reader(body, b',', true);
-    let headers: Vec<String> = reader
-        .byte_headers()
-        .map_err(|e| LoadError::new(label, format!("unreadable header: {e}")))?
-        .iter()
-        .map(|h| decode(h).trim().to_ascii_lowercase())
-        .collect();
-    let col = |name: &str| headers.iter().position(|h| h == name);
+    let columns = reader.columns(label)?;
+    let col = |name: &str| columns.find(name);
     let (entries, issues) =
         if let (Some(_), Some(_), Some(_)) = (col("id"), col("name"), col("aliases")) {
             load_extract(label, &mut reader, &col)

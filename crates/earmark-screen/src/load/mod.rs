@@ -111,6 +111,23 @@ impl std::fmt::Debug for Rows<'_> {
     }
 }
 
+/// A CSV header row: column names trimmed and lower-cased, so that lookups ignore case and
+/// stray spaces (list publishers vary both).
+#[derive(Debug)]
+pub(crate) struct Columns(Vec<String>);
+
+impl Columns {
+    /// The index of the column called `name`, in any case.
+    pub(crate) fn find(&self, name: &str) -> Option<usize> {
+        self.0.iter().position(|h| h.eq_ignore_ascii_case(name))
+    }
+
+    /// How many columns the header has.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
 pub(crate) fn csv_reader(bytes: &[u8], delimiter: u8, headers: bool) -> Rows<'_> {
     Rows {
         reader: csv::ReaderBuilder::new()
@@ -127,6 +144,20 @@ pub(crate) fn csv_reader(bytes: &[u8], delimiter: u8, headers: bool) -> Rows<'_>
 impl Rows<'_> {
     pub(crate) fn byte_headers(&mut self) -> csv::Result<&csv::ByteRecord> {
         self.reader.byte_headers()
+    }
+
+    /// The header row, for finding columns by name; `label` names the file in the error.
+    pub(crate) fn columns(&mut self, label: &str) -> Result<Columns, LoadError> {
+        let headers = self
+            .reader
+            .byte_headers()
+            .map_err(|e| LoadError::new(label, format!("unreadable header: {e}")))?;
+        Ok(Columns(
+            headers
+                .iter()
+                .map(|h| decode(h).trim().to_ascii_lowercase())
+                .collect(),
+        ))
     }
 
     /// The 1-based line of a byte offset. The csv crate's own line count lags by one on
