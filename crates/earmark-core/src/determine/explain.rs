@@ -1,0 +1,561 @@
+//! The explaining path: every rule re-resolved and recorded in the trace.
+
+use super::eval::*;
+use super::fast::priority;
+use super::play::*;
+use super::prose::*;
+use super::*;
+
+// ---- the explaining path ------------------------------------------------------------------
+
+/// Resolves sets from the groups of the request's dates, every time (the oracle).
+pub(super) struct Naive {
+    groups: Vec<CountrySet>,
+    named: Vec<CountrySet>,
+}
+
+impl Sets for Naive {
+    fn resolve(&self, set: &SetRef) -> CountrySet {
+        set.expr.resolve(&self.groups, &self.named)
+    }
+}
+
+pub(super) fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decision {
+    let reading = req.reading;
+    let groups = pack.groups_on(req.as_of, req.known_on, reading == Reading::Enforced);
+    let named = pack.sets_on(&groups);
+    let sets = Naive { groups, named };
+    let in_play = play(pack, req.as_of, req.known_on, reading);
+    let ear = |c: Country| pack.ear_country(c, req.as_of);
+    let mut f = Facts {
+        to: ear(req.to),
+        from: ear(req.from),
+        end_user_hq: req.end_user_hq.map(ear),
+        parent_hq: req.parent_hq.map(ear),
+        req,
+        item,
+        eccn: item.eccn,
+        datacenter: item.datacenter,
+    };
+    // Presumptions first: they change what the other rules read.
+    let mut presumed_by = None;
+    for (i, rule) in pack.rules.iter().enumerate() {
+        if in_play[i].is_some() {
+            continue;
+        }
+        if let Effect::Presumption { eccn, datacenter } = rule.effect {
+            if eval(&rule.when, &f, &sets) == Tri::True {
+                f.eccn = EccnFact::Listed(eccn);
+                f.datacenter = Some(datacenter);
+                presumed_by = Some(i);
+            }
+        }
+    }
+    let results: Vec<Option<Tri>> = pack
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, rule)| {
+            if in_play[i].is_some()
+                || matches!(
+                    rule.effect,
+                    Effect::Classification { .. } | Effect::Suspension
+                )
+            {
+                None
+            } else {
+                Some(eval(&rule.when, &f, &sets))
+            }
+        })
+        .collect();
+    let result = |i: usize| results.get(i).copied().flatten();
+    let of_kind = |pred: &dyn Fn(&Effect) -> bool| -> Vec<usize> {
+        (0..pack.rules.len())
+            .filter(|&i| pred(&pack.rules[i].effect) && result(i).is_some())
+            .collect()
+    };
+    let fold = |list: &[usize]| {
+        list.iter().fold(Tri::False, |acc, &i| {
+            acc.or(result(i).unwrap_or(Tri::False))
+        })
+    };
+    let prohibitions = of_kind(&|e| matches!(e, Effect::Prohibition));
+    let requirements = of_kind(&|e| matches!(e, Effect::Requirement { .. }));
+    let prohibited = fold(&prohibitions);
+    let required = fold(&requirements);
+    let outcome = match (prohibited, required) {
+        (Tri::True, _) => Outcome::Prohibited,
+        (Tri::Unknown(_), _) => Outcome::Indeterminate,
+        (Tri::False, Tri::True) => Outcome::LicenseRequired,
+        (Tri::False, Tri::Unknown(_)) => Outcome::Indeterminate,
+        (Tri::False, Tri::False) => Outcome::NoLicenseRequired,
+    };
+
+    let mut missing_mask = 0u32;
+    let mut missing_why: Vec<(u32, String)> = Vec::new();
+    let mut note_missing = |mask: u32, rule: &Rule| {
+        missing_mask |= mask;
+        missing_why.push((mask, format!("`{}` ({}) could apply", rule.id, rule.cite)));
+    };
+    if outcome == Outcome::Indeterminate {
+        for &i in prohibitions.iter().chain(&requirements) {
+            if let Some(Tri::Unknown(m)) = result(i) {
+                note_missing(m, &pack.rules[i]);
+            }
+        }
+    }
+
+    // Review policy: highest priority that holds; an unknown above it leaves it undecided.
+    let mut policies = of_kind(&|e| matches!(e, Effect::ReviewPolicy { .. }));
+    policies.sort_by_key(|&i| std::cmp::Reverse(priority(&pack.rules[i])));
+    let mut review_policy = None;
+    let mut policy_rule = None;
+    let mut policy_blocked_by = None;
+    if outcome == Outcome::LicenseRequired {
+        for &i in &policies {
+            match result(i) {
+                Some(Tri::True) => {
+                    if let Effect::ReviewPolicy { policy, .. } = pack.rules[i].effect {
+                        review_policy = Some(policy);
+                        policy_rule = Some(i);
+                    }
+                    break;
+                }
+                Some(Tri::Unknown(m)) => {
+                    note_missing(m, &pack.rules[i]);
+                    policy_blocked_by = Some(i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    let barring: Vec<usize> = requirements
+        .iter()
+        .copied()
+        .filter(|&i| {
+            result(i) == Some(Tri::True)
+                && matches!(
+                    pack.rules[i].effect,
+                    Effect::Requirement {
+                        bars_exceptions: true
+                    }
+                )
+        })
+        .collect();
+    let licence = outcome == Outcome::LicenseRequired;
+
+    let mut license_exceptions = Vec::new();
+    let mut conditions = Vec::new();
+    let mut advisories = Vec::new();
+    let mut determining: Vec<usize> = Vec::new();
+    if let Some(p) = presumed_by {
+        determining.push(p);
+    }
+    let mut trace = Vec::new();
+    for (i, rule) in pack.rules.iter().enumerate() {
+        let window = rule.window;
+        let citation = rule_citation(pack, rule);
+        let instrument = pack.instruments.get(rule.instrument);
+        let (status, reason, facts) = match in_play[i] {
+            Some(Out::Layer) => (
+                RuleStatus::NotInForce,
+                "an enforcement-posture instrument; the legal layer was asked for".to_owned(),
+                Vec::new(),
+            ),
+            Some(Out::NotPublished) => (
+                RuleStatus::NotInForce,
+                format!(
+                    "not yet public on the known-on date {} (public {})",
+                    req.known_on,
+                    instrument.map_or(req.known_on, |i| i.announced)
+                ),
+                Vec::new(),
+            ),
+            Some(Out::Window) => (
+                RuleStatus::NotInForce,
+                format!(
+                    "not in force on {} (in force {})",
+                    req.as_of,
+                    window_text(&window)
+                ),
+                Vec::new(),
+            ),
+            Some(Out::Superseded(by)) => (
+                RuleStatus::NotInForce,
+                format!(
+                    "superseded by `{}` ({})",
+                    pack.rules[by].id,
+                    pack.instruments
+                        .get(pack.rules[by].instrument)
+                        .map_or("", |i| i.title.as_str())
+                ),
+                Vec::new(),
+            ),
+            None => {
+                let mut facts = Vec::new();
+                facts_read(&rule.when, &f, &mut facts);
+                match (&rule.effect, result(i)) {
+                    (Effect::Classification { .. }, _) => (
+                        RuleStatus::Applied,
+                        format!(
+                            "classification thresholds in force; the item was classified as of {}",
+                            item.classified_as_of
+                                .map_or_else(|| "an unknown date".to_owned(), |d| d.to_string())
+                        ),
+                        facts,
+                    ),
+                    (Effect::Suspension, _) => (
+                        RuleStatus::Applied,
+                        format!(
+                            "in force: ends {}",
+                            rule.supersedes
+                                .iter()
+                                .map(|&t| format!("`{}`", pack.rules[t].id))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        facts,
+                    ),
+                    (_, Some(Tri::False)) | (_, None) => (
+                        RuleStatus::NotApplicable,
+                        failing_clause(&rule.when, &f, &sets),
+                        facts,
+                    ),
+                    (_, Some(Tri::Unknown(m))) => (
+                        RuleStatus::MissingFacts,
+                        format!("could apply; unknown: {}", missing_text(m).join(", ")),
+                        facts,
+                    ),
+                    (effect, Some(Tri::True)) => {
+                        let mut status = RuleStatus::Applied;
+                        let mut reason = describe_effect(rule);
+                        match effect {
+                            Effect::Requirement { .. } | Effect::Prohibition => {
+                                if matches!(effect, Effect::Requirement { .. })
+                                    && outcome == Outcome::Prohibited
+                                {
+                                    reason.push_str(" (overridden: the transaction is prohibited)");
+                                }
+                                determining.push(i);
+                            }
+                            Effect::ReviewPolicy { .. } => {
+                                if policy_rule == Some(i) {
+                                    determining.push(i);
+                                } else {
+                                    status = RuleStatus::NotApplicable;
+                                    reason = match (licence, policy_rule, policy_blocked_by) {
+                                        (false, _, _) => {
+                                            "holds, but no licence is required".to_owned()
+                                        }
+                                        (true, Some(w), _) => format!(
+                                            "holds, but `{}` has a higher priority",
+                                            pack.rules[w].id
+                                        ),
+                                        (true, None, Some(b)) => format!(
+                                            "holds, but higher-priority `{}` is undecided",
+                                            pack.rules[b].id
+                                        ),
+                                        (true, None, None) => "holds".to_owned(),
+                                    };
+                                }
+                            }
+                            Effect::Exception { code, obligations } => {
+                                if !licence {
+                                    status = RuleStatus::NotApplicable;
+                                    reason = "holds, but no licence is required".to_owned();
+                                } else if let Some(&b) = barring.first() {
+                                    status = RuleStatus::NotApplicable;
+                                    reason = format!(
+                                        "holds, but `{}` bars licence exceptions",
+                                        pack.rules[b].id
+                                    );
+                                } else {
+                                    license_exceptions.push(ExceptionView {
+                                        id: code.clone(),
+                                        rule: rule.id.clone(),
+                                        citation: citation.clone(),
+                                        obligations: obligations.clone(),
+                                    });
+                                    determining.push(i);
+                                }
+                            }
+                            Effect::Conditions(list) => {
+                                if licence {
+                                    for c in list {
+                                        conditions.push(ConditionView {
+                                            rule: rule.id.clone(),
+                                            citation: citation.clone(),
+                                            confidence: c.confidence.unwrap_or(rule.confidence),
+                                            // The view carries the effective confidence; the
+                                            // condition's own override would repeat the key.
+                                            condition: LicenceCondition {
+                                                confidence: None,
+                                                ..c.clone()
+                                            },
+                                        });
+                                    }
+                                    determining.push(i);
+                                } else {
+                                    status = RuleStatus::NotApplicable;
+                                    reason = "holds, but no licence is required".to_owned();
+                                }
+                            }
+                            Effect::Advisory { text } => {
+                                advisories.push(AdvisoryView {
+                                    rule: rule.id.clone(),
+                                    citation: citation.clone(),
+                                    text: text.clone(),
+                                });
+                            }
+                            Effect::Presumption { .. }
+                            | Effect::Classification { .. }
+                            | Effect::Suspension => {}
+                        }
+                        (status, reason, facts)
+                    }
+                }
+            }
+        };
+        trace.push(TraceEntry {
+            rule_id: rule.id.clone(),
+            citation,
+            window,
+            status,
+            reason,
+            facts,
+        });
+    }
+
+    // The classification vintage relied on: the latest one that defines the item's
+    // classification. A vintage's condition names the classifications it defines, so an
+    // HBM vintage is not cited as the basis of a 3A090.a item.
+    let classified = item.classified_as_of.unwrap_or(req.as_of);
+    let vintage = pack
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches!(r.effect, Effect::Classification { .. }))
+        .filter(|(_, r)| r.window.from <= classified)
+        .filter(|(_, r)| eval(&r.when, &f, &sets) != Tri::False)
+        .filter(|(_, r)| {
+            pack.instruments
+                .get(r.instrument)
+                .is_some_and(|i| reading.includes(i.layer) && i.is_known_on(req.known_on))
+        })
+        .max_by_key(|(i, r)| (r.window.from, *i))
+        .map(|(i, _)| i);
+    if let (Some(v), true) = (vintage, matches!(f.eccn, EccnFact::Listed(_))) {
+        determining.insert(0, v);
+    }
+    determining.dedup();
+
+    let primary_requirement = determining.iter().any(|&i| {
+        matches!(pack.rules[i].effect, Effect::Requirement { .. })
+            && pack.rules[i].confidence == Confidence::Primary
+    });
+    let exceptions_barred = trace.iter().any(|t| {
+        t.status == RuleStatus::NotApplicable && t.reason.contains("bars licence exceptions")
+    });
+    let mut citations = Vec::new();
+    let mut uncertain = Vec::new();
+    for &i in &determining {
+        let rule = &pack.rules[i];
+        let instrument = pack.instruments.get(rule.instrument);
+        citations.push(CitationView {
+            rule: rule.id.clone(),
+            instrument: instrument.map_or_else(String::new, |i| i.id.clone()),
+            cite: rule.cite.clone(),
+            sources: instrument.map_or_else(Vec::new, |i| i.citations.clone()),
+        });
+        // A non-primary requirement is not relied on when a primary one also requires the
+        // licence, unless it is what bars the licence exceptions.
+        let redundant = matches!(rule.effect, Effect::Requirement { bars_exceptions } if !bars_exceptions || !exceptions_barred)
+            && primary_requirement;
+        if rule.confidence != Confidence::Primary && !redundant {
+            let why = if rule.note.is_empty() {
+                instrument.map_or_else(String::new, |i| i.title.clone())
+            } else {
+                rule.note.clone()
+            };
+            uncertain.push(UncertainView {
+                id: rule.id.clone(),
+                confidence: rule.confidence,
+                why,
+            });
+        }
+    }
+    // Country Group changes from non-primary sources that touch the countries involved.
+    let involved = [Some(f.to), f.end_user_hq, f.parent_hq];
+    for group in &pack.groups {
+        for change in &group.changes {
+            let Some(instrument) = pack.instruments.get(change.instrument) else {
+                continue;
+            };
+            if change.date <= req.as_of
+                && instrument.is_known_on(req.known_on)
+                && reading.includes(instrument.layer)
+                && involved.contains(&Some(change.country))
+                && instrument.confidence != Confidence::Primary
+                && !uncertain.iter().any(|u| u.id == instrument.id)
+            {
+                uncertain.push(UncertainView {
+                    id: instrument.id.clone(),
+                    confidence: instrument.confidence,
+                    why: format!(
+                        "{} {} {} on {} ({})",
+                        match change.action {
+                            crate::rules::GroupAction::Add => "adds",
+                            crate::rules::GroupAction::Remove => "removes",
+                        },
+                        change.country,
+                        match change.action {
+                            crate::rules::GroupAction::Add => "to",
+                            crate::rules::GroupAction::Remove => "from",
+                        },
+                        change.date,
+                        group.id
+                    ),
+                });
+            }
+        }
+    }
+
+    let mut missing: Vec<MissingFact> = Vec::new();
+    for (bit, field) in fact::FIELDS {
+        if missing_mask & bit == 0 {
+            continue;
+        }
+        if bit == fact::ECCN && !item.classification_missing.is_empty() {
+            for m in &item.classification_missing {
+                missing.push(MissingFact {
+                    field: m.field.clone(),
+                    why: format!("classification: {}", m.why),
+                });
+            }
+            continue;
+        }
+        let why = missing_why
+            .iter()
+            .filter(|(m, _)| m & bit != 0)
+            .map(|(_, w)| w.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        missing.push(MissingFact {
+            field: field.to_owned(),
+            why,
+        });
+    }
+    missing.dedup();
+
+    let mut notes = Vec::new();
+    if f.to != req.to {
+        notes.push(format!(
+            "{} is read as {} ({})",
+            req.to,
+            f.to,
+            pack.treatments
+                .iter()
+                .find(|t| t.country == req.to)
+                .map_or("", |t| t.citation.as_str())
+        ));
+    }
+    if let Some(p) = presumed_by {
+        notes.push(format!(
+            "classification replaced by presumption `{}`: {}",
+            pack.rules[p].id,
+            describe_effect(&pack.rules[p])
+        ));
+    }
+    if let Some(verified) = pack.verified_through.filter(|v| req.as_of > *v) {
+        notes.push(format!(
+            "the rule pack's sources were checked through {verified}: instruments published \
+             after that date are not encoded; check for newer rules before relying on this"
+        ));
+    }
+    if req.known_on < pack.starts {
+        notes.push(format!(
+            "known on {}: no instrument of the pack was public yet, so nothing could be \
+             applied; the pack starts on {}",
+            req.known_on, pack.starts
+        ));
+    }
+    if req.as_of < pack.starts {
+        notes.push(format!(
+            "the rule pack starts on {}; before it no advanced-computing rule applies",
+            pack.starts
+        ));
+    }
+    if licence && review_policy.is_none() {
+        notes.push(match policy_blocked_by {
+            Some(_) => "the review policy is undecided: see `missing`".to_owned(),
+            None => "no encoded rule states a review policy for this case".to_owned(),
+        });
+    }
+    if req.end_user_list.is_none() {
+        notes.push(
+            "restricted-party status was not given: this decision covers the item, destination, \
+             parties' headquarters and end use; screen the parties with `earmark screen`"
+                .to_owned(),
+        );
+    }
+    if req.end_use.is_none() {
+        notes.push(
+            "no end use given: end-use controls (744.23 supercomputer and advanced-node fab) apply \
+             when the exporter knows of such an end use"
+                .to_owned(),
+        );
+    }
+
+    Decision {
+        outcome,
+        license_required: match outcome {
+            Outcome::LicenseRequired => Some(true),
+            Outcome::NoLicenseRequired => Some(false),
+            Outcome::Prohibited | Outcome::Indeterminate => None,
+        },
+        eccn: match f.eccn {
+            EccnFact::Listed(c) => Some(c),
+            EccnFact::NotListed | EccnFact::Unknown => None,
+        },
+        paragraph: if presumed_by.is_some() {
+            None
+        } else {
+            item.paragraph.clone()
+        },
+        review_policy,
+        license_exceptions,
+        conditions,
+        advisories,
+        determining_rules: determining
+            .iter()
+            .map(|&i| pack.rules[i].id.clone())
+            .collect(),
+        citations,
+        uncertain,
+        missing,
+        notes,
+        item: item.clone(),
+        request: req.clone(),
+        rule_pack: pack.id.clone(),
+        version: pack.version.clone(),
+        hash: pack.hash.clone(),
+        trace,
+    }
+}
+
+impl Decision {
+    /// Whether the fast path gave the same answer: outcome, review policy and exceptions (the
+    /// tests hold the fast path to the explaining one with this).
+    pub fn agrees_with(&self, v: &Verdict, pack: &RulePack) -> bool {
+        let mut fast = v.exceptions(pack);
+        let mut slow: Vec<&str> = self
+            .license_exceptions
+            .iter()
+            .map(|e| e.id.as_str())
+            .collect();
+        fast.sort_unstable();
+        slow.sort_unstable();
+        self.outcome == v.outcome && self.review_policy == v.review_policy && fast == slow
+    }
+}

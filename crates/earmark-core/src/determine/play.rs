@@ -1,0 +1,84 @@
+//! Which rules are in play on a date, known on a date, for a reading.
+
+use super::*;
+
+// ---- which rules are in play --------------------------------------------------------------
+
+/// Why a rule is not in play.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Out {
+    Layer,
+    NotPublished,
+    Window,
+    Superseded(usize),
+}
+
+/// Whether each rule is in play for a date, known-on date and reading.
+pub(super) fn play(
+    pack: &RulePack,
+    as_of: Date,
+    known_on: Date,
+    reading: Reading,
+) -> Vec<Option<Out>> {
+    let base: Vec<Option<Out>> = pack
+        .rules
+        .iter()
+        .map(|r| {
+            let Some(instrument) = pack.instruments.get(r.instrument) else {
+                return Some(Out::Layer);
+            };
+            if !reading.includes(instrument.layer) {
+                Some(Out::Layer)
+            } else if !instrument.is_known_on(known_on) {
+                Some(Out::NotPublished)
+            } else if !r.window.contains(as_of) || as_of < pack.starts {
+                Some(Out::Window)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let mut out = base.clone();
+    for (i, r) in pack.rules.iter().enumerate() {
+        if base.get(i).copied().flatten().is_some() {
+            continue;
+        }
+        for &target in &r.supersedes {
+            if let Some(slot) = out.get_mut(target) {
+                if slot.is_none() {
+                    *slot = Some(Out::Superseded(i));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The last date a classification may be made as of: the day before the earliest
+/// classification vintage in force on `as_of` that was not yet public on `known_on` (`None`
+/// when every vintage in force was known).
+pub(super) fn classification_cutoff(
+    pack: &RulePack,
+    as_of: Date,
+    known_on: Date,
+    reading: Reading,
+) -> Option<Date> {
+    let unknown_start = pack
+        .rules
+        .iter()
+        .filter(|r| matches!(r.effect, Effect::Classification { .. }))
+        .filter(|r| r.window.from <= as_of)
+        .filter(|r| {
+            pack.instruments
+                .get(r.instrument)
+                .is_none_or(|i| !i.is_known_on(known_on) || !reading.includes(i.layer))
+        })
+        .map(|r| r.window.from)
+        .min();
+    unknown_start.and_then(|d| d.pred_opt())
+}
+
+/// The date to classify items as of for a request.
+pub fn classification_date(pack: &RulePack, as_of: Date, known_on: Date, reading: Reading) -> Date {
+    classification_cutoff(pack, as_of, known_on, reading).map_or(as_of, |d| d.min(as_of))
+}
