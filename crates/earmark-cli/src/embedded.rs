@@ -30,3 +30,8 @@ pub fn rule_pack() -> anyhow::Result<earmark_core::rules::RulePack> {
     earmark_core::rules::RulePack::from_files(rule_pack_files())
         .map_err(|e| anyhow::anyhow!("the bundled rule pack is invalid: {e}"))
 }
+
+/// The content hash of the bundled catalog, as decisions record it.
+pub fn catalog_hash() -> String {
+    earmark_engine::content_hash(CATALOG_FILES)
+}

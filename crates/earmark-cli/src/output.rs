@@ -40,3 +40,11 @@ macro_rules! outln {
 macro_rules! out {
     ($($arg:tt)*) => { $crate::output::write(format_args!($($arg)*), false) };
 }
+
+/// Text from input or list data, made safe to print on a terminal: control characters
+/// (escape sequences, carriage returns) are dropped, newlines and tabs kept.
+pub fn sanitize(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect()
+}

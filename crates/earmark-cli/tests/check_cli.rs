@@ -234,7 +234,7 @@ fn the_human_rendering_puts_the_answer_first() {
         "2024-05-01",
     ]));
     let first = text.lines().next().unwrap();
-    assert!(first.starts_with("LICENCE REQUIRED"), "{text}");
+    assert!(first.starts_with("LICENSE REQUIRED"), "{text}");
     assert!(first.contains("NAC"), "{text}");
     let why = text.find("\nwhy:").unwrap();
     let change = text.find("\nwhat could change it:").unwrap();
@@ -407,11 +407,11 @@ fn an_end_user_screened_onto_the_entity_list_needs_a_licence() {
         .filter_map(|r| r.as_str())
         .collect();
     assert!(rules.contains(&"el-listed"), "{rules:?}");
-    let s = &d["end_user_screening"];
+    let s = &d["parties"][0];
     assert_eq!(s["status"], "listed");
     assert_eq!(s["entity_list"]["source_id"], "EL-0846");
     // Replayable: the lists screened are named by content hash.
-    assert!(s["lists"]
+    assert!(d["data"]["lists"]
         .as_array()
         .unwrap()
         .iter()
@@ -432,7 +432,7 @@ fn a_possible_entity_list_match_leaves_the_decision_indeterminate() {
         "--as-of",
         "2024-06-01",
     ]);
-    assert_eq!(d["end_user_screening"]["status"], "possible_match");
+    assert_eq!(d["parties"][0]["status"], "possible_match");
     assert_eq!(d["outcome"], "indeterminate");
     assert_eq!(d["license_required"], serde_json::Value::Null);
     assert!(d["missing"]
@@ -457,7 +457,7 @@ fn an_entity_list_entry_added_after_the_as_of_date_is_not_counted() {
         "--as-of",
         "2024-06-01",
     ]);
-    assert_eq!(before["end_user_screening"]["status"], "not_listed");
+    assert_eq!(before["parties"][0]["status"], "not_listed");
     assert_eq!(before["outcome"], "no_license_required");
     let after = json(&[
         "check",
@@ -471,7 +471,7 @@ fn an_entity_list_entry_added_after_the_as_of_date_is_not_counted() {
         "--as-of",
         "2025-03-01",
     ]);
-    assert_eq!(after["end_user_screening"]["status"], "listed");
+    assert_eq!(after["parties"][0]["status"], "listed");
     assert_eq!(after["outcome"], "license_required");
 }
 
@@ -590,15 +590,14 @@ fn a_decision_that_rests_on_the_tf32_reading_says_so() {
 }
 
 #[test]
-fn a_decision_past_the_packs_verified_date_says_so() {
-    let note = "sources were checked through 2026-09-19";
-    let has_note = |d: &serde_json::Value| {
-        d["notes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|n| n.as_str().unwrap().contains(note))
-    };
+fn a_date_past_the_packs_verified_date_is_indeterminate_not_cleared() {
+    let is_outside =
+        |d: &serde_json::Value| {
+            d["outcome"] == "indeterminate"
+                && d["missing"].as_array().unwrap().iter().any(|m| {
+                    m["field"] == "as_of" && m["why"].as_str().unwrap().contains("2026-09-19")
+                })
+        };
     let late = json(&[
         "check",
         "nvidia-h200-sxm",
@@ -609,7 +608,8 @@ fn a_decision_past_the_packs_verified_date_says_so() {
         "--as-of",
         "2026-11-01",
     ]);
-    assert!(has_note(&late), "{}", late["notes"]);
+    assert!(is_outside(&late), "{late}");
+    assert!(late["headline"].as_str().unwrap().contains("coverage"));
     let early = json(&[
         "check",
         "nvidia-h200-sxm",
@@ -620,5 +620,27 @@ fn a_decision_past_the_packs_verified_date_says_so() {
         "--as-of",
         "2026-02-01",
     ]);
-    assert!(!has_note(&early), "{}", early["notes"]);
+    assert!(!is_outside(&early), "{early}");
+}
+
+#[test]
+fn an_h100_to_north_korea_before_the_pack_starts_is_indeterminate_not_cleared() {
+    let out = earmark(&[
+        "check",
+        "nvidia-h100-sxm",
+        "--to",
+        "KP",
+        "--end-user-hq",
+        "KP",
+        "--as-of",
+        "2022-10-01",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "exit code of an indeterminate answer"
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("INDETERMINATE"), "{text}");
+    assert!(!text.contains("NO LICENSE REQUIRED"), "{text}");
 }

@@ -87,7 +87,12 @@ fn every_earmark_command_in_the_readme_runs() {
             .current_dir(&root)
             .output()
             .unwrap();
-        if !output.status.success() {
+        // An answer exits 0, 3, 4 or 5 (README, "Exit codes"); 2 is bad input.
+        let answered = output
+            .status
+            .code()
+            .is_some_and(|c| [0, 3, 4, 5].contains(&c));
+        if !answered {
             failures.push(format!(
                 "README.md:{line}: earmark {}: {}",
                 args.join(" "),

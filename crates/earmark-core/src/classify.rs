@@ -27,13 +27,27 @@ use crate::trace::{FactRead, MissingFact, RuleStatus, TraceEntry, Window};
 use crate::Date;
 
 /// Settings that change how datasheet figures are read.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct ClassifyOptions {
     pub tf32: Tf32Reading,
 }
 
 /// The export control classifications this module decides; rule packs name them the same way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub enum Eccn {
     #[serde(rename = "3A090.a")]
     A3090A,
@@ -84,7 +98,7 @@ impl std::fmt::Display for Eccn {
 }
 
 /// Whether the facts given were enough to decide.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Determined,
@@ -92,7 +106,7 @@ pub enum Status {
 }
 
 /// Which text of 3A090 governs a date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Vintage {
     /// Before 2022-10-07: no 3A090 or 4A090.
@@ -104,7 +118,7 @@ pub enum Vintage {
 }
 
 /// The TPP figure and the operand format that set it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TppBasis {
     pub format: String,
     pub bit_length: u32,
@@ -113,7 +127,7 @@ pub struct TppBasis {
 }
 
 /// The answer for one item on one date.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Classification {
     pub item: String,
     pub kind: ItemKind,
@@ -150,7 +164,7 @@ pub struct Classification {
     pub components: Vec<ComponentClassification>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ComponentClassification {
     pub item: String,
     pub count: u32,

@@ -408,6 +408,31 @@ impl Serialize for CountrySet {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Country {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Country::from_code(&code).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{code}` is not an ISO 3166-1 alpha-2 country code"
+            ))
+        })
+    }
+}
+
+impl schemars::JsonSchema for Country {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Country".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[A-Z]{2}$",
+            "description": "ISO 3166-1 alpha-2 country code (Hong Kong is read as China)"
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

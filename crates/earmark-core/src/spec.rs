@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 /// What kind of item a spec describes; each kind is classified by different paragraphs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemKind {
     /// An integrated circuit (GPU, TPU, NPU, ASIC, ...): 3A090.a/.b.
@@ -124,7 +124,9 @@ fn yes() -> bool {
 /// How a TF32 operation's bit length is read. TF32 operands are stored in 32-bit registers but
 /// carry 19 significant bits; the EAR's "bit length of the operation" does not say which
 /// counts. It decides the class of parts whose TF32 rate equals their 16-bit rate (Trainium).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Tf32Reading {
     /// 32 bits: the input container, as the industry and Epoch AI's TPP column count it.

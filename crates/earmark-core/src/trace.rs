@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::Date;
 
 /// What happened to one candidate rule during an evaluation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleStatus {
     /// The evaluation date lies outside the rule's effective window.
@@ -25,7 +25,7 @@ pub enum RuleStatus {
 }
 
 /// A rule's effective window; `to` is the last day in force (inclusive), `None` while open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Window {
     pub from: Date,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -48,14 +48,14 @@ impl Window {
 }
 
 /// One fact a rule read, with the value it saw (`null` when unknown).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FactRead {
     pub fact: String,
     pub value: serde_json::Value,
 }
 
 /// One line of a trace: a candidate rule and what became of it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TraceEntry {
     pub rule_id: String,
     pub citation: String,
@@ -68,7 +68,9 @@ pub struct TraceEntry {
 }
 
 /// A fact that would decide an indeterminate answer.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct MissingFact {
     /// The input field that is missing, as spelled in the input format (e.g. `die_area_mm2`).
     pub field: String,

@@ -6,19 +6,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use earmark_core::classify::{classify, Classification, ClassifyOptions};
 use earmark_core::country::Country;
-use earmark_core::determine::{
-    Decision, Determiner, ItemFacts, Outcome, Reading, Request, UncertainView,
-};
-use earmark_core::rules::{
-    Confidence, Effect, EndUse, ExporterRole, ListStatus, Rebuttal, RulePack, Transaction,
-};
+use earmark_core::rules::{Confidence, EndUse, ExporterRole, ListStatus, Rebuttal, Transaction};
 use earmark_core::spec::Tf32Reading;
 use earmark_core::trace::RuleStatus;
 use earmark_core::Date;
-use earmark_screen::{build_index, Band, Query, Thresholds};
-use serde::Serialize;
+use earmark_engine::engine::{brief, figure};
+use earmark_engine::{
+    Engine, ItemRef, ParentHeadquarters, Party, PartyRole, ScreeningBasis, Shipment,
+    ShipmentDecision,
+};
+use earmark_screen::build_index;
 
 use super::lists::{self, ListArgs};
 use super::rules::{load_pack, LayerArg};
@@ -75,6 +73,15 @@ pub struct Args {
     /// The end user's address: evidence for screening, and how address-only entries are found.
     #[arg(long, value_name = "TEXT", requires = "end_user")]
     pub end_user_address: Option<String>,
+    /// The ultimate consignee's name, screened like the end user's.
+    #[arg(long, value_name = "NAME")]
+    pub consignee: Option<String>,
+    /// The intermediate consignee's name (a forwarder, a distributor), screened too.
+    #[arg(long, value_name = "NAME")]
+    pub intermediate_consignee: Option<String>,
+    /// The purchaser's name, screened too.
+    #[arg(long, value_name = "NAME")]
+    pub purchaser: Option<String>,
     #[command(flatten)]
     pub lists: ListArgs,
     /// Who exports: front-end fabricators and OSATs carry the foundry presumption.
@@ -144,62 +151,91 @@ fn country(flag: &str, code: &str) -> anyhow::Result<Country> {
     })
 }
 
-/// The validated request, with notes on the defaults it filled in.
-pub struct Validated {
-    pub request: Request,
-    pub notes: Vec<String>,
-}
-
-pub fn validate(args: &Args) -> anyhow::Result<Validated> {
+/// What the user typed, validated into the engine's request.
+pub fn shipment(args: &Args, item: ItemRef) -> anyhow::Result<Shipment> {
     let to = country("to", &args.to)?;
-    let mut from = country("from", &args.from)?;
+    let from = country("from", &args.from)?;
     let end_user_hq = args
         .end_user_hq
         .as_deref()
         .map(|c| country("end-user-hq", c))
         .transpose()?;
-    let parent_hq = match args.parent_hq.as_deref() {
+    let parent_headquarters = match args.parent_hq.as_deref() {
         None => None,
-        Some("same") => match end_user_hq {
-            Some(hq) => Some(hq),
-            None => bail!("`--parent-hq same` needs `--end-user-hq CC`"),
-        },
-        Some(code) => Some(country("parent-hq", code)?),
+        Some("same") => {
+            if end_user_hq.is_none() {
+                bail!("`--parent-hq same` needs `--end-user-hq CC`");
+            }
+            Some(ParentHeadquarters::Same)
+        }
+        Some(code) => Some(ParentHeadquarters::Country(country("parent-hq", code)?)),
     };
-    let notes = Vec::new();
     let transaction = match args.transaction {
         TransactionArg::Export => Transaction::Export,
         TransactionArg::Reexport => Transaction::Reexport,
         TransactionArg::InCountry => Transaction::InCountry,
     };
+    // `--from` defaults to US; an in-country transfer without it happens in `--to`.
     let from_given = args.from != "US";
     match transaction {
-        Transaction::InCountry => {
-            if !from_given {
-                from = to;
-            } else if from != to {
-                bail!("`--transaction in-country` is a transfer within one country, but `--from {}` differs from `--to {}`", args.from, args.to);
-            }
+        Transaction::InCountry if from_given && from != to => bail!(
+            "`--transaction in-country` is a transfer within one country, but `--from {}` \
+             differs from `--to {}`",
+            args.from,
+            args.to
+        ),
+        Transaction::Export | Transaction::Reexport if from == to => bail!(
+            "`--from {}` and `--to {}` are the same country: use `--transaction in-country`",
+            args.from,
+            args.to
+        ),
+        Transaction::Reexport if from == Country::us() => {
+            bail!("a reexport ships from a country other than the United States: give `--from CC`")
         }
-        Transaction::Export | Transaction::Reexport => {
-            if from == to {
-                bail!("`--from {}` and `--to {}` are the same country: use `--transaction in-country`", args.from, args.to);
-            }
-        }
+        _ => {}
     }
-    if transaction == Transaction::Reexport && from == Country::us() {
-        bail!("a reexport ships from a country other than the United States: give `--from CC`");
-    }
-    let as_of = args.as_of.unwrap_or_else(today);
-    let known_on = args.known_on.unwrap_or_else(|| today().max(as_of));
     if args.rebuttal.is_some() && args.exporter_role == RoleArg::Other {
         bail!("`--rebuttal` answers the foundry presumption: give `--exporter-role front-end-fabricator` or `osat`");
     }
-    let request = Request {
+    let Some(tf32) = Tf32Reading::from_bits(args.tf32_bits) else {
+        bail!(
+            "`--tf32-bits {}`: TF32 counts as 32 or 19 bits",
+            args.tf32_bits
+        );
+    };
+    let mut end_user = Party::new(PartyRole::EndUser);
+    end_user.name = args.end_user.clone();
+    end_user.address = args.end_user_address.clone();
+    end_user.headquarters = end_user_hq;
+    end_user.parent_headquarters = parent_headquarters;
+    end_user.list_status = args.end_user_list.map(|l| match l {
+        ListArg::NotListed => ListStatus::NotListed,
+        ListArg::Listed => ListStatus::Listed,
+        ListArg::Affiliate => ListStatus::Affiliate,
+    });
+    let mut parties = vec![end_user];
+    for (role, name) in [
+        (PartyRole::UltimateConsignee, &args.consignee),
+        (
+            PartyRole::IntermediateConsignee,
+            &args.intermediate_consignee,
+        ),
+        (PartyRole::Purchaser, &args.purchaser),
+    ] {
+        if let Some(name) = name {
+            let mut party = Party::new(role);
+            party.name = Some(name.clone());
+            parties.push(party);
+        }
+    }
+    Ok(Shipment {
+        item,
         to,
-        from,
-        end_user_hq,
-        parent_hq,
+        from: if transaction == Transaction::InCountry {
+            to
+        } else {
+            from
+        },
         transaction,
         end_use: args.end_use.map(|u| match u {
             EndUseArg::Supercomputer => EndUse::Supercomputer,
@@ -213,9 +249,9 @@ pub fn validate(args: &Args) -> anyhow::Result<Validated> {
             EndUseArg::Other => EndUse::Other,
         }),
         quantity: args.quantity,
-        as_of,
-        known_on,
-        reading: args.layer.into(),
+        as_of: args.as_of.unwrap_or_else(today),
+        known_on: args.known_on,
+        layer: args.layer.into(),
         exporter_role: match args.exporter_role {
             RoleArg::Other => ExporterRole::Other,
             RoleArg::FrontEndFabricator => ExporterRole::FrontEndFabricator,
@@ -227,403 +263,64 @@ pub fn validate(args: &Args) -> anyhow::Result<Validated> {
             Some(RebuttalArg::AuthorizedDesigner) => Rebuttal::AuthorizedDesigner,
             Some(RebuttalArg::TransistorCount) => Rebuttal::TransistorCount,
         },
-        end_user_list: args.end_user_list.map(|l| match l {
-            ListArg::NotListed => ListStatus::NotListed,
-            ListArg::Listed => ListStatus::Listed,
-            ListArg::Affiliate => ListStatus::Affiliate,
-        }),
-    };
-    Ok(Validated { request, notes })
-}
-
-/// The JSON answer: the decision, the classification it rests on, and the end user's
-/// screening when `--end-user` asked for it.
-#[derive(Serialize)]
-struct Output<'a> {
-    #[serde(flatten)]
-    decision: &'a Decision,
-    classification: &'a Classification,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    end_user_screening: Option<&'a Screening>,
-}
-
-/// What screening found for the end user, recorded with the decision so that it can be
-/// replayed: the query, the lists by content hash, and the entries that decided.
-#[derive(Debug, Serialize)]
-struct Screening {
-    name: String,
-    address: Option<String>,
-    /// The destination, used as country evidence.
-    country: String,
-    status: ListStatus,
-    /// The Entity List entry that decided `status` (absent for `not_listed`).
-    entity_list: Option<ScreenedMatch>,
-    /// Entity List matches whose listing is dated after the decision's as-of date: the party
-    /// was not yet listed then.
-    listed_after_as_of: Vec<ScreenedMatch>,
-    /// Matches on other lists (SDN, DPL, MEU, UVL, ...): not modelled by this rule pack, but
-    /// the officer must see them.
-    other_lists: Vec<ScreenedMatch>,
-    lists: Vec<ScreenedList>,
-}
-
-#[derive(Debug, Serialize)]
-struct ScreenedMatch {
-    band: Band,
-    score: f32,
-    list: String,
-    source_id: String,
-    matched_name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    listed_on: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct ScreenedList {
-    source: String,
-    date: Option<String>,
-    content_hash: String,
-}
-
-/// Screens the end user; the best Entity List result listed on or before the as-of date
-/// decides the list status: `match` is listed, `review` is a possible match a person must
-/// settle, anything lower is not listed. The bundled lists are of one date, so entries dated
-/// after the decision's date are set aside, not counted.
-fn screen_end_user(
-    name: &str,
-    address: Option<&str>,
-    to: Country,
-    as_of: Date,
-    lists_args: &ListArgs,
-) -> anyhow::Result<Screening> {
-    let loaded = lists::load(lists_args)?;
-    lists::report_issues(&loaded);
-    let index = build_index(loaded.loaded);
-    let query = Query {
-        name,
-        country: Some(to.code()),
-        address,
-    };
-    let matches = index
-        .search(&query, &Thresholds::DEFAULT, 20)
-        .with_context(|| format!("screening `--end-user {name}`"))?;
-    let listed_on = |m: &earmark_screen::Match| {
-        index
-            .entries()
-            .get(m.entry)
-            .and_then(|e| e.listed_on.clone())
-    };
-    let found = |m: &earmark_screen::Match| ScreenedMatch {
-        band: m.band,
-        score: m.score,
-        list: m.list.clone(),
-        source_id: m.source_id.clone(),
-        matched_name: m.matched_name.clone(),
-        listed_on: listed_on(m),
-    };
-    let is_later = |m: &earmark_screen::Match| {
-        listed_on(m)
-            .and_then(|d| d.parse::<Date>().ok())
-            .is_some_and(|d| d > as_of)
-    };
-    let hits = || matches.iter().filter(|m| m.band != Band::NoMatch);
-    let entity_list = hits().find(|m| m.list == "EL" && !is_later(m));
-    let status = match entity_list.map(|m| m.band) {
-        Some(Band::Match) => ListStatus::Listed,
-        Some(Band::Review) => ListStatus::PossibleMatch,
-        _ => ListStatus::NotListed,
-    };
-    Ok(Screening {
-        name: name.to_owned(),
-        address: address.map(str::to_owned),
-        country: to.code().to_owned(),
-        status,
-        entity_list: entity_list.map(found),
-        listed_after_as_of: hits()
-            .filter(|m| m.list == "EL" && is_later(m))
-            .map(found)
-            .collect(),
-        other_lists: hits().filter(|m| m.list != "EL").map(found).collect(),
-        lists: index
-            .lists()
-            .iter()
-            .map(|l| ScreenedList {
-                source: l.source.clone(),
-                date: l.date.clone(),
-                content_hash: l.content_hash.clone(),
-            })
-            .collect(),
+        tf32,
+        parties,
     })
-}
-
-/// What the decision should tell the officer about the screening.
-fn screening_notes(s: &Screening) -> Vec<String> {
-    let mut notes = Vec::new();
-    let show = |m: &ScreenedMatch| {
-        format!(
-            "{} {} \"{}\" (score {:.2}, {})",
-            m.list,
-            m.source_id,
-            m.matched_name,
-            m.score,
-            m.band.as_str()
-        )
-    };
-    notes.push(match (&s.entity_list, s.status) {
-        (Some(m), ListStatus::Listed) => {
-            format!(
-                "end user `{}` screened: on the Entity List as {}",
-                s.name,
-                show(m)
-            )
-        }
-        (Some(m), _) => format!(
-            "end user `{}` screened: possible Entity List match {}; a reviewer must confirm or \
-             clear it (then give `--end-user-list listed` or `not-listed`)",
-            s.name,
-            show(m)
-        ),
-        (None, _) => format!(
-            "end user `{}` screened: no Entity List entry came close (no list match is not a \
-             clearance of the party)",
-            s.name
-        ),
-    });
-    for m in &s.listed_after_as_of {
-        notes.push(format!(
-            "end user resembles {}, listed on {}: after this decision's date, so not counted",
-            show(m),
-            m.listed_on.as_deref().unwrap_or("?")
-        ));
-    }
-    for m in &s.other_lists {
-        notes.push(format!(
-            "end user also matches {}: that list's restrictions are outside this rule pack \
-             (e.g. OFAC sanctions, BIS Denied Persons): resolve it before shipping",
-            show(m)
-        ));
-    }
-    notes
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let catalog = embedded::catalog()?;
     let item = load_item(&args.item, &catalog)?;
+    let item = match item.catalog_id {
+        Some(id) => ItemRef::CatalogId(id),
+        None => ItemRef::Spec(Box::new(item.spec)),
+    };
     let pack = load_pack(args.rules.as_deref())?;
-    let Some(tf32) = Tf32Reading::from_bits(args.tf32_bits) else {
-        bail!(
-            "`--tf32-bits {}`: TF32 counts as 32 or 19 bits",
-            args.tf32_bits
-        );
+    let shipment = shipment(&args, item)?;
+    let screens = shipment.parties.iter().any(|p| p.name.is_some());
+    if !screens && !args.lists.lists.is_empty() {
+        bail!("`--lists` is for screening the parties: give `--end-user NAME` (or another party's name)");
+    }
+    // Lists are loaded only when a party is to be screened: loading the bundled snapshot is
+    // most of the time a single check takes.
+    let lists = if screens {
+        let loaded = lists::load(&args.lists)?;
+        lists::report_issues(&loaded);
+        Some(build_index(loaded.loaded))
+    } else {
+        None
     };
-    let Validated {
-        mut request,
-        mut notes,
-    } = validate(&args)?;
-    let screening = match &args.end_user {
-        Some(name) => {
-            let s = screen_end_user(
-                name,
-                args.end_user_address.as_deref(),
-                request.to,
-                request.as_of,
-                &args.lists,
-            )?;
-            request.end_user_list = Some(s.status);
-            notes.extend(screening_notes(&s));
-            Some(s)
-        }
-        None => {
-            if !args.lists.lists.is_empty() {
-                bail!("`--lists` is for screening the end user: give `--end-user NAME`");
-            }
-            None
-        }
-    };
-    let mut determiner = Determiner::new(&pack);
-    let decide_with = |det: &mut Determiner<'_>, request: &Request, tf32: Tf32Reading| {
-        let when = det.classification_date(request.as_of, request.known_on, request.reading);
-        let c = classify(&item.spec, when, &ClassifyOptions { tf32 }, &catalog);
-        let facts = ItemFacts::from_classification(item.catalog_id.as_deref(), &item.spec, &c);
-        (det.explain(request, &facts), c)
-    };
-    let decide = |det: &mut Determiner<'_>, request: &Request| decide_with(det, request, tf32);
-    let (mut decision, classification) = decide(&mut determiner, &request);
-    decision.notes.extend(notes);
-    // What classification had to say (an unmodelled .z paragraph, an interpretation) bears on
-    // the decision too.
-    decision.notes.extend(
-        classification
-            .notes
-            .iter()
-            .map(|n| format!("classification: {n}")),
-    );
-    // TPP rests on how TF32 counts (32 or 19 bits) for parts whose TF32 rate is their highest
-    // (Trainium): when the other reading changes the decision, the answer must say it rests
-    // on an interpretation.
-    let (alternative, alt_class) = decide_with(&mut determiner, &request, tf32.other());
-    if alt_class.tpp != classification.tpp && differs(&decision, &alternative) {
-        let why = format!(
-            "the answer depends on how TF32 counts: at {} bits TPP is {} and the outcome {}; at \
-             {} bits (`--tf32-bits {}`) TPP is {} and the outcome {}",
-            tf32.bits(),
-            classification.tpp.unwrap_or_default(),
-            summary(&decision),
-            tf32.other().bits(),
-            tf32.other().bits(),
-            alt_class.tpp.unwrap_or_default(),
-            summary(&alternative),
-        );
-        decision.notes.push(why.clone());
-        decision.uncertain.push(UncertainView {
-            id: "tf32-bit-length".to_owned(),
-            confidence: Confidence::Uncertain,
-            why,
-        });
+    let engine = Engine::new(pack, catalog, embedded::catalog_hash(), lists);
+    let decision = engine
+        .check(&shipment, today())
+        .context("checking the shipment")?;
+    for w in &decision.warnings {
+        eprintln!("warning: {w}");
     }
     match args.format {
         Format::Json => {
-            let out = Output {
-                decision: &decision,
-                classification: &classification,
-                end_user_screening: screening.as_ref(),
-            };
             outln!(
                 "{}",
-                serde_json::to_string_pretty(&out).context("rendering the decision")?
+                serde_json::to_string_pretty(&decision).context("rendering the decision")?
             );
         }
-        Format::Human => {
-            let mut other = request.clone();
-            other.reading = match request.reading {
-                Reading::Enforced => Reading::Legal,
-                Reading::Legal => Reading::Enforced,
-            };
-            let (other_decision, _) = decide(&mut determiner, &other);
-            let next = next_change(&pack, &mut determiner, &request, &decision, &|date| {
-                let c = classify(&item.spec, date, &ClassifyOptions { tf32 }, &catalog);
-                ItemFacts::from_classification(item.catalog_id.as_deref(), &item.spec, &c)
-            });
-            out!(
-                "{}",
-                render_human(&pack, &decision, &classification, &other_decision, next)
-            );
-        }
+        Format::Human => out!("{}", render_human(&decision)),
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::from(decision.severity.exit_code()))
 }
 
-/// Whether two decisions differ in what an officer acts on.
-fn differs(a: &Decision, b: &Decision) -> bool {
-    let ids = |d: &Decision| {
-        d.license_exceptions
-            .iter()
-            .map(|e| e.id.clone())
-            .collect::<Vec<_>>()
-    };
-    a.outcome != b.outcome || a.review_policy != b.review_policy || ids(a) != ids(b)
-}
-
-/// Outcome and review policy in a few words.
-fn summary(d: &Decision) -> String {
-    let mut text = d.outcome.as_str().replace('_', " ");
-    if let Some(p) = d.review_policy {
-        text.push_str(&format!(" ({})", p.as_str().replace('_', " ")));
-    }
-    text
-}
-
-/// The first later date on which the pack gives this shipment a different answer, with what
-/// the answer becomes and the instruments dated that day.
-fn next_change(
-    pack: &RulePack,
-    determiner: &mut Determiner<'_>,
-    request: &Request,
-    now: &Decision,
-    facts_on: &dyn Fn(Date) -> ItemFacts,
-) -> Option<(Date, String, Vec<String>)> {
-    let mut dates = pack.boundaries();
-    dates.extend(pack.publication_dates());
-    dates.sort_unstable();
-    dates.dedup();
-    let mut exceptions_now: Vec<&str> = now
-        .license_exceptions
-        .iter()
-        .map(|e| e.id.as_str())
-        .collect();
-    exceptions_now.sort_unstable();
-    for date in dates.into_iter().filter(|d| *d > request.as_of) {
-        let mut later = request.clone();
-        later.as_of = date;
-        later.known_on = date.max(request.known_on);
-        let when = determiner.classification_date(later.as_of, later.known_on, later.reading);
-        let facts = facts_on(when);
-        let v = determiner.decide(&later, &facts);
-        let mut exceptions = v.exceptions(pack);
-        exceptions.sort_unstable();
-        if v.outcome != now.outcome
-            || v.review_policy != now.review_policy
-            || exceptions != exceptions_now
-        {
-            let mut text = v.outcome.as_str().replace('_', " ");
-            if let Some(p) = v.review_policy {
-                text.push_str(&format!(", review policy {}", p.as_str().replace('_', " ")));
-            }
-            if !exceptions.is_empty() {
-                text.push_str(&format!(", licence exception {}", exceptions.join(", ")));
-            }
-            let instruments: Vec<String> = pack
-                .instruments
-                .iter()
-                .filter(|i| {
-                    i.announced == date
-                        || i.effective == date
-                        || i.compliance == Some(date)
-                        || i.end.and_then(|e| e.succ_opt()) == Some(date)
-                        || i.rules
-                            .iter()
-                            .any(|&r| pack.rules.get(r).is_some_and(|r| r.window.from == date))
-                })
-                .map(|i| i.id.clone())
-                .collect();
-            return Some((date, text, instruments));
-        }
-    }
-    None
-}
-
-fn headline(d: &Decision) -> String {
-    let mut s = match d.outcome {
-        Outcome::LicenseRequired => "LICENCE REQUIRED".to_owned(),
-        Outcome::NoLicenseRequired => "NO LICENCE REQUIRED".to_owned(),
-        Outcome::Prohibited => "PROHIBITED: do not proceed".to_owned(),
-        Outcome::Indeterminate => "INDETERMINATE: facts are missing".to_owned(),
-    };
-    if let Some(p) = d.review_policy {
-        let _ = write!(s, "; review policy {}", p.as_str().replace('_', " "));
-    }
-    if !d.license_exceptions.is_empty() {
-        let ids: Vec<&str> = d.license_exceptions.iter().map(|e| e.id.as_str()).collect();
-        let _ = write!(s, "; licence exception available: {}", ids.join(", "));
-    }
-    s
-}
-
-/// The answer first, then why, then what could change it.
-pub fn render_human(
-    pack: &RulePack,
-    d: &Decision,
-    c: &Classification,
-    other: &Decision,
-    next: Option<(Date, String, Vec<String>)>,
-) -> String {
+/// The answer first, then why, then what could change it. Reads only the decision value: the
+/// JSON carries everything printed here.
+pub fn render_human(d: &ShipmentDecision) -> String {
     let mut out = String::new();
-    let r = &d.request;
-    let item = d.item.id.as_deref().map_or_else(
-        || d.item.name.clone(),
-        |id| format!("{} ({id})", d.item.name),
+    let det = &d.decision;
+    let r = &det.request;
+    let c = &d.classification;
+    let item = det.item.id.as_deref().map_or_else(
+        || det.item.name.clone(),
+        |id| format!("{} ({id})", det.item.name),
     );
-    let _ = writeln!(out, "{}", headline(d));
+    let _ = writeln!(out, "{}", d.headline);
     let _ = writeln!(
         out,
         "  {item}, {} from {} to {}, as of {}{}, {} layer",
@@ -638,32 +335,76 @@ pub fn render_human(
         },
         r.reading.as_str()
     );
-    let eccn = d
+    let eccn = det
         .eccn
         .map_or_else(|| "not 3A090/4A090".to_owned(), |e| e.as_str().to_owned());
     let _ = writeln!(
         out,
-        "  classification: {}{} (as of {})",
-        if c.missing.is_empty() || d.eccn.is_some() {
+        "  classification: {}{} (as of {}; TPP {})",
+        if c.missing.is_empty() || det.eccn.is_some() {
             eccn
         } else {
             "undecided".to_owned()
         },
-        d.paragraph
+        det.paragraph
             .as_deref()
             .map(|p| format!(", paragraph {p}"))
             .unwrap_or_default(),
-        c.as_of
+        c.as_of,
+        figure(c.tpp),
     );
-    for e in &d.license_exceptions {
-        let _ = writeln!(out, "\n  licence exception {} ({})", e.id, e.citation);
+    for p in &d.parties {
+        let who = p.name.as_deref().map_or_else(
+            || p.role.as_str().to_owned(),
+            |n| format!("{} `{n}`", p.role.as_str()),
+        );
+        let status = p
+            .status
+            .map_or("not screened".to_owned(), |s| format!("{s:?}"));
+        let text = match p.basis {
+            ScreeningBasis::NotScreened => continue,
+            ScreeningBasis::Given => format!("{who}: list status given: {}", snake(&status)),
+            ScreeningBasis::NoEntityList => {
+                format!("{who}: list status unknown: no Entity List was loaded")
+            }
+            ScreeningBasis::Screened => match &p.entity_list {
+                Some(m) => format!(
+                    "{who}: {} {} \"{}\" (score {:.2}, {})",
+                    if p.status == Some(ListStatus::Listed) {
+                        "on the Entity List as"
+                    } else {
+                        "possible Entity List match: a reviewer must confirm or clear"
+                    },
+                    m.source_id,
+                    m.matched_name,
+                    m.score,
+                    m.band.as_str()
+                ),
+                None => {
+                    format!("{who}: no Entity List entry came close (not a clearance of the party)")
+                }
+            },
+        };
+        let _ = writeln!(out, "  screened: {}", crate::output::sanitize(&text));
+        for m in &p.listed_after_as_of {
+            let _ = writeln!(
+                out,
+                "    resembles EL {} \"{}\", listed on {}: after this decision's date, not counted",
+                m.source_id,
+                crate::output::sanitize(&m.matched_name),
+                m.listed_on.as_deref().unwrap_or("?")
+            );
+        }
+    }
+    for e in &det.license_exceptions {
+        let _ = writeln!(out, "\n  license exception {} ({})", e.id, e.citation);
         for o in &e.obligations {
             let _ = writeln!(out, "    - {}", o.text);
         }
     }
-    if !d.conditions.is_empty() {
-        let _ = writeln!(out, "\n  licence conditions:");
-        for cond in &d.conditions {
+    if !det.conditions.is_empty() {
+        let _ = writeln!(out, "\n  license conditions:");
+        for cond in &det.conditions {
             let flag = if cond.confidence == Confidence::Primary {
                 String::new()
             } else {
@@ -674,15 +415,12 @@ pub fn render_human(
     }
 
     let _ = writeln!(out, "\nwhy:");
-    for entry in &d.trace {
+    for entry in &det.trace {
         // Classification vintages, suspensions and advisories are shown elsewhere.
-        let shown = pack.rule(&entry.rule_id).is_some_and(|r| {
-            !matches!(
-                r.effect,
-                Effect::Classification { .. } | Effect::Suspension | Effect::Advisory { .. }
-            )
-        });
-        if !shown {
+        if matches!(
+            entry.effect.as_str(),
+            "classification" | "suspension" | "advisory"
+        ) {
             continue;
         }
         let mark = match entry.status {
@@ -694,29 +432,22 @@ pub fn render_human(
         let _ = writeln!(out, "  {mark:<8} {:<30} {}", entry.rule_id, entry.reason);
         let _ = writeln!(out, "           {}", entry.citation);
     }
-    let considered = d
-        .trace
-        .iter()
-        .filter(|e| e.status == RuleStatus::NotApplicable)
-        .count();
-    let out_of_force = d
-        .trace
-        .iter()
-        .filter(|e| e.status == RuleStatus::NotInForce)
-        .count();
+    let count = |s: RuleStatus| det.trace.iter().filter(|e| e.status == s).count();
     let _ = writeln!(
         out,
-        "  ({considered} rules in force did not apply, {out_of_force} were not in force; `--format json` lists each with its reason)"
+        "  ({} rules in force did not apply, {} were not in force; `--format json` lists each with its reason)",
+        count(RuleStatus::NotApplicable),
+        count(RuleStatus::NotInForce)
     );
-    for a in &d.advisories {
+    for a in &det.advisories {
         let _ = writeln!(out, "  advisory ({}): {}", a.rule, a.text);
     }
 
     let _ = writeln!(out, "\nwhat could change it:");
-    for m in &d.missing {
+    for m in &det.missing {
         let _ = writeln!(out, "  missing `{}`: {}", m.field, m.why);
     }
-    for u in &d.uncertain {
+    for u in &det.uncertain {
         let _ = writeln!(
             out,
             "  relies on {} ({}): {}",
@@ -725,34 +456,70 @@ pub fn render_human(
             u.why
         );
     }
-    if other.outcome != d.outcome || other.review_policy != d.review_policy {
+    if d.other_layer.differs {
         let _ = writeln!(
             out,
             "  under the {} layer the answer is: {}",
-            other.request.reading.as_str(),
-            headline(other).to_lowercase()
+            d.other_layer.layer.as_str(),
+            brief(&d.other_layer.answer)
         );
     }
-    match next {
-        Some((date, text, instruments)) => {
-            let by = if instruments.is_empty() {
+    match &d.next_change {
+        Some(next) => {
+            let by = if next.instruments.is_empty() {
                 String::new()
             } else {
-                format!(" ({})", instruments.join(", "))
+                format!(" ({})", next.instruments.join(", "))
             };
-            let _ = writeln!(out, "  from {date} the answer becomes: {text}{by}");
+            let _ = writeln!(
+                out,
+                "  from {} the answer becomes: {}{by}",
+                next.date,
+                brief(&next.answer)
+            );
         }
         None => {
-            let _ = writeln!(out, "  no later date in the pack changes the answer");
+            let _ = writeln!(
+                out,
+                "  no later date in the pack, as known on {}, changes the answer",
+                r.known_on
+            );
         }
     }
-    for n in &d.notes {
+    for n in &det.notes {
         let _ = writeln!(out, "  note: {n}");
+    }
+    for w in &d.warnings {
+        let _ = writeln!(out, "  warning: {}", crate::output::sanitize(w));
     }
     let _ = writeln!(
         out,
-        "\nrule pack {} {} (sha256 {})",
-        d.rule_pack, d.version, d.hash
+        "\nrule pack {} {} (sha256 {}); catalog sha256 {}",
+        d.data.rule_pack, d.data.rule_pack_version, d.data.rule_pack_hash, d.data.catalog_hash
     );
+    for l in &d.data.lists {
+        let _ = writeln!(
+            out,
+            "list {} of {}{} ({})",
+            l.source,
+            l.date.as_deref().unwrap_or("unknown date"),
+            l.age_days
+                .map(|a| format!(", {a} days old"))
+                .unwrap_or_default(),
+            l.content_hash
+        );
+    }
+    out
+}
+
+/// `NotListed` as `not listed`.
+fn snake(debug: &str) -> String {
+    let mut out = String::new();
+    for (i, ch) in debug.chars().enumerate() {
+        if ch.is_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.extend(ch.to_lowercase());
+    }
     out
 }

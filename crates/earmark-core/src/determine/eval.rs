@@ -196,7 +196,9 @@ pub(super) fn eval(cond: &Condition, f: &Facts<'_>, sets: &dyn Sets) -> Tri {
     }
     if !cond.end_user_list.is_empty() {
         t = t.and(|| match f.req.end_user_list {
-            Some(ListStatus::PossibleMatch) => Tri::Unknown(fact::END_USER_LIST),
+            Some(ListStatus::PossibleMatch | ListStatus::Unknown) => {
+                Tri::Unknown(fact::END_USER_LIST)
+            }
             status => Tri::from_bool(status.is_some_and(|s| cond.end_user_list.contains(&s))),
         });
     }

@@ -157,172 +157,126 @@ pub(super) fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decis
         let window = rule.window;
         let citation = rule_citation(pack, rule);
         let instrument = pack.instruments.get(rule.instrument);
-        let (status, reason, facts) = match in_play[i] {
-            Some(Out::Layer) => (
-                RuleStatus::NotInForce,
-                "an enforcement-posture instrument; the legal layer was asked for".to_owned(),
-                Vec::new(),
-            ),
+        let (reason, facts) = match in_play[i] {
+            Some(Out::Layer) => (Reason::LayerNotAsked, Vec::new()),
             Some(Out::NotPublished) => (
-                RuleStatus::NotInForce,
-                format!(
-                    "not yet public on the known-on date {} (public {})",
-                    req.known_on,
-                    instrument.map_or(req.known_on, |i| i.announced)
-                ),
+                Reason::NotYetPublic {
+                    public_on: instrument.map_or(req.known_on, |i| i.announced),
+                },
                 Vec::new(),
             ),
-            Some(Out::Window) => (
-                RuleStatus::NotInForce,
-                format!(
-                    "not in force on {} (in force {})",
-                    req.as_of,
-                    window_text(&window)
-                ),
-                Vec::new(),
-            ),
+            Some(Out::Window) => (Reason::OutsideWindow, Vec::new()),
             Some(Out::Superseded(by)) => (
-                RuleStatus::NotInForce,
-                format!(
-                    "superseded by `{}` ({})",
-                    pack.rules[by].id,
-                    pack.instruments
-                        .get(pack.rules[by].instrument)
-                        .map_or("", |i| i.title.as_str())
-                ),
+                Reason::Superseded {
+                    by: pack.rules[by].id.clone(),
+                },
                 Vec::new(),
             ),
             None => {
                 let mut facts = Vec::new();
                 facts_read(&rule.when, &f, &mut facts);
-                match (&rule.effect, result(i)) {
-                    (Effect::Classification { .. }, _) => (
-                        RuleStatus::Applied,
-                        format!(
-                            "classification thresholds in force; the item was classified as of {}",
-                            item.classified_as_of
-                                .map_or_else(|| "an unknown date".to_owned(), |d| d.to_string())
-                        ),
-                        facts,
-                    ),
-                    (Effect::Suspension, _) => (
-                        RuleStatus::Applied,
-                        format!(
-                            "in force: ends {}",
-                            rule.supersedes
-                                .iter()
-                                .map(|&t| format!("`{}`", pack.rules[t].id))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                        facts,
-                    ),
-                    (_, Some(Tri::False)) | (_, None) => (
-                        RuleStatus::NotApplicable,
-                        failing_clause(&rule.when, &f, &sets),
-                        facts,
-                    ),
-                    (_, Some(Tri::Unknown(m))) => (
-                        RuleStatus::MissingFacts,
-                        format!("could apply; unknown: {}", missing_text(m).join(", ")),
-                        facts,
-                    ),
-                    (effect, Some(Tri::True)) => {
-                        let mut status = RuleStatus::Applied;
-                        let mut reason = describe_effect(rule);
-                        match effect {
-                            Effect::Requirement { .. } | Effect::Prohibition => {
-                                if matches!(effect, Effect::Requirement { .. })
-                                    && outcome == Outcome::Prohibited
-                                {
-                                    reason.push_str(" (overridden: the transaction is prohibited)");
-                                }
+                let reason = match (&rule.effect, result(i)) {
+                    (Effect::Classification { .. }, _) => Reason::ClassificationInForce,
+                    (Effect::Suspension, _) => Reason::Suspends,
+                    (_, Some(Tri::False)) | (_, None) => {
+                        let failure = failing_clause(&rule.when, &f, &sets);
+                        Reason::NotApplicable {
+                            clause: failure.clause,
+                            detail: failure.text,
+                        }
+                    }
+                    (_, Some(Tri::Unknown(m))) => Reason::MissingFacts {
+                        facts: missing_text(m).iter().map(|f| (*f).to_owned()).collect(),
+                    },
+                    (effect, Some(Tri::True)) => match effect {
+                        Effect::Requirement { .. } if outcome == Outcome::Prohibited => {
+                            determining.push(i);
+                            Reason::OverriddenByProhibition
+                        }
+                        Effect::Requirement { .. } | Effect::Prohibition => {
+                            determining.push(i);
+                            Reason::Applied
+                        }
+                        Effect::ReviewPolicy { .. } => {
+                            if policy_rule == Some(i) {
                                 determining.push(i);
-                            }
-                            Effect::ReviewPolicy { .. } => {
-                                if policy_rule == Some(i) {
-                                    determining.push(i);
-                                } else {
-                                    status = RuleStatus::NotApplicable;
-                                    reason = match (licence, policy_rule, policy_blocked_by) {
-                                        (false, _, _) => {
-                                            "holds, but no licence is required".to_owned()
-                                        }
-                                        (true, Some(w), _) => format!(
-                                            "holds, but `{}` has a higher priority",
-                                            pack.rules[w].id
-                                        ),
-                                        (true, None, Some(b)) => format!(
-                                            "holds, but higher-priority `{}` is undecided",
-                                            pack.rules[b].id
-                                        ),
-                                        (true, None, None) => "holds".to_owned(),
-                                    };
+                                Reason::Applied
+                            } else {
+                                match (licence, policy_rule, policy_blocked_by) {
+                                    (false, _, _) => Reason::HoldsButNoLicenseRequired,
+                                    (true, Some(w), _) => Reason::HoldsButOutranked {
+                                        by: pack.rules[w].id.clone(),
+                                    },
+                                    (true, None, Some(b)) => Reason::HoldsButUndecidedAbove {
+                                        by: pack.rules[b].id.clone(),
+                                    },
+                                    (true, None, None) => Reason::Applied,
                                 }
                             }
-                            Effect::Exception { code, obligations } => {
-                                if !licence {
-                                    status = RuleStatus::NotApplicable;
-                                    reason = "holds, but no licence is required".to_owned();
-                                } else if let Some(&b) = barring.first() {
-                                    status = RuleStatus::NotApplicable;
-                                    reason = format!(
-                                        "holds, but `{}` bars licence exceptions",
-                                        pack.rules[b].id
-                                    );
-                                } else {
-                                    license_exceptions.push(ExceptionView {
-                                        id: code.clone(),
-                                        rule: rule.id.clone(),
-                                        citation: citation.clone(),
-                                        obligations: obligations.clone(),
-                                    });
-                                    determining.push(i);
+                        }
+                        Effect::Exception { code, obligations } => {
+                            if !licence {
+                                Reason::HoldsButNoLicenseRequired
+                            } else if let Some(&b) = barring.first() {
+                                Reason::HoldsButExceptionsBarred {
+                                    by: pack.rules[b].id.clone(),
                                 }
-                            }
-                            Effect::Conditions(list) => {
-                                if licence {
-                                    for c in list {
-                                        conditions.push(ConditionView {
-                                            rule: rule.id.clone(),
-                                            citation: citation.clone(),
-                                            confidence: c.confidence.unwrap_or(rule.confidence),
-                                            // The view carries the effective confidence; the
-                                            // condition's own override would repeat the key.
-                                            condition: LicenceCondition {
-                                                confidence: None,
-                                                ..c.clone()
-                                            },
-                                        });
-                                    }
-                                    determining.push(i);
-                                } else {
-                                    status = RuleStatus::NotApplicable;
-                                    reason = "holds, but no licence is required".to_owned();
-                                }
-                            }
-                            Effect::Advisory { text } => {
-                                advisories.push(AdvisoryView {
+                            } else {
+                                license_exceptions.push(ExceptionView {
+                                    id: code.clone(),
                                     rule: rule.id.clone(),
                                     citation: citation.clone(),
-                                    text: text.clone(),
+                                    obligations: obligations.clone(),
                                 });
+                                determining.push(i);
+                                Reason::Applied
                             }
-                            Effect::Presumption { .. }
-                            | Effect::Classification { .. }
-                            | Effect::Suspension => {}
                         }
-                        (status, reason, facts)
-                    }
-                }
+                        Effect::Conditions(list) => {
+                            if licence {
+                                for c in list {
+                                    conditions.push(ConditionView {
+                                        rule: rule.id.clone(),
+                                        citation: citation.clone(),
+                                        confidence: c.confidence.unwrap_or(rule.confidence),
+                                        // The view carries the effective confidence; the
+                                        // condition's own override would repeat the key.
+                                        condition: LicenceCondition {
+                                            confidence: None,
+                                            ..c.clone()
+                                        },
+                                    });
+                                }
+                                determining.push(i);
+                                Reason::Applied
+                            } else {
+                                Reason::HoldsButNoLicenseRequired
+                            }
+                        }
+                        Effect::Advisory { text } => {
+                            advisories.push(AdvisoryView {
+                                rule: rule.id.clone(),
+                                citation: citation.clone(),
+                                text: text.clone(),
+                            });
+                            Reason::Applied
+                        }
+                        Effect::Presumption { .. }
+                        | Effect::Classification { .. }
+                        | Effect::Suspension => Reason::Applied,
+                    },
+                };
+                (reason, facts)
             }
         };
-        trace.push(TraceEntry {
+        trace.push(RuleTrace {
             rule_id: rule.id.clone(),
+            effect: rule.effect.kind_str().to_owned(),
             citation,
             window,
-            status,
-            reason,
+            status: reason.status(),
+            reason: reason_text(&reason, pack, rule, req, item),
+            code: reason,
             facts,
         });
     }
@@ -354,9 +308,9 @@ pub(super) fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decis
         matches!(pack.rules[i].effect, Effect::Requirement { .. })
             && pack.rules[i].confidence == Confidence::Primary
     });
-    let exceptions_barred = trace.iter().any(|t| {
-        t.status == RuleStatus::NotApplicable && t.reason.contains("bars licence exceptions")
-    });
+    let exceptions_barred = trace
+        .iter()
+        .any(|t| matches!(t.code, Reason::HoldsButExceptionsBarred { .. }));
     let mut citations = Vec::new();
     let mut uncertain = Vec::new();
     for &i in &determining {
@@ -467,23 +421,11 @@ pub(super) fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decis
             describe_effect(&pack.rules[p])
         ));
     }
-    if let Some(verified) = pack.verified_through.filter(|v| req.as_of > *v) {
-        notes.push(format!(
-            "the rule pack's sources were checked through {verified}: instruments published \
-             after that date are not encoded; check for newer rules before relying on this"
-        ));
-    }
     if req.known_on < pack.starts {
         notes.push(format!(
             "known on {}: no instrument of the pack was public yet, so nothing could be \
              applied; the pack starts on {}",
             req.known_on, pack.starts
-        ));
-    }
-    if req.as_of < pack.starts {
-        notes.push(format!(
-            "the rule pack starts on {}; before it no advanced-computing rule applies",
-            pack.starts
         ));
     }
     if licence && review_policy.is_none() {
@@ -504,6 +446,23 @@ pub(super) fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decis
             "no end use given: end-use controls (744.23 supercomputer and advanced-node fab) apply \
              when the exporter knows of such an end use"
                 .to_owned(),
+        );
+    }
+
+    // Outside the pack's coverage nothing above may stand as an answer: the trace stays, to
+    // show what the encoded rules would say, but the outcome is indeterminate.
+    let mut outcome = outcome;
+    if let Some(gap) = CoverageGap::of(pack, req.as_of) {
+        outcome = Outcome::Indeterminate;
+        review_policy = None;
+        license_exceptions.clear();
+        conditions.clear();
+        missing.insert(
+            0,
+            MissingFact {
+                field: "as_of".to_owned(),
+                why: gap.to_string(),
+            },
         );
     }
 

@@ -151,6 +151,16 @@ pub struct Verdict {
 }
 
 pub(super) fn verdict(pack: &RulePack, s: &Snapshot, req: &Request, item: &ItemFacts) -> Verdict {
+    if CoverageGap::of(pack, req.as_of).is_some() {
+        return Verdict {
+            outcome: Outcome::Indeterminate,
+            eccn: item.eccn,
+            review_policy: None,
+            policy_rule: None,
+            applied: RuleBits::default(),
+            unknown: RuleBits::default(),
+        };
+    }
     let mut f = Facts {
         to: s.ear(req.to),
         from: s.ear(req.from),

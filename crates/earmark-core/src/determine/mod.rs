@@ -24,7 +24,7 @@
 //! instrument was not public on the known-on date, its layer is not asked for, or a rule in
 //! play `supersedes` it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 mod eval;
 mod explain;
@@ -33,7 +33,7 @@ mod play;
 mod prose;
 
 pub use fast::{determine, Determiner, RuleBits, Snapshot, Verdict};
-pub use play::classification_date;
+pub use play::{classification_date, CoverageGap};
 
 use crate::classify::{Classification, Status};
 use crate::country::{Country, CountrySet};
@@ -43,10 +43,12 @@ use crate::rules::{
     Transaction,
 };
 use crate::spec::{ItemKind, Spec};
-use crate::trace::{FactRead, MissingFact, RuleStatus, TraceEntry, Window};
+use crate::trace::{FactRead, MissingFact, RuleStatus, Window};
 use crate::Date;
 /// Which reading of the regulations a decision follows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Reading {
     /// The legal text plus the enforcement posture (non-enforcement, is-informed letters,
@@ -74,7 +76,7 @@ impl Reading {
 }
 
 /// What is being decided: one shipment of one item. Decisions carry it back as given.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Request {
     /// Country of ultimate destination (or, for an in-country transfer, the country).
     pub to: Country,
@@ -120,7 +122,7 @@ impl Request {
 }
 
 /// The item's classification as determination reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EccnFact {
     /// Classification could not decide.
@@ -132,7 +134,7 @@ pub enum EccnFact {
 
 /// What determination knows about the item: its classification and the datasheet figures
 /// rules test.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ItemFacts {
     /// Catalog id, when the item came from the catalog.
     pub id: Option<String>,
@@ -178,7 +180,7 @@ impl ItemFacts {
 }
 
 /// The answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     LicenseRequired,
@@ -200,7 +202,7 @@ impl Outcome {
 }
 
 /// A licence exception available for the transaction.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExceptionView {
     pub id: String,
     pub rule: String,
@@ -209,7 +211,7 @@ pub struct ExceptionView {
 }
 
 /// A licence condition that would attach.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ConditionView {
     pub rule: String,
     pub citation: String,
@@ -219,7 +221,7 @@ pub struct ConditionView {
 }
 
 /// An advisory (red flag, policy statement) that bears on the transaction.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AdvisoryView {
     pub rule: String,
     pub citation: String,
@@ -227,7 +229,7 @@ pub struct AdvisoryView {
 }
 
 /// A citation of a determining rule.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CitationView {
     pub rule: String,
     pub instrument: String,
@@ -236,7 +238,7 @@ pub struct CitationView {
 }
 
 /// A rule relied on that is not from a primary source.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UncertainView {
     pub id: String,
     pub confidence: Confidence,
@@ -245,7 +247,7 @@ pub struct UncertainView {
 
 /// The decision: the answer, why, and what could change it. CLI text and JSON are renderings
 /// of this value; its JSON is byte-identical for the same inputs and pack.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Decision {
     pub outcome: Outcome,
     pub license_required: Option<bool>,
@@ -265,5 +267,101 @@ pub struct Decision {
     pub rule_pack: String,
     pub version: String,
     pub hash: String,
-    pub trace: Vec<TraceEntry>,
+    pub trace: Vec<RuleTrace>,
+}
+
+/// One rule of the pack as a decision considered it. `code` is what programs read; `reason`
+/// is the same thing in words, rendered from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RuleTrace {
+    pub rule_id: String,
+    /// The kind of effect the rule has (`license_requirement`, `review_policy`, ...).
+    pub effect: String,
+    pub citation: String,
+    pub window: Window,
+    pub status: RuleStatus,
+    pub code: Reason,
+    /// Plain-language reason, written for the compliance officer reading the answer.
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub facts: Vec<FactRead>,
+}
+
+/// Why a rule did or did not contribute, as data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reason {
+    /// Not in force: an enforcement-posture instrument, and the legal layer was asked for.
+    LayerNotAsked,
+    /// Not in force: its instrument was not yet public on the known-on date.
+    NotYetPublic { public_on: Date },
+    /// Not in force: the as-of date is outside its window.
+    OutsideWindow,
+    /// Not in force: a rule in play supersedes it.
+    Superseded { by: String },
+    /// In force; its condition does not hold, first failing at `clause`.
+    NotApplicable { clause: Clause, detail: String },
+    /// In force; a fact it needs is unknown.
+    MissingFacts { facts: Vec<String> },
+    /// In force and its condition holds: it contributed.
+    Applied,
+    /// A requirement that holds, overridden because the transaction is prohibited.
+    OverriddenByProhibition,
+    /// Holds, but no licence is required, so it has nothing to act on.
+    HoldsButNoLicenseRequired,
+    /// A review policy that holds, below a higher-priority one that also holds.
+    HoldsButOutranked { by: String },
+    /// A review policy that holds, below a higher-priority one that is undecided.
+    HoldsButUndecidedAbove { by: String },
+    /// A licence exception that holds, barred by an applied requirement.
+    HoldsButExceptionsBarred { by: String },
+    /// A classification vintage in force (it dates the thresholds the item was read with).
+    ClassificationInForce,
+    /// A suspension in force: it ends the rules it supersedes.
+    Suspends,
+}
+
+impl Reason {
+    /// The status this reason amounts to.
+    pub fn status(&self) -> RuleStatus {
+        match self {
+            Self::LayerNotAsked
+            | Self::NotYetPublic { .. }
+            | Self::OutsideWindow
+            | Self::Superseded { .. } => RuleStatus::NotInForce,
+            Self::NotApplicable { .. }
+            | Self::HoldsButNoLicenseRequired
+            | Self::HoldsButOutranked { .. }
+            | Self::HoldsButUndecidedAbove { .. }
+            | Self::HoldsButExceptionsBarred { .. } => RuleStatus::NotApplicable,
+            Self::MissingFacts { .. } => RuleStatus::MissingFacts,
+            Self::Applied
+            | Self::OverriddenByProhibition
+            | Self::ClassificationInForce
+            | Self::Suspends => RuleStatus::Applied,
+        }
+    }
+}
+
+/// The kind of clause of a rule's condition that failed first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Clause {
+    Destination,
+    Eccn,
+    ItemKind,
+    NamedItem,
+    From,
+    Transaction,
+    EndUse,
+    ExporterRole,
+    Rebuttal,
+    ListStatus,
+    Datacenter,
+    Fact,
+    FactsAny,
+    Headquarters,
+    Any,
+    Exclusion,
+    Other,
 }

@@ -82,3 +82,45 @@ pub(super) fn classification_cutoff(
 pub fn classification_date(pack: &RulePack, as_of: Date, known_on: Date, reading: Reading) -> Date {
     classification_cutoff(pack, as_of, known_on, reading).map_or(as_of, |d| d.min(as_of))
 }
+
+/// Why the pack cannot answer for a date: it encodes nothing before its first instrument, and
+/// its sources were checked only through `verified_through`. Either way the answer is
+/// indeterminate, never "no licence required" (an H100 to North Korea the week before the
+/// 2022 rule was still under the Part 746 embargo, which the pack starts encoding with it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoverageGap {
+    BeforeStart { starts: Date },
+    AfterVerified { verified_through: Date },
+}
+
+impl CoverageGap {
+    /// The gap `as_of` falls in, if any.
+    pub fn of(pack: &RulePack, as_of: Date) -> Option<Self> {
+        if as_of < pack.starts {
+            Some(Self::BeforeStart {
+                starts: pack.starts,
+            })
+        } else {
+            pack.verified_through
+                .filter(|v| as_of > *v)
+                .map(|verified_through| Self::AfterVerified { verified_through })
+        }
+    }
+}
+
+impl std::fmt::Display for CoverageGap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::BeforeStart { starts } => write!(
+                f,
+                "the as-of date is before the rule pack's coverage, which starts on {starts}: \
+                 the controls in force then are not encoded"
+            ),
+            Self::AfterVerified { verified_through } => write!(
+                f,
+                "the as-of date is after {verified_through}, the date the rule pack's sources \
+                 were verified through: rules published since are not encoded"
+            ),
+        }
+    }
+}

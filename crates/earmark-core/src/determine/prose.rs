@@ -130,15 +130,28 @@ pub(super) fn facts_read(cond: &Condition, f: &Facts<'_>, out: &mut Vec<FactRead
     }
 }
 
+/// A condition's first false clause: which kind of clause, and the words for it.
+pub(super) struct ClauseFailure {
+    pub clause: Clause,
+    pub text: String,
+}
+
+fn fail(clause: Clause, text: String) -> ClauseFailure {
+    ClauseFailure { clause, text }
+}
+
 /// The first clause that is false, in words (for "not applicable" reasons).
-pub(super) fn failing_clause(cond: &Condition, f: &Facts<'_>, sets: &dyn Sets) -> String {
+pub(super) fn failing_clause(cond: &Condition, f: &Facts<'_>, sets: &dyn Sets) -> ClauseFailure {
     let single = |c: Condition| eval(&c, f, sets) == Tri::False;
     if let Some(d) = &cond.destination {
         if single(Condition {
             destination: Some(d.clone()),
             ..Condition::default()
         }) {
-            return format!("destination {} is not in {}", f.to, set_text(&d.text));
+            return fail(
+                Clause::Destination,
+                format!("destination {} is not in {}", f.to, set_text(&d.text)),
+            );
         }
     }
     if let Some(mask) = cond.eccn {
@@ -152,11 +165,17 @@ pub(super) fn failing_clause(cond: &Condition, f: &Facts<'_>, sets: &dyn Sets) -
                 EccnFact::NotListed => "not 3A090/4A090",
                 EccnFact::Unknown => "unknown",
             };
-            return format!("the item is {have}, not {}", codes.join(" or "));
+            return fail(
+                Clause::Eccn,
+                format!("the item is {have}, not {}", codes.join(" or ")),
+            );
         }
     }
     if !cond.item_kind.is_empty() && !cond.item_kind.contains(&f.item.kind) {
-        return "the item is not of the kind this rule covers".to_owned();
+        return fail(
+            Clause::ItemKind,
+            "the item is not of the kind this rule covers".to_owned(),
+        );
     }
     if !cond.named.is_empty()
         && single(Condition {
@@ -164,46 +183,61 @@ pub(super) fn failing_clause(cond: &Condition, f: &Facts<'_>, sets: &dyn Sets) -
             ..Condition::default()
         })
     {
-        return format!("the item is not one of {}", cond.named.join(", "));
+        return fail(
+            Clause::NamedItem,
+            format!("the item is not one of {}", cond.named.join(", ")),
+        );
     }
     if let Some(from) = &cond.from {
         if single(Condition {
             from: Some(from.clone()),
             ..Condition::default()
         }) {
-            return format!(
-                "exported from {}, not from {}",
-                f.from,
-                set_text(&from.text)
+            return fail(
+                Clause::From,
+                format!(
+                    "exported from {}, not from {}",
+                    f.from,
+                    set_text(&from.text)
+                ),
             );
         }
     }
     if !cond.transaction.is_empty() && !cond.transaction.contains(&f.req.transaction) {
-        return format!(
-            "the transaction is {}, not {}",
-            f.req.transaction.as_str(),
-            cond.transaction
-                .iter()
-                .map(|t| t.as_str())
-                .collect::<Vec<_>>()
-                .join(" or ")
+        return fail(
+            Clause::Transaction,
+            format!(
+                "the transaction is {}, not {}",
+                f.req.transaction.as_str(),
+                cond.transaction
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
         );
     }
     if !cond.end_use.is_empty() && !f.req.end_use.is_some_and(|u| cond.end_use.contains(&u)) {
         let uses: Vec<&str> = cond.end_use.iter().map(|u| u.as_str()).collect();
-        return match f.req.end_use {
-            None => format!(
-                "no end use is known; applies on knowledge of: {}",
-                uses.join(", ")
-            ),
-            Some(u) => format!("the end use is {}, not {}", u.as_str(), uses.join(" or ")),
-        };
+        return fail(
+            Clause::EndUse,
+            match f.req.end_use {
+                None => format!(
+                    "no end use is known; applies on knowledge of: {}",
+                    uses.join(", ")
+                ),
+                Some(u) => format!("the end use is {}, not {}", u.as_str(), uses.join(" or ")),
+            },
+        );
     }
     if !cond.exporter_role.is_empty() && !cond.exporter_role.contains(&f.req.exporter_role) {
-        return "the exporter is not a front-end fabricator or OSAT".to_owned();
+        return fail(
+            Clause::ExporterRole,
+            "the exporter is not a front-end fabricator or OSAT".to_owned(),
+        );
     }
     if !cond.rebuttal.is_empty() && !cond.rebuttal.contains(&f.req.rebuttal) {
-        return "the presumption is rebutted".to_owned();
+        return fail(Clause::Rebuttal, "the presumption is rebutted".to_owned());
     }
     if !cond.end_user_list.is_empty()
         && !f
@@ -211,29 +245,37 @@ pub(super) fn failing_clause(cond: &Condition, f: &Facts<'_>, sets: &dyn Sets) -
             .end_user_list
             .is_some_and(|s| cond.end_user_list.contains(&s))
     {
-        return match f.req.end_user_list {
-            None => {
-                "no list status given for the end user (screen with `earmark screen`)".to_owned()
-            }
-            Some(_) => "the end user's list status does not match".to_owned(),
-        };
+        return fail(
+            Clause::ListStatus,
+            match f.req.end_user_list {
+                None => "no list status given for the end user (screen with `earmark screen`)"
+                    .to_owned(),
+                Some(_) => "the end user's list status does not match".to_owned(),
+            },
+        );
     }
     if let Some(dc) = cond.datacenter {
         if f.datacenter == Some(!dc) {
-            return if dc {
-                "the item is not designed or marketed for datacenters".to_owned()
-            } else {
-                "the item is designed or marketed for datacenters".to_owned()
-            };
+            return fail(
+                Clause::Datacenter,
+                if dc {
+                    "the item is not designed or marketed for datacenters".to_owned()
+                } else {
+                    "the item is designed or marketed for datacenters".to_owned()
+                },
+            );
         }
     }
     for t in &cond.facts {
         if f.test(t) == Tri::False {
-            return format!(
-                "{} is not {} {}",
-                t.fact.as_str(),
-                t.compare.symbol(),
-                t.value
+            return fail(
+                Clause::Fact,
+                format!(
+                    "{} is not {} {}",
+                    t.fact.as_str(),
+                    t.compare.symbol(),
+                    t.value
+                ),
             );
         }
     }
@@ -243,13 +285,19 @@ pub(super) fn failing_clause(cond: &Condition, f: &Facts<'_>, sets: &dyn Sets) -
             .iter()
             .map(|t| format!("{} {} {}", t.fact.as_str(), t.compare.symbol(), t.value))
             .collect();
-        return format!("none of {} holds", tests.join(", "));
+        return fail(
+            Clause::FactsAny,
+            format!("none of {} holds", tests.join(", ")),
+        );
     }
     if let Some(hq) = &cond.headquarters {
         if f.headquarters_in(&sets.resolve(hq)) == Tri::False {
-            return format!(
-                "neither the end user nor its ultimate parent is headquartered in {}",
-                set_text(&hq.text)
+            return fail(
+                Clause::Headquarters,
+                format!(
+                    "neither the end user nor its ultimate parent is headquartered in {}",
+                    set_text(&hq.text)
+                ),
             );
         }
     }
@@ -257,14 +305,17 @@ pub(super) fn failing_clause(cond: &Condition, f: &Facts<'_>, sets: &dyn Sets) -
         let parts: Vec<String> = cond
             .any
             .iter()
-            .map(|c| failing_clause(c, f, sets))
+            .map(|c| failing_clause(c, f, sets).text)
             .collect();
-        return format!("none of its alternatives holds ({})", parts.join("; "));
+        return fail(
+            Clause::Any,
+            format!("none of its alternatives holds ({})", parts.join("; ")),
+        );
     }
     if cond.not.is_some() {
-        return "an exclusion applies".to_owned();
+        return fail(Clause::Exclusion, "an exclusion applies".to_owned());
     }
-    "its conditions do not hold".to_owned()
+    fail(Clause::Other, "its conditions do not hold".to_owned())
 }
 
 pub(super) fn missing_text(mask: u32) -> Vec<&'static str> {
@@ -282,11 +333,73 @@ pub(super) fn rule_citation(pack: &RulePack, rule: &Rule) -> String {
         .and_then(|i| i.citations.first())
         .map(Citation::short)
         .unwrap_or_default();
-    if source.is_empty() {
-        rule.cite.clone()
-    } else if rule.cite.is_empty() {
-        source
-    } else {
-        format!("{}; {source}", rule.cite)
+    // The rule's own cite and its instrument's often name the same section (the Entity List
+    // rules cite 15 CFR 744.11 both ways): each part is printed once, in order.
+    let mut parts: Vec<&str> = Vec::new();
+    for part in rule.cite.split("; ").chain(source.split("; ")) {
+        let part = part.trim();
+        if !part.is_empty() && !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    parts.join("; ")
+}
+
+/// A trace reason in words.
+pub(super) fn reason_text(
+    reason: &Reason,
+    pack: &RulePack,
+    rule: &Rule,
+    req: &Request,
+    item: &ItemFacts,
+) -> String {
+    let title_of = |id: &str| {
+        pack.rule(id)
+            .and_then(|r| pack.instruments.get(r.instrument))
+            .map_or("", |i| i.title.as_str())
+    };
+    match reason {
+        Reason::LayerNotAsked => {
+            "an enforcement-posture instrument; the legal layer was asked for".to_owned()
+        }
+        Reason::NotYetPublic { public_on } => format!(
+            "not yet public on the known-on date {} (public {public_on})",
+            req.known_on
+        ),
+        Reason::OutsideWindow => format!(
+            "not in force on {} (in force {})",
+            req.as_of,
+            window_text(&rule.window)
+        ),
+        Reason::Superseded { by } => format!("superseded by `{by}` ({})", title_of(by)),
+        Reason::NotApplicable { detail, .. } => detail.clone(),
+        Reason::MissingFacts { facts } => format!("could apply; unknown: {}", facts.join(", ")),
+        Reason::Applied => describe_effect(rule),
+        Reason::OverriddenByProhibition => format!(
+            "{} (overridden: the transaction is prohibited)",
+            describe_effect(rule)
+        ),
+        Reason::HoldsButNoLicenseRequired => "holds, but no licence is required".to_owned(),
+        Reason::HoldsButOutranked { by } => format!("holds, but `{by}` has a higher priority"),
+        Reason::HoldsButUndecidedAbove { by } => {
+            format!("holds, but higher-priority `{by}` is undecided")
+        }
+        Reason::HoldsButExceptionsBarred { by } => {
+            format!("holds, but `{by}` bars licence exceptions")
+        }
+        Reason::ClassificationInForce => format!(
+            "classification thresholds in force; the item was classified as of {}",
+            item.classified_as_of
+                .map_or_else(|| "an unknown date".to_owned(), |d| d.to_string())
+        ),
+        Reason::Suspends => format!(
+            "in force: ends {}",
+            rule.supersedes
+                .iter()
+                .filter_map(|&t| pack.rules.get(t))
+                .map(|r| format!("`{}`", r.id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }

@@ -30,7 +30,19 @@ use crate::trace::Window;
 use crate::Date;
 
 /// Which reading of the regulations an instrument belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Layer {
     /// The legal text in force (Federal Register rules, the CFR).
@@ -41,7 +53,19 @@ pub enum Layer {
 }
 
 /// How sure the project is of an instrument or rule (the reference's [P] [S] [U] tags).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Confidence {
     /// Read in a primary source (FR, eCFR, BIS, GAO, SEC), or quoted verbatim from one.
@@ -63,7 +87,7 @@ impl Confidence {
 }
 
 /// What kind of public act an instrument is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InstrumentKind {
     Rule,
@@ -76,7 +100,7 @@ pub enum InstrumentKind {
 }
 
 /// A licence review policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewPolicy {
     PresumptionOfDenial,
@@ -109,9 +133,12 @@ impl Eccn {
 }
 
 /// Export, reexport or transfer (in-country).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Transaction {
+    #[default]
     Export,
     Reexport,
     InCountry,
@@ -129,7 +156,7 @@ impl Transaction {
 
 /// End uses rules can name. End-use controls apply on knowledge, so an end use that is not
 /// given is read as "none known".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EndUse {
     /// Development, production, operation, ... of a "supercomputer" (§ 744.23(a)(1)).
@@ -167,7 +194,9 @@ impl EndUse {
 }
 
 /// Who is exporting, where a rule binds only some exporters (the foundry presumption).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ExporterRole {
     #[default]
@@ -177,7 +206,9 @@ pub enum ExporterRole {
 }
 
 /// How a front-end fabricator or OSAT rebuts the foundry presumption (Note 1 to 3A090.a).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Rebuttal {
     #[default]
@@ -188,7 +219,7 @@ pub enum Rebuttal {
 }
 
 /// The end user's restricted-list status, as screening found it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ListStatus {
     NotListed,
@@ -199,10 +230,13 @@ pub enum ListStatus {
     /// Screening found a possible match that no reviewer has confirmed or cleared yet: every
     /// rule that reads the list status is undecided until then.
     PossibleMatch,
+    /// The party was to be screened but could not be: the list that answers the question (the
+    /// Entity List) was not loaded. Undecided, like a possible match, never "not listed".
+    Unknown,
 }
 
 /// A numeric fact a rule can test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FactName {
     Tpp,
@@ -320,7 +354,7 @@ impl Condition {
 }
 
 /// What an obligation of a licence exception asks of the exporter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ObligationKind {
     Notification,
@@ -331,7 +365,7 @@ pub enum ObligationKind {
 }
 
 /// One obligation that comes with using a licence exception.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Obligation {
     pub kind: ObligationKind,
@@ -355,7 +389,7 @@ pub struct Obligation {
 }
 
 /// What kind of licence condition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConditionKind {
     PaymentShare,
@@ -367,7 +401,7 @@ pub enum ConditionKind {
 }
 
 /// A condition attached to a licence (payment share, testing, volume cap, certification, cap).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LicenceCondition {
     pub id: String,
@@ -451,7 +485,7 @@ pub struct Rule {
 }
 
 /// Where an instrument is published.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Citation {
     /// Federal Register citation, e.g. `88 FR 73458`.

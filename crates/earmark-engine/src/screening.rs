@@ -1,0 +1,151 @@
+//! Screening the parties of a shipment, and what a list match means for it.
+//!
+//! The name index answers "which entries resemble this name"; this module turns that into
+//! what determination reads (the Entity List status, judged on the as-of date) and what a
+//! person must see (matches on lists the rule pack does not model). A party's raw matches do
+//! not depend on the date, so a [`crate::Worker`] caches them per distinct party and only the
+//! date test runs per shipment.
+
+use earmark_core::determine::Outcome;
+use earmark_core::rules::ListStatus;
+use earmark_core::Date;
+use earmark_screen::{Band, Index, Match, Query, Searcher, Thresholds};
+
+use crate::contract::{PartyScreening, ScreenedMatch, ScreeningBasis, Severity};
+
+/// Results kept per party: enough for every band that matters, few enough to stay cheap.
+const RESULTS_PER_PARTY: usize = 20;
+
+/// What a match on a list means for an export, for the lists the rule pack does not model.
+/// The Entity List is read by the rules themselves.
+pub fn consequence(list: &str, band: Band) -> Severity {
+    match (list, band) {
+        (_, Band::NoMatch) | ("EL", _) => Severity::Clear,
+        // A denial order bars any participation in an EAR transaction (15 CFR 764 Supp. 2);
+        // SDN property is blocked (31 CFR, and 15 CFR 744.8 for some programmes).
+        ("DPL" | "SDN", Band::Match) => Severity::Blocked,
+        // Restricts dealings in securities, not exports: a red flag, not a stop.
+        ("CMIC", _) => Severity::Clear,
+        // Unverified List, Military End User, ITAR debarment, sectoral and other sanctions:
+        // each has its own consequence, which a person must read.
+        _ => Severity::Review,
+    }
+}
+
+/// One party's matches, independent of the date.
+#[derive(Debug, Clone)]
+pub(crate) struct RawScreening {
+    pub matches: Vec<ScreenedMatch>,
+}
+
+/// Rounds a score for the record: four decimals, without the float noise of an f32 printed
+/// as f64 (0.8600000143051147).
+pub(crate) fn round_score(score: f32) -> f64 {
+    (f64::from(score) * 10_000.0).round() / 10_000.0
+}
+
+pub(crate) fn screen(
+    index: &Index,
+    searcher: &mut Searcher<'_>,
+    thresholds: &Thresholds,
+    name: &str,
+    country: Option<&str>,
+    address: Option<&str>,
+) -> Result<RawScreening, earmark_screen::QueryError> {
+    let query = Query {
+        name,
+        country,
+        address,
+    };
+    let found = searcher.search(&query, thresholds, RESULTS_PER_PARTY)?;
+    let matches = found
+        .iter()
+        .filter(|m| m.band != Band::NoMatch)
+        .map(|m| screened(index, m))
+        .collect();
+    Ok(RawScreening { matches })
+}
+
+fn screened(index: &Index, m: &Match) -> ScreenedMatch {
+    ScreenedMatch {
+        band: m.band,
+        score: round_score(m.score),
+        list: m.list.clone(),
+        source_id: m.source_id.clone(),
+        matched_name: m.matched_name.clone(),
+        listed_on: index
+            .entries()
+            .get(m.entry)
+            .and_then(|e| e.listed_on.clone()),
+    }
+}
+
+fn is_listed_after(m: &ScreenedMatch, as_of: Date) -> bool {
+    m.listed_on
+        .as_deref()
+        .and_then(|d| d.parse::<Date>().ok())
+        .is_some_and(|d| d > as_of)
+}
+
+/// The party's Entity List status on `as_of` from its raw matches: the best Entity List
+/// entry listed by then decides (`match` is listed, `review` a possible match a person must
+/// settle); entries listed later are set aside, not counted.
+pub(crate) fn judge(
+    raw: &RawScreening,
+    as_of: Date,
+) -> (ListStatus, Option<ScreenedMatch>, Vec<ScreenedMatch>) {
+    let entity_list = raw
+        .matches
+        .iter()
+        .find(|m| m.list == "EL" && !is_listed_after(m, as_of));
+    let status = match entity_list.map(|m| m.band) {
+        Some(Band::Match) => ListStatus::Listed,
+        Some(Band::Review) => ListStatus::PossibleMatch,
+        _ => ListStatus::NotListed,
+    };
+    let later = raw
+        .matches
+        .iter()
+        .filter(|m| m.list == "EL" && is_listed_after(m, as_of))
+        .cloned()
+        .collect();
+    (status, entity_list.cloned(), later)
+}
+
+/// The status determination reads for the whole transaction: 744.11 reaches any listed party
+/// (purchaser, intermediate or ultimate consignee, end user), so the most restrictive status
+/// of any party counts. `None` when no party was screened or given a status.
+pub(crate) fn combined_status(parties: &[PartyScreening]) -> Option<ListStatus> {
+    let rank = |s: ListStatus| match s {
+        ListStatus::NotListed => 0,
+        ListStatus::PossibleMatch => 1,
+        ListStatus::Unknown => 2,
+        ListStatus::Affiliate => 3,
+        ListStatus::Listed => 4,
+    };
+    parties
+        .iter()
+        .filter(|p| p.basis != ScreeningBasis::NotScreened)
+        .filter_map(|p| p.status)
+        .max_by_key(|s| rank(*s))
+}
+
+/// How a script should treat the shipment: the decision's outcome, raised by what the
+/// screening found that the decision may not have read. A possible Entity List match or a
+/// party that could not be screened needs a person even where no rule read the list status;
+/// a match on a list the pack does not model raises it to that list's consequence.
+pub(crate) fn severity(outcome: Outcome, parties: &[PartyScreening]) -> Severity {
+    let mut severity = Severity::of_outcome(outcome);
+    for p in parties {
+        if matches!(
+            p.status,
+            Some(ListStatus::PossibleMatch | ListStatus::Unknown)
+        ) {
+            severity = severity.max(Severity::Review);
+        }
+        for m in &p.other_lists {
+            severity = severity.max(consequence(&m.list, m.band));
+        }
+    }
+    severity
+}
