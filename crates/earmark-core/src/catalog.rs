@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::{line_column, toml_error, Spec, SpecError};
+use crate::spec::{line_column, toml_error_at, without_bom, Spec};
 
 /// One catalog entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,8 +76,12 @@ impl Catalog {
                 file: file.to_owned(),
                 message,
             };
+            let text = without_bom(text);
+            // The path names the entry and field of an error (`item[12].spec.dense_tops`): the
+            // specs inside go through the same checks as a spec file.
             let parsed: CatalogFile =
-                toml::from_str(text).map_err(|e| err(toml_error(text, &e)))?;
+                serde_path_to_error::deserialize(toml::Deserializer::new(text))
+                    .map_err(|e| err(toml_error_at(text, &e.path().to_string(), e.inner())))?;
             for item in parsed.items {
                 let at = text
                     .find(&format!("id = \"{}\"", item.id))
@@ -90,14 +94,17 @@ impl Catalog {
                     )));
                 }
                 item.spec.validate().map_err(|e| {
-                    let detail = match e {
-                        SpecError::Invalid { field, reason } => {
-                            format!("field `spec.{field}`: {reason}")
-                        }
-                        SpecError::Parse(m) => m,
-                    };
-                    err(format!("{where_}item `{}`: {detail}", item.id))
+                    err(format!("{where_}item `{}`: {}", item.id, e.within("spec")))
                 })?;
+                if let Some(tpp) = item.published_tpp {
+                    if !tpp.is_finite() || tpp <= 0.0 {
+                        return Err(err(format!(
+                            "{where_}item `{}`: field `published_tpp`: must be a finite \
+                             number, more than zero",
+                            item.id
+                        )));
+                    }
+                }
                 if catalog.items.contains_key(&item.id) {
                     return Err(err(format!("{where_}duplicate id `{}`", item.id)));
                 }

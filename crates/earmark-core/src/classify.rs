@@ -1109,13 +1109,16 @@ fn classify_system(
         c.eccn = None;
         c.paragraph = None;
     }
-    // TPP of a system is the sum over its ICs: compute analytics will read it.
+    // TPP of a system is the sum over its ICs: compute analytics will read it. With a part
+    // unresolved the sum is unknown, not the sum of the rest (which would understate it under a
+    // TPP gate), and with no parts it is unknown too (an empty f64 sum is -0).
+    let all_resolved = !spec.contains.is_empty() && c.components.len() == spec.contains.len();
     let total: Option<f64> = c
         .components
         .iter()
         .map(|k| k.classification.tpp.map(|t| t * f64::from(k.count)))
         .sum();
-    c.tpp = total.map(round);
+    c.tpp = total.filter(|_| all_resolved).map(round);
 }
 
 #[cfg(test)]

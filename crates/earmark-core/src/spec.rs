@@ -6,11 +6,15 @@
 //! fact is never read as zero or as "not controlled": classification turns it into an
 //! indeterminate answer that names the field.
 //!
-//! Specs arrive as JSON or TOML (`Spec::from_json`, `Spec::from_toml`); unknown fields are
-//! rejected so that a misspelt figure cannot silently go unused.
+//! Specs arrive as JSON or TOML (`Spec::from_json`, `Spec::from_toml`). Nothing a spec says may
+//! silently go unused: unknown fields, keys given twice, fields the kind does not read and
+//! redefinitions of built-in operand formats are all errors, named by field.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
 
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 /// What kind of item a spec describes; each kind is classified by different paragraphs.
@@ -25,6 +29,23 @@ pub enum ItemKind {
     System,
 }
 
+impl ItemKind {
+    /// The name a spec gives the kind (`ic`, `hbm`, `system`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Ic => "ic",
+            Self::Hbm => "hbm",
+            Self::System => "system",
+        }
+    }
+}
+
+impl fmt::Display for ItemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One item as its datasheet describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -35,10 +56,18 @@ pub struct Spec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub datacenter: Option<bool>,
     /// Dense (non-sparse) peak tera-operations per second, per operand format, for the whole IC.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "unique_keys",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub dense_tops: BTreeMap<String, f64>,
     /// Bit lengths of operand formats that are not built in (e.g. `{ "mx6" = 6 }`).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "unique_keys",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub bit_lengths: BTreeMap<String, u32>,
     /// Per processing unit throughput, for ICs with several kinds of unit; TPP aggregates them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -73,6 +102,7 @@ pub struct ProcessingUnit {
     #[serde(default = "one")]
     pub count: u32,
     /// Dense peak tera-operations per second of one unit, per operand format.
+    #[serde(deserialize_with = "unique_keys")]
     pub dense_tops: BTreeMap<String, f64>,
     /// Analog, multi-value or multi-level units count at 8 bits whatever the format (3A090
     /// of 2022, a.3).
@@ -106,11 +136,72 @@ pub struct Component {
 }
 
 /// A component given by catalog id or inline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum ItemRef {
     CatalogId(String),
     Inline(Box<Spec>),
+}
+
+// Not `#[serde(untagged)]` for reading: untagged buffers the inline spec and replaces every
+// error inside it (an unknown or repeated field, with its line) by "did not match any variant".
+impl<'de> Deserialize<'de> for ItemRef {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ItemRefVisitor;
+
+        impl<'de> Visitor<'de> for ItemRefVisitor {
+            type Value = ItemRef;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a catalog id or an inline item spec")
+            }
+
+            fn visit_str<E: de::Error>(self, id: &str) -> Result<ItemRef, E> {
+                Ok(ItemRef::CatalogId(id.to_owned()))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ItemRef, A::Error> {
+                Spec::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|spec| ItemRef::Inline(Box::new(spec)))
+            }
+        }
+
+        deserializer.deserialize_any(ItemRefVisitor)
+    }
+}
+
+/// Reads a table of operand formats, rejecting a format given twice: serde_json would keep the
+/// last value silently, so a pasted-over figure would decide the class unseen.
+fn unique_keys<'de, D, V>(deserializer: D) -> Result<BTreeMap<String, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct UniqueKeys<V>(PhantomData<V>);
+
+    impl<'de, V: Deserialize<'de>> Visitor<'de> for UniqueKeys<V> {
+        type Value = BTreeMap<String, V>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a table of operand formats")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut formats = BTreeMap::new();
+            while let Some(format) = map.next_key::<String>()? {
+                if formats.contains_key(&format) {
+                    return Err(de::Error::custom(format_args!(
+                        "duplicate field `{format}`"
+                    )));
+                }
+                let value = map.next_value()?;
+                formats.insert(format, value);
+            }
+            Ok(formats)
+        }
+    }
+
+    deserializer.deserialize_map(UniqueKeys(PhantomData))
 }
 
 fn one() -> u32 {
@@ -162,6 +253,27 @@ impl Tf32Reading {
     }
 }
 
+/// The operand formats whose bit lengths are built in. A spec may not redefine them: the bit
+/// length of the operation is the regulation's, not the datasheet's.
+pub const BUILTIN_FORMATS: [&str; 17] = [
+    "fp64", "int64", "fp32", "int32", "tf32", "fp16", "bf16", "int16", "fp8", "int8", "mxfp8",
+    "fp6", "mxfp6", "fp4", "int4", "mxfp4", "nvfp4",
+];
+
+/// The built-in format `format` spells differently (`FP8`, `fp-8`, `BF_16`), if any: declaring
+/// such a spelling with its own bit length would redefine the built-in under another name.
+fn builtin_spelt_otherwise(format: &str) -> Option<&'static str> {
+    let folded: String = format
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    BUILTIN_FORMATS
+        .iter()
+        .find(|builtin| **builtin == folded && **builtin != format)
+        .copied()
+}
+
 /// The bit length of a built-in operand format, or `None` for a format that must be declared.
 pub fn builtin_bit_length(format: &str, tf32: Tf32Reading) -> Option<u32> {
     let bits = match format {
@@ -188,47 +300,101 @@ pub enum SpecError {
     Parse(String),
     #[error("field `{field}`: {reason}")]
     Invalid { field: String, reason: String },
+    /// A field classification reads only for another kind: accepting it would let a figure
+    /// the user believes counts go unread.
+    #[error("field `{field}` is not used by kind `{kind}`")]
+    NotUsed { field: String, kind: ItemKind },
+}
+
+impl SpecError {
+    /// The same error for a spec nested at `prefix` (`contains[2].item`, `spec`).
+    pub fn within(self, prefix: &str) -> Self {
+        match self {
+            Self::Invalid { field, reason } => Self::Invalid {
+                field: format!("{prefix}.{field}"),
+                reason,
+            },
+            Self::NotUsed { field, kind } => Self::NotUsed {
+                field: format!("{prefix}.{field}"),
+                kind,
+            },
+            parse @ Self::Parse(_) => parse,
+        }
+    }
 }
 
 impl Spec {
-    /// Reads a spec from JSON text, rejecting unknown fields.
+    /// Reads a spec from JSON text (a leading byte-order mark is skipped), rejecting unknown
+    /// and repeated fields with their line and path.
     pub fn from_json(text: &str) -> Result<Self, SpecError> {
-        let spec: Self = serde_json::from_str(text).map_err(|e| {
-            SpecError::Parse(format!("line {}, column {}: {e}", e.line(), e.column()))
+        let text = without_bom(text);
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let spec: Self = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+            let field = e.path().to_string();
+            SpecError::Parse(json_error(&field, e.inner()))
         })?;
+        deserializer
+            .end()
+            .map_err(|e| SpecError::Parse(json_error("", &e)))?;
         spec.validate()?;
         Ok(spec)
     }
 
-    /// Reads a spec from TOML text, rejecting unknown fields.
+    /// Reads a spec from TOML text (a leading byte-order mark is skipped), rejecting unknown
+    /// and repeated fields with their line and path.
     pub fn from_toml(text: &str) -> Result<Self, SpecError> {
-        let spec: Self =
-            toml::from_str(text).map_err(|e| SpecError::Parse(toml_error(text, &e)))?;
+        let text = without_bom(text);
+        let spec: Self = serde_path_to_error::deserialize(toml::Deserializer::new(text))
+            .map_err(|e| SpecError::Parse(toml_error_at(text, &e.path().to_string(), e.inner())))?;
         spec.validate()?;
         Ok(spec)
     }
 
-    /// Checks what serde cannot: figures are finite and non-negative, formats are known.
+    /// Checks what serde cannot: figures are finite and non-negative; formats are known and
+    /// built-in ones are not redefined; every field is one the kind reads; and the figures
+    /// classification derives from them (sums over units and dies, densities) stay finite.
     pub fn validate(&self) -> Result<(), SpecError> {
-        let invalid = |field: String, reason: &str| SpecError::Invalid {
-            field,
+        let invalid = |field: &str, reason: &str| SpecError::Invalid {
+            field: field.to_owned(),
             reason: reason.to_owned(),
         };
         if self.name.trim().is_empty() {
-            return Err(invalid("name".into(), "must not be empty"));
+            return Err(invalid("name", "must not be empty"));
         }
+        for (field, given, reader) in self.fields_read_by_one_kind() {
+            if given && reader != self.kind {
+                return Err(SpecError::NotUsed {
+                    field: field.to_owned(),
+                    kind: self.kind,
+                });
+            }
+        }
+        // Where two fields say the same thing, classification reads one; the other would be
+        // ignored, however different.
+        if !self.dies.is_empty() && self.die_area_mm2.is_some() {
+            return Err(invalid(
+                "die_area_mm2",
+                "not used when `dies` is given: the applicable die area is summed from the dies",
+            ));
+        }
+        if !self.units.is_empty() && !self.dense_tops.is_empty() {
+            return Err(invalid(
+                "dense_tops",
+                "not used when `units` is given: throughput is summed from the units",
+            ));
+        }
+        // `is_sign_negative` also refuses -0, which would print as TPP "-0".
         let check = |field: &str, value: Option<f64>| match value {
-            Some(v) if !v.is_finite() || v < 0.0 => Err(invalid(
-                field.to_owned(),
-                "must be a finite number, zero or more",
-            )),
+            Some(v) if !v.is_finite() || v.is_sign_negative() => {
+                Err(invalid(field, "must be a finite number, zero or more"))
+            }
             _ => Ok(()),
         };
         // An area is a divisor (PD, memory bandwidth density): zero would silently read as
         // "unknown" further on, so it is an input error here.
         let area = |field: &str, value: Option<f64>| match value {
             Some(v) if !v.is_finite() || v <= 0.0 => Err(invalid(
-                field.to_owned(),
+                field,
                 "must be a finite number of square millimetres, more than zero",
             )),
             _ => Ok(()),
@@ -239,13 +405,13 @@ impl Spec {
             check(field, Some(value))?;
             if value > MAX_DENSE_TOPS {
                 return Err(invalid(
-                    field.to_owned(),
+                    field,
                     "implausibly large: give dense tera-operations per second (at most 1e9)",
                 ));
             }
             Ok(())
         };
-        let counted = |field: String, count: u32| {
+        let counted = |field: &str, count: u32| {
             if count == 0 {
                 return Err(invalid(field, "must be 1 or more"));
             }
@@ -256,50 +422,156 @@ impl Spec {
         check("memory_bandwidth_gbs", self.memory_bandwidth_gbs)?;
         check("interconnect_bidir_gbs", self.interconnect_bidir_gbs)?;
         area("package_area_mm2", self.package_area_mm2)?;
-        let known = |format: &str| {
-            builtin_bit_length(format, Tf32Reading::default()).is_some()
-                || self.bit_lengths.contains_key(format)
-        };
-        for (format, value) in &self.dense_tops {
-            tops(&format!("dense_tops.{format}"), *value)?;
-            if !known(format) {
+        for (format, bits) in &self.bit_lengths {
+            let field = format!("bit_lengths.{format}");
+            if format == "tf32" {
                 return Err(invalid(
-                    format!("dense_tops.{format}"),
+                    &field,
+                    "`tf32` is built in: whether it counts 32 or 19 bits is a classification \
+                     option, not a figure of the spec",
+                ));
+            }
+            if builtin_bit_length(format, Tf32Reading::default()).is_some() {
+                return Err(invalid(
+                    &field,
+                    &format!(
+                        "`{format}` is built in: its bit length is fixed by the regulation and \
+                         cannot be redefined"
+                    ),
+                ));
+            }
+            if let Some(builtin) = builtin_spelt_otherwise(format) {
+                return Err(invalid(
+                    &field,
+                    &format!(
+                        "`{format}` is the built-in `{builtin}` spelt otherwise: write \
+                         `{builtin}`, whose bit length is fixed by the regulation"
+                    ),
+                ));
+            }
+            if *bits == 0 || *bits > 128 {
+                return Err(invalid(&field, "must be 1 to 128"));
+            }
+        }
+        let known_format = |field: &str, format: &str| {
+            if let Some(builtin) = builtin_spelt_otherwise(format) {
+                return Err(invalid(
+                    field,
+                    &format!(
+                        "`{format}` is the built-in `{builtin}` spelt otherwise: write `{builtin}`"
+                    ),
+                ));
+            }
+            if builtin_bit_length(format, Tf32Reading::default()).is_none()
+                && !self.bit_lengths.contains_key(format)
+            {
+                return Err(invalid(
+                    field,
                     "unknown operand format: declare its bit length in `bit_lengths`",
                 ));
             }
+            Ok(())
+        };
+        for (format, value) in &self.dense_tops {
+            let field = format!("dense_tops.{format}");
+            tops(&field, *value)?;
+            known_format(&field, format)?;
         }
-        for (format, bits) in &self.bit_lengths {
-            if *bits == 0 || *bits > 128 {
-                return Err(invalid(format!("bit_lengths.{format}"), "must be 1 to 128"));
-            }
-        }
+        let mut summed_over_units: BTreeMap<&str, f64> = BTreeMap::new();
         for (i, unit) in self.units.iter().enumerate() {
-            counted(format!("units[{i}].count"), unit.count)?;
+            counted(&format!("units[{i}].count"), unit.count)?;
             for (format, value) in &unit.dense_tops {
-                tops(&format!("units[{i}].dense_tops.{format}"), *value)?;
-                if !known(format) {
-                    return Err(invalid(
-                        format!("units[{i}].dense_tops.{format}"),
-                        "unknown operand format: declare its bit length in `bit_lengths`",
-                    ));
-                }
+                let field = format!("units[{i}].dense_tops.{format}");
+                tops(&field, *value)?;
+                known_format(&field, format)?;
+                *summed_over_units.entry(format).or_default() += value * f64::from(unit.count);
             }
         }
+        // The cap on one figure holds for the whole IC too: a million units of a billion TOPS
+        // is a slip, and enough of them would overflow TPP to infinity.
+        for (format, total) in summed_over_units {
+            if !total.is_finite() || total > MAX_DENSE_TOPS {
+                return Err(invalid(
+                    "units",
+                    &format!(
+                        "`{format}` summed over the units (TOPS × count) is implausibly large: \
+                         at most 1e9 dense tera-operations per second for the whole IC"
+                    ),
+                ));
+            }
+        }
+        let mut summed_die_area = 0.0;
         for (i, die) in self.dies.iter().enumerate() {
             area(&format!("dies[{i}].area_mm2"), Some(die.area_mm2))?;
-            counted(format!("dies[{i}].count"), die.count)?;
+            counted(&format!("dies[{i}].count"), die.count)?;
+            summed_die_area += die.area_mm2 * f64::from(die.count);
         }
+        if !f64::is_finite(summed_die_area) {
+            return Err(invalid(
+                "dies",
+                "the die areas (area × count) sum to more than any finite number",
+            ));
+        }
+        self.check_densities()?;
         for (i, component) in self.contains.iter().enumerate() {
-            counted(format!("contains[{i}].count"), component.count)?;
+            counted(&format!("contains[{i}].count"), component.count)?;
             if let ItemRef::Inline(spec) = &component.item {
-                spec.validate().map_err(|e| match e {
-                    SpecError::Invalid { field, reason } => SpecError::Invalid {
-                        field: format!("contains[{i}].item.{field}"),
-                        reason,
-                    },
-                    other => other,
-                })?;
+                spec.validate()
+                    .map_err(|e| e.within(&format!("contains[{i}].item")))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The fields only classification reads, each with the one kind whose paragraphs read it
+    /// (3A090.a/.b for `ic`, 3A090.c for `hbm`, 4A090 for `system`). The other fields apply to
+    /// every kind: `datacenter`, `memory_bandwidth_gbs` and `interconnect_bidir_gbs` are item
+    /// facts licence determination tests whatever the kind (the 2026 case-by-case gate reads a
+    /// system's memory bandwidth), and `memory_gb` only describes.
+    fn fields_read_by_one_kind(&self) -> [(&'static str, bool, ItemKind); 7] {
+        [
+            ("dense_tops", !self.dense_tops.is_empty(), ItemKind::Ic),
+            ("bit_lengths", !self.bit_lengths.is_empty(), ItemKind::Ic),
+            ("units", !self.units.is_empty(), ItemKind::Ic),
+            ("die_area_mm2", self.die_area_mm2.is_some(), ItemKind::Ic),
+            ("dies", !self.dies.is_empty(), ItemKind::Ic),
+            (
+                "package_area_mm2",
+                self.package_area_mm2.is_some(),
+                ItemKind::Hbm,
+            ),
+            ("contains", !self.contains.is_empty(), ItemKind::System),
+        ]
+    }
+
+    /// Quotients of finite figures can still leave the finite range (1 TOPS over 1e-320 mm²);
+    /// an infinite density would decide a paragraph on a figure that means nothing.
+    fn check_densities(&self) -> Result<(), SpecError> {
+        let too_small = |field: &str, density: &str| SpecError::Invalid {
+            field: field.to_owned(),
+            reason: format!("so small that {density} is not a finite number"),
+        };
+        // TF32 read at 32 bits gives the larger TPP, so if its density is finite, so is the
+        // 19-bit one.
+        let tpp = crate::classify::total_processing_performance(self, Tf32Reading::Container32)
+            .map(|basis| basis.dense_tops * f64::from(basis.bit_length));
+        let area = self.applicable_die_area_mm2().filter(|a| *a > 0.0);
+        if let Some((tpp, area)) = tpp.zip(area) {
+            if !(tpp / area).is_finite() {
+                let field = if self.dies.is_empty() {
+                    "die_area_mm2"
+                } else {
+                    "dies"
+                };
+                return Err(too_small(field, "performance density (TPP ÷ die area)"));
+            }
+        }
+        if let Some((bandwidth, area)) = self.memory_bandwidth_gbs.zip(self.package_area_mm2) {
+            if !(bandwidth / area).is_finite() {
+                return Err(too_small(
+                    "package_area_mm2",
+                    "memory bandwidth density (bandwidth ÷ package area)",
+                ));
             }
         }
         Ok(())
@@ -331,14 +603,52 @@ impl Spec {
     }
 }
 
-/// Renders a TOML error as `line L, column C: message`.
-pub(crate) fn toml_error(text: &str, error: &toml::de::Error) -> String {
+/// Text without its UTF-8 byte-order mark, which Windows editors write and parsers refuse.
+pub fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// serde's messages in the user's words: `expected f64` names a Rust type.
+fn plain(message: &str) -> String {
+    message
+        .replace("expected f64", "expected a number")
+        .replace("expected u32", "expected a whole number, zero or more")
+        .replace("expected u16", "expected a whole number, zero or more")
+}
+
+/// `field `path`: ` for an error inside a field, nothing at the top (path `.`).
+fn field_prefix(path: &str) -> String {
+    if path.is_empty() || path == "." {
+        String::new()
+    } else {
+        format!("field `{path}`: ")
+    }
+}
+
+/// Renders a JSON error as `line L, column C: field `path`: message`.
+fn json_error(path: &str, error: &serde_json::Error) -> String {
+    let (line, column) = (error.line(), error.column());
+    let message = error.to_string();
+    // serde_json appends the position to its message; it is already at the front.
+    let suffix = format!(" at line {line} column {column}");
+    let message = message.strip_suffix(&suffix).unwrap_or(&message);
+    format!(
+        "line {line}, column {column}: {}{}",
+        field_prefix(path),
+        plain(message)
+    )
+}
+
+/// Renders a TOML error as `line L, column C: field `path`: message`.
+pub(crate) fn toml_error_at(text: &str, path: &str, error: &toml::de::Error) -> String {
+    let message = plain(error.message().trim_end()).replace('\n', "; ");
+    let field = field_prefix(path);
     match error.span() {
         Some(span) => {
             let (line, column) = line_column(text, span.start);
-            format!("line {line}, column {column}: {}", error.message())
+            format!("line {line}, column {column}: {field}{message}")
         }
-        None => error.message().to_owned(),
+        None => format!("{field}{message}"),
     }
 }
 

@@ -1,11 +1,12 @@
 //! `earmark classify`: what an item is under 3A090/4A090 on a date, and why.
 
-use std::path::PathBuf;
+use std::io::Read as _;
+use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::{anyhow, bail, Context};
 use earmark_core::classify::{classify, Classification, ClassifyOptions, Status};
-use earmark_core::spec::{ItemKind, Tf32Reading};
+use earmark_core::spec::{without_bom, ItemKind, Spec, Tf32Reading};
 use earmark_core::trace::RuleStatus;
 use earmark_core::Date;
 
@@ -130,13 +131,60 @@ pub fn render_human(c: &Classification, catalog_id: Option<&str>) -> String {
     out
 }
 
-/// `--spec` given as a path: read it as JSON or TOML by its extension.
-pub fn read_spec_file(path: &PathBuf) -> anyhow::Result<earmark_core::spec::Spec> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading spec `{}`", path.display()))?;
-    let parsed = match path.extension().and_then(|e| e.to_str()) {
-        Some("toml") => earmark_core::spec::Spec::from_toml(&text),
-        _ => earmark_core::spec::Spec::from_json(&text),
+/// The most a spec file may hold. Specs are a few kilobytes; the cap makes `--spec /dev/zero`
+/// (or a log file given by mistake) fail at once instead of filling memory.
+pub const SPEC_FILE_LIMIT: u64 = 1024 * 1024;
+
+/// `--spec` given as a path: read it as JSON or TOML, at most [`SPEC_FILE_LIMIT`] bytes.
+pub fn read_spec_file(path: &Path) -> anyhow::Result<Spec> {
+    read_spec_file_within(path, SPEC_FILE_LIMIT)
+}
+
+/// Reads a spec file of at most `limit` bytes: JSON or TOML by its extension (`.json`,
+/// `.toml`, any case), otherwise by its content (a first non-blank `{` is JSON).
+pub fn read_spec_file_within(path: &Path, limit: u64) -> anyhow::Result<Spec> {
+    let shown = path.display();
+    let file = std::fs::File::open(path).with_context(|| format!("reading spec `{shown}`"))?;
+    let mut bytes = Vec::new();
+    // One byte past the limit tells a file of exactly `limit` bytes from a larger one.
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading spec `{shown}`"))?;
+    if u64::try_from(bytes.len()).map_or(true, |n| n > limit) {
+        bail!(
+            "`{shown}` is larger than the {} limit for a spec",
+            size(limit)
+        );
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        anyhow!("spec `{shown}`: line {line}: not UTF-8 text")
+    })?;
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let is_json = match extension.as_deref() {
+        Some("json") => true,
+        Some("toml") => false,
+        _ => without_bom(&text).trim_start().starts_with('{'),
     };
-    parsed.with_context(|| format!("spec `{}`", path.display()))
+    let parsed = if is_json {
+        Spec::from_json(&text)
+    } else {
+        Spec::from_toml(&text)
+    };
+    parsed.with_context(|| format!("spec `{shown}`"))
+}
+
+/// A byte count as the size-limit error prints it: `1 MiB`, `64 KiB`, `1000 bytes`.
+fn size(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    match bytes {
+        b if b >= MIB && b % MIB == 0 => format!("{} MiB", b / MIB),
+        b if b >= KIB && b % KIB == 0 => format!("{} KiB", b / KIB),
+        b => format!("{b} bytes"),
+    }
 }
