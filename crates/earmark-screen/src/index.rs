@@ -60,6 +60,21 @@ fn typo_sim(len: usize) -> f32 {
     (1.0 - 1.1 / len).clamp(0.0, 0.92)
 }
 
+/// A score as JSON prints it: scores are `f32`, and widened to `f64` for serialisation they
+/// carry the noise of the binary fraction (0.86 prints as 0.8600000143051147). Four decimals
+/// are finer than any band or threshold distinguishes.
+pub fn rounded_score(score: f32) -> f64 {
+    (f64::from(score) * 10_000.0).round() / 10_000.0
+}
+
+/// `serialize_with` helper printing an `f32` score through [`rounded_score`].
+pub fn serialize_score<S: serde::Serializer>(
+    score: &f32,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64(rounded_score(*score))
+}
+
 /// Where a score falls.
 #[derive(
     Debug,
@@ -99,8 +114,10 @@ impl Band {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Thresholds {
     /// A score at or above this is a `match`.
+    #[serde(serialize_with = "serialize_score")]
     pub match_at: f32,
     /// A score at or above this (and below `match_at`) is `review`.
+    #[serde(serialize_with = "serialize_score")]
     pub review_at: f32,
 }
 
@@ -156,6 +173,7 @@ impl<'a> Query<'a> {
 pub struct Match {
     pub band: Band,
     /// In [0, 1].
+    #[serde(serialize_with = "serialize_score")]
     pub score: f32,
     /// Short code of the list (SDN, EL, DPL, ...).
     pub list: String,
@@ -177,8 +195,10 @@ pub struct Match {
 /// Why a result scored what it did. Computed on demand ([`Index::explain`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Explanation {
+    #[serde(serialize_with = "serialize_score")]
     pub score: f32,
     /// The score from the name alone, before country and address evidence.
+    #[serde(serialize_with = "serialize_score")]
     pub name_score: f32,
     pub matched_name: String,
     pub is_alias: bool,
@@ -213,16 +233,21 @@ pub struct TokenPair {
     pub query: String,
     pub listed: String,
     pub kind: PairKind,
+    #[serde(serialize_with = "serialize_score")]
     pub similarity: f32,
+    #[serde(serialize_with = "serialize_score")]
     pub query_weight: f32,
+    #[serde(serialize_with = "serialize_score")]
     pub listed_weight: f32,
     /// This pair's share of the name score.
+    #[serde(serialize_with = "serialize_score")]
     pub contribution: f32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WeightedToken {
     pub token: String,
+    #[serde(serialize_with = "serialize_score")]
     pub weight: f32,
 }
 
@@ -231,13 +256,16 @@ pub struct CountryEvidence {
     pub query: String,
     pub listed: Vec<String>,
     pub agrees: bool,
+    #[serde(serialize_with = "serialize_score")]
     pub adjustment: f32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AddressEvidence {
     pub listed: String,
+    #[serde(serialize_with = "serialize_score")]
     pub similarity: f32,
+    #[serde(serialize_with = "serialize_score")]
     pub adjustment: f32,
 }
 

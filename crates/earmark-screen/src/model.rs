@@ -69,6 +69,10 @@ pub struct ListInfo {
     pub records: usize,
     /// Rows skipped because they could not be read.
     pub skipped: usize,
+    /// Doubts about the file as a whole that did not stop the load (no end-of-file marker,
+    /// more entries than the file announces). Each is one sentence naming the file; the CLI
+    /// prints them and the JSON outputs carry them, so that they cannot go unseen.
+    pub warnings: Vec<String>,
 }
 
 /// What kind of party an entry names.
@@ -118,7 +122,8 @@ pub struct Entry {
     pub programs: Vec<String>,
     /// Federal Register citations and similar.
     pub citations: Vec<String>,
-    /// Entity List footnotes (FN1, FN3, FN4, FN5).
+    /// Entity List footnotes (FN1 to FN5): the footnote column, and the markers the licence
+    /// texts carried (taken out of those texts, kept here).
     pub footnotes: Vec<String>,
     pub license_requirement: Option<String>,
     pub license_policy: Option<String>,

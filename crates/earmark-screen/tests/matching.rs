@@ -334,6 +334,7 @@ fn a_name_of_legal_forms_only_still_matches_itself() {
         content_hash: String::new(),
         records: 1,
         skipped: 0,
+        warnings: Vec::new(),
     };
     let index = Index::build(
         vec![info],

@@ -48,6 +48,7 @@ fn info() -> ListInfo {
         content_hash: String::new(),
         records: 0,
         skipped: 0,
+        warnings: Vec::new(),
     }
 }
 

@@ -3,6 +3,7 @@
 //! the files given with `--lists FORMAT:PATH`.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -30,7 +31,14 @@ pub struct ListArgs {
     /// or their date is unknown (and `lists status` warns).
     #[arg(long = "lists", value_name = "FORMAT:PATH[@DATE]", num_args = 1..)]
     pub lists: Vec<String>,
+    /// Refuse a list file larger than this many bytes (default 512 MiB), so that a wrong path
+    /// (a device, a huge log) fails at once instead of filling memory.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_LIST_BYTES)]
+    pub max_list_bytes: u64,
 }
+
+/// Several times the largest list published today (the full CSL JSON is about 30 MB).
+pub const DEFAULT_MAX_LIST_BYTES: u64 = 512 * 1024 * 1024;
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
@@ -52,10 +60,14 @@ pub struct LoadedLists {
     pub date_basis: Vec<String>,
 }
 
-/// Prints row issues to stderr: the first few of each file, then a count.
+/// Prints each file's warnings, then its row issues (the first few, then a count), to stderr.
 pub fn report_issues(lists: &LoadedLists) {
     const SHOWN: usize = 10;
     for l in &lists.loaded {
+        // Warnings first and all of them: they are about the list as a whole.
+        for warning in &l.info.warnings {
+            eprintln!("warning: {warning}");
+        }
         for issue in l.issues.iter().take(SHOWN) {
             eprintln!("warning: {issue} (row skipped)");
         }
@@ -70,8 +82,39 @@ pub fn report_issues(lists: &LoadedLists) {
     }
 }
 
-fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))
+/// Reads a list file, refusing one larger than `limit` bytes. The read itself is capped, so
+/// that a file with no size (`/dev/zero`, a pipe) stops at the limit too.
+fn read(path: &Path, limit: u64) -> anyhow::Result<Vec<u8>> {
+    let too_large = || {
+        let mib = limit / (1024 * 1024);
+        if limit % (1024 * 1024) == 0 {
+            anyhow::anyhow!(
+                "`{}` is larger than the {mib} MiB limit (raise it with --max-list-bytes)",
+                path.display()
+            )
+        } else {
+            anyhow::anyhow!(
+                "`{}` is larger than the {limit}-byte limit (raise it with --max-list-bytes)",
+                path.display()
+            )
+        }
+    };
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    if file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.len() > limit)
+    {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read `{}`", path.display()))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 fn mtime_date(path: &Path) -> Option<String> {
@@ -109,7 +152,7 @@ pub fn load(args: &ListArgs) -> anyhow::Result<LoadedLists> {
             _ => (path, None),
         };
         let path = PathBuf::from(path);
-        let (mut l, basis) = load_one(format, &path)?;
+        let (mut l, basis) = load_one(format, &path, args.max_list_bytes)?;
         match (given_date, l.info.date.is_some()) {
             (Some(d), _) => {
                 l.info.date = Some(d);
@@ -128,7 +171,7 @@ pub fn load(args: &ListArgs) -> anyhow::Result<LoadedLists> {
     Ok(LoadedLists { loaded, date_basis })
 }
 
-fn load_one(format: ListFormat, path: &Path) -> anyhow::Result<(Loaded, &'static str)> {
+fn load_one(format: ListFormat, path: &Path, limit: u64) -> anyhow::Result<(Loaded, &'static str)> {
     let label = path.display().to_string();
     let loaded = match format {
         ListFormat::Ofac | ListFormat::OfacCons => {
@@ -145,13 +188,13 @@ fn load_one(format: ListFormat, path: &Path) -> anyhow::Result<(Loaded, &'static
             } else {
                 ["alt.csv", "add.csv", "sdn_comments.csv"]
             };
-            let primary_bytes = read(&primary)?;
+            let primary_bytes = read(&primary, limit)?;
             let primary_label = primary.display().to_string();
             let mut extra: Vec<(String, Vec<u8>)> = Vec::new();
             for n in names {
                 let p = dir.join(n);
                 if p.is_file() {
-                    extra.push((p.display().to_string(), read(&p)?));
+                    extra.push((p.display().to_string(), read(&p, limit)?));
                 } else {
                     extra.push((String::new(), Vec::new()));
                 }
@@ -168,9 +211,9 @@ fn load_one(format: ListFormat, path: &Path) -> anyhow::Result<(Loaded, &'static
             };
             ofac::load(&files, cons, None)?
         }
-        ListFormat::Csl => csl::load(&label, &read(path)?, None)?,
-        ListFormat::BisDpl => dpl::load(&label, &read(path)?, None)?,
-        ListFormat::EntityList => entity_list::load(&label, &read(path)?, None)?,
+        ListFormat::Csl => csl::load(&label, &read(path, limit)?, None)?,
+        ListFormat::BisDpl => dpl::load(&label, &read(path, limit)?, None)?,
+        ListFormat::EntityList => entity_list::load(&label, &read(path, limit)?, None)?,
     };
     Ok((loaded, "the file"))
 }
@@ -269,6 +312,9 @@ fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
                     r.info.records,
                     r.info.skipped
                 );
+                for w in &r.info.warnings {
+                    outln!("  warning:  {w}");
+                }
                 let parts: Vec<String> =
                     r.by_list.iter().map(|(k, v)| format!("{k} {v}")).collect();
                 outln!("  lists:    {}", parts.join(", "));

@@ -8,7 +8,10 @@
 
 use serde_json::Value;
 
-use super::{csv_reader, decode, field, is_blank, next_record, split_list, trim_file, LoadError};
+use super::{
+    check_last_row, check_shape, csv_reader, decode, field, is_blank, licence_text, next_record,
+    require_entries, split_list, trim_file, LastRow, LoadError,
+};
 use crate::country;
 use crate::model::{derived_id, Entry, EntryKind, Format, ListInfo, Loaded, RowIssue};
 
@@ -17,14 +20,15 @@ use crate::model::{derived_id, Entry, EntryKind, Format, ListInfo, Loaded, RowIs
 pub fn load(label: &str, bytes: &[u8], date: Option<&str>) -> Result<Loaded, LoadError> {
     let body = trim_file(bytes);
     let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
-    let (entries, issues, file_date) = match first {
+    let (entries, issues, file_date, warnings) = match first {
         Some(b'{' | b'[') => load_json(label, body)?,
         Some(_) => {
             let (e, i) = load_csv(label, body)?;
-            (e, i, None)
+            (e, i, None, Vec::new())
         }
-        None => return Err(LoadError::new(label, "the file is empty")),
+        None => (Vec::new(), Vec::new(), None, Vec::new()),
     };
+    require_entries(label, bytes, entries.len())?;
     let info = ListInfo {
         source: label.to_string(),
         format: Format::Csl,
@@ -32,6 +36,7 @@ pub fn load(label: &str, bytes: &[u8], date: Option<&str>) -> Result<Loaded, Loa
         content_hash: crate::model::content_hash(bytes),
         records: entries.len(),
         skipped: issues.len(),
+        warnings,
     };
     Ok(Loaded {
         info,
@@ -80,15 +85,16 @@ fn address_country(address: &str) -> Option<String> {
     }
 }
 
+const EXPECTED_CSV: &str = "a Consolidated Screening List CSV (with `source` and `name` columns)";
+const EXPECTED_JSON: &str =
+    "a Consolidated Screening List JSON (a `results` array, or `entries` and `tables`)";
+
 fn load_csv(label: &str, body: &[u8]) -> Result<(Vec<Entry>, Vec<RowIssue>), LoadError> {
     let mut reader = csv_reader(body, b',', true);
     let columns = reader.columns(label)?;
     let col = |name: &str| columns.find(name);
     let (Some(c_source), Some(c_name)) = (col("source"), col("name")) else {
-        return Err(LoadError::new(
-            label,
-            "not a consolidated screening list csv: the header has no `source` and `name` columns",
-        ));
+        return Err(LoadError::wrong_format(label, EXPECTED_CSV, body));
     };
     let c_id = col("_id").or_else(|| col("id"));
     let c_num = col("entity_number");
@@ -107,11 +113,17 @@ fn load_csv(label: &str, body: &[u8]) -> Result<(Vec<Entry>, Vec<RowIssue>), Loa
     let mut issues = Vec::new();
     let mut entries = Vec::new();
     let mut record = csv::ByteRecord::new();
+    let (mut well_formed, mut misshapen, mut last) = (0usize, 0usize, None);
     while let Some(line) = next_record(&mut reader, &mut record, label, &mut issues) {
         if is_blank(&record) {
             continue;
         }
+        last = Some(LastRow {
+            line,
+            fields: record.len(),
+        });
         if record.len() < c_name.max(c_source) + 1 {
+            misshapen += 1;
             issues.push(RowIssue {
                 source: label.to_string(),
                 line,
@@ -119,6 +131,7 @@ fn load_csv(label: &str, body: &[u8]) -> Result<(Vec<Entry>, Vec<RowIssue>), Loa
             });
             continue;
         }
+        well_formed += 1;
         let get = |c: Option<usize>| c.and_then(|i| field(&record, i));
         let Some(name) = field(&record, c_name) else {
             issues.push(RowIssue {
@@ -162,11 +175,13 @@ fn load_csv(label: &str, body: &[u8]) -> Result<(Vec<Entry>, Vec<RowIssue>), Loa
         }
         entry.addresses = addresses;
         entry.citations = fr.into_iter().collect();
-        entry.license_requirement = get(c_lr);
-        entry.license_policy = get(c_lp);
+        entry.license_requirement = licence_text(get(c_lr), &mut entry.footnotes);
+        entry.license_policy = licence_text(get(c_lp), &mut entry.footnotes);
         entry.remarks = get(c_remarks);
         entries.push(entry);
     }
+    check_shape(label, EXPECTED_CSV, body, well_formed, misshapen)?;
+    check_last_row(label, body, b',', last, width)?;
     Ok((entries, issues))
 }
 
@@ -201,12 +216,66 @@ fn string(v: Option<&Value>) -> Option<String> {
     }
 }
 
-type JsonLoad = (Vec<Entry>, Vec<RowIssue>, Option<String>);
+/// Entries, skipped records, the file's own date, and warnings about the file as a whole.
+type JsonLoad = (Vec<Entry>, Vec<RowIssue>, Option<String>, Vec<String>);
+
+/// Compares the entries a file holds with the count it announces in `field`. Fewer is an
+/// error: a list missing entries would answer "no match" for exactly the parties it lost
+/// (a saved page of a paged API answer looks like this). More is a warning: nothing is lost,
+/// but the file is not what its header says.
+fn check_count(
+    label: &str,
+    field: &str,
+    announced: Option<u64>,
+    held: usize,
+    warnings: &mut Vec<String>,
+) -> Result<(), LoadError> {
+    let Some(announced) = announced.and_then(|a| usize::try_from(a).ok()) else {
+        return Ok(());
+    };
+    if held < announced {
+        return Err(LoadError::MissingEntries {
+            source_label: label.to_string(),
+            field: field.to_string(),
+            announced,
+            held,
+        });
+    }
+    if held > announced {
+        warnings.push(format!(
+            "`{label}` holds {held} entries but its `{field}` announces {announced}"
+        ));
+    }
+    Ok(())
+}
+
+/// What a JSON value holds, for a message: its first keys or its kind.
+fn json_shape(root: &Value) -> String {
+    match root {
+        Value::Object(map) => {
+            let keys: Vec<String> = map.keys().take(5).map(|k| format!("`{k}`")).collect();
+            format!("it is JSON with the keys {}", keys.join(", "))
+        }
+        Value::Array(_) => "it is a JSON array of something other than records".to_string(),
+        _ => "it is a single JSON value".to_string(),
+    }
+}
 
 fn load_json(label: &str, body: &[u8]) -> Result<JsonLoad, LoadError> {
     let text = decode(body);
-    let root: Value = serde_json::from_str(&text)
-        .map_err(|e| LoadError::new(label, format!("not valid json (line {}): {e}", e.line())))?;
+    let root: Value = serde_json::from_str(&text).map_err(|e| {
+        if e.is_eof() {
+            LoadError::truncated(
+                label,
+                format!(
+                    "the JSON stops at line {} before it is closed; the entries after that point are lost",
+                    e.line()
+                ),
+            )
+        } else {
+            LoadError::new(label, format!("not valid json (line {}): {e}", e.line()))
+        }
+    })?;
     if root.get("entries").is_some() && root.get("tables").is_some() {
         return load_compact(label, &root);
     }
@@ -215,14 +284,29 @@ fn load_json(label: &str, body: &[u8]) -> Result<JsonLoad, LoadError> {
         Value::Object(map) => match map.get("results") {
             Some(Value::Array(items)) => items,
             _ => {
-                return Err(LoadError::new(
-                    label,
-                    "not a consolidated screening list: no `results` array and no `entries`",
-                ))
+                return Err(LoadError::WrongFormat {
+                    source_label: label.to_string(),
+                    expected: EXPECTED_JSON.to_string(),
+                    found: json_shape(&root),
+                })
             }
         },
-        _ => return Err(LoadError::new(label, "not a consolidated screening list")),
+        _ => {
+            return Err(LoadError::WrongFormat {
+                source_label: label.to_string(),
+                expected: EXPECTED_JSON.to_string(),
+                found: json_shape(&root),
+            })
+        }
     };
+    let mut warnings = Vec::new();
+    check_count(
+        label,
+        "total",
+        root.get("total").and_then(Value::as_u64),
+        records.len(),
+        &mut warnings,
+    )?;
     let mut entries = Vec::new();
     let mut issues = Vec::new();
     for (n, r) in records.iter().enumerate() {
@@ -294,8 +378,10 @@ fn load_json(label: &str, body: &[u8]) -> Result<JsonLoad, LoadError> {
         entry.countries = countries;
         entry.addresses = addresses;
         entry.citations = fr.into_iter().collect();
-        entry.license_requirement = string(obj.get("license_requirement"));
-        entry.license_policy = string(obj.get("license_policy"));
+        entry.license_requirement =
+            licence_text(string(obj.get("license_requirement")), &mut entry.footnotes);
+        entry.license_policy =
+            licence_text(string(obj.get("license_policy")), &mut entry.footnotes);
         entry.remarks = string(obj.get("remarks"));
         entries.push(entry);
     }
@@ -303,7 +389,7 @@ fn load_json(label: &str, body: &[u8]) -> Result<JsonLoad, LoadError> {
         .get("sourceGeneratedAt")
         .and_then(Value::as_str)
         .map(|d| d.chars().take(10).collect());
-    Ok((entries, issues, date))
+    Ok((entries, issues, date, warnings))
 }
 
 /// The compact projection: one-letter keys, with `s`, `lr`, `lp`, `pg` and `u` indexing into
@@ -317,6 +403,39 @@ fn load_compact(label: &str, root: &Value) -> Result<JsonLoad, LoadError> {
     let Some(Value::Array(records)) = root.get("entries") else {
         return Err(LoadError::new(label, "`entries` is not an array"));
     };
+    let mut warnings = Vec::new();
+    check_count(
+        label,
+        "entryCount",
+        root.get("entryCount").and_then(Value::as_u64),
+        records.len(),
+        &mut warnings,
+    )?;
+    if let Some(Value::Object(by_source)) = root.get("countsBySource") {
+        for (source, announced) in by_source {
+            let Some(i) = sources.iter().position(|s| s == source) else {
+                check_count(
+                    label,
+                    &format!("countsBySource` for `{source}"),
+                    announced.as_u64(),
+                    0,
+                    &mut warnings,
+                )?;
+                continue;
+            };
+            let held = records
+                .iter()
+                .filter(|r| r.get("s").and_then(Value::as_u64) == Some(i as u64))
+                .count();
+            check_count(
+                label,
+                &format!("countsBySource` for `{source}"),
+                announced.as_u64(),
+                held,
+                &mut warnings,
+            )?;
+        }
+    }
     let lookup = |t: &[String], v: Option<&Value>| -> Option<String> {
         let i = usize::try_from(v?.as_u64()?).ok()?;
         t.get(i).cloned()
@@ -365,13 +484,14 @@ fn load_compact(label: &str, root: &Value) -> Result<JsonLoad, LoadError> {
             .map(|p| split_list(Some(&p), "; "))
             .unwrap_or_default();
         entry.citations = fr.into_iter().collect();
-        entry.license_requirement = lookup(&requirements, obj.get("lr"));
-        entry.license_policy = lookup(&policies, obj.get("lp"));
+        entry.license_requirement =
+            licence_text(lookup(&requirements, obj.get("lr")), &mut entry.footnotes);
+        entry.license_policy = licence_text(lookup(&policies, obj.get("lp")), &mut entry.footnotes);
         entries.push(entry);
     }
     let date = root
         .get("sourceGeneratedAt")
         .and_then(Value::as_str)
         .map(|d| d.chars().take(10).collect());
-    Ok((entries, issues, date))
+    Ok((entries, issues, date, warnings))
 }

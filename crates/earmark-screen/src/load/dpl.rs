@@ -3,11 +3,16 @@
 //! Standard_Order, Last_Update, Action, FR_Citation). The DPL carries no id; one is derived
 //! from the name, effective date and citation.
 
-use super::{csv_reader, field, is_blank, next_record, trim_file, LoadError};
+use super::{
+    check_last_row, check_shape, csv_reader, field, is_blank, next_record, trim_file, LastRow,
+    LoadError,
+};
 use crate::country;
 use crate::model::{
     content_hash, derived_id, Entry, EntryKind, Format, ListInfo, Loaded, RowIssue,
 };
+
+const EXPECTED: &str = "a BIS Denied Persons List (tab-separated, with a `Name` column)";
 
 /// Loads a Denied Persons List file.
 pub fn load(label: &str, bytes: &[u8], date: Option<&str>) -> Result<Loaded, LoadError> {
@@ -16,10 +21,7 @@ pub fn load(label: &str, bytes: &[u8], date: Option<&str>) -> Result<Loaded, Loa
     let columns = reader.columns(label)?;
     let col = |name: &str| columns.find(name);
     let Some(c_name) = col("Name") else {
-        return Err(LoadError::new(
-            label,
-            "not a denied persons list: the header has no `Name` column (is it tab-separated?)",
-        ));
+        return Err(LoadError::wrong_format(label, EXPECTED, bytes));
     };
     let cols: Vec<Option<usize>> = [
         "Street_Address",
@@ -37,11 +39,17 @@ pub fn load(label: &str, bytes: &[u8], date: Option<&str>) -> Result<Loaded, Loa
     let mut issues = Vec::new();
     let mut entries = Vec::new();
     let mut record = csv::ByteRecord::new();
+    let (mut well_formed, mut misshapen, mut last) = (0usize, 0usize, None);
     while let Some(line) = next_record(&mut reader, &mut record, label, &mut issues) {
         if is_blank(&record) {
             continue;
         }
+        last = Some(LastRow {
+            line,
+            fields: record.len(),
+        });
         if record.len() != width {
+            misshapen += 1;
             issues.push(RowIssue {
                 source: label.to_string(),
                 line,
@@ -52,6 +60,7 @@ pub fn load(label: &str, bytes: &[u8], date: Option<&str>) -> Result<Loaded, Loa
             });
             continue;
         }
+        well_formed += 1;
         let get = |i: usize| cols[i].and_then(|c| field(&record, c));
         let Some(name) = field(&record, c_name) else {
             issues.push(RowIssue {
@@ -75,9 +84,9 @@ pub fn load(label: &str, bytes: &[u8], date: Option<&str>) -> Result<Loaded, Loa
         entry.citations = fr.into_iter().collect();
         entries.push(entry);
     }
-    if entries.is_empty() && issues.is_empty() {
-        return Err(LoadError::new(label, "no records"));
-    }
+    check_shape(label, EXPECTED, bytes, well_formed, misshapen)?;
+    check_last_row(label, body, b'\t', last, width)?;
+    super::require_entries(label, bytes, entries.len())?;
     Ok(Loaded {
         info: ListInfo {
             source: label.to_string(),
@@ -86,6 +95,7 @@ pub fn load(label: &str, bytes: &[u8], date: Option<&str>) -> Result<Loaded, Loa
             content_hash: content_hash(bytes),
             records: entries.len(),
             skipped: issues.len(),
+            warnings: Vec::new(),
         },
         entries,
         issues,

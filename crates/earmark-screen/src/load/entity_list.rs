@@ -13,11 +13,28 @@
 
 use std::collections::BTreeMap;
 
-use super::{csv_reader, field, is_blank, next_record, split_list, trim_file, LoadError};
+use super::{
+    check_last_row, check_shape, csv_reader, field, is_blank, licence_text, next_record,
+    require_entries, split_list, trim_file, LastRow, LoadError,
+};
 use crate::country;
 use crate::model::{
     content_hash, derived_id, Entry, EntryKind, Format, ListInfo, Loaded, RowIssue,
 };
+
+const EXPECTED: &str = "an Entity List CSV (`id,name,aliases,...`, BIS's download layout, or \
+                        `COUNTRY,NAME,ADDRESS`)";
+
+/// What a layout loader read: the entries, the rows skipped, how many rows had the layout's
+/// shape and how many did not, the last row, and how many fields a row needs.
+struct Read {
+    entries: Vec<Entry>,
+    issues: Vec<RowIssue>,
+    well_formed: usize,
+    misshapen: usize,
+    last: Option<LastRow>,
+    needed: usize,
+}
 
 /// Loads an Entity List CSV in any of the layouts above.
 pub fn load(label: &str, bytes: &[u8], date: Option<&str>) -> Result<Loaded, LoadError> {
@@ -25,20 +42,21 @@ pub fn load(label: &str, bytes: &[u8], date: Option<&str>) -> Result<Loaded, Loa
     let mut reader = csv_reader(body, b',', true);
     let columns = reader.columns(label)?;
     let col = |name: &str| columns.find(name);
-    let (entries, issues) =
-        if let (Some(_), Some(_), Some(_)) = (col("id"), col("name"), col("aliases")) {
-            load_extract(label, &mut reader, &col)
-        } else if let (Some(_), Some(_)) = (col("source list"), col("alternate name")) {
-            load_grouped(label, &mut reader, &col, Layout::Download)
-        } else if let (Some(_), Some(_), Some(_)) = (col("country"), col("name"), col("address")) {
-            load_grouped(label, &mut reader, &col, Layout::ThreeColumn)
-        } else {
-            return Err(LoadError::new(
-                label,
-                "not an entity list csv: expected an `id,name,aliases,...` header, BIS's download \
-             header, or `COUNTRY,NAME,ADDRESS`",
-            ));
-        };
+    let read = if let (Some(_), Some(_), Some(_)) = (col("id"), col("name"), col("aliases")) {
+        load_extract(label, &mut reader, &col)
+    } else if let (Some(_), Some(_)) = (col("source list"), col("alternate name")) {
+        load_grouped(label, &mut reader, &col, Layout::Download)
+    } else if let (Some(_), Some(_), Some(_)) = (col("country"), col("name"), col("address")) {
+        load_grouped(label, &mut reader, &col, Layout::ThreeColumn)
+    } else {
+        return Err(LoadError::wrong_format(label, EXPECTED, bytes));
+    };
+    check_shape(label, EXPECTED, bytes, read.well_formed, read.misshapen)?;
+    check_last_row(label, body, b',', read.last, read.needed)?;
+    require_entries(label, bytes, read.entries.len())?;
+    let Read {
+        entries, issues, ..
+    } = read;
     Ok(Loaded {
         info: ListInfo {
             source: label.to_string(),
@@ -47,6 +65,7 @@ pub fn load(label: &str, bytes: &[u8], date: Option<&str>) -> Result<Loaded, Loa
             content_hash: content_hash(bytes),
             records: entries.len(),
             skipped: issues.len(),
+            warnings: Vec::new(),
         },
         entries,
         issues,
@@ -69,28 +88,35 @@ fn load_extract(
     label: &str,
     reader: &mut super::Rows<'_>,
     col: &dyn Fn(&str) -> Option<usize>,
-) -> (Vec<Entry>, Vec<RowIssue>) {
+) -> Read {
     let width = reader.byte_headers().map(|h| h.len()).unwrap_or(0);
     let c = |n: &str| col(n);
     let mut issues = Vec::new();
     let mut entries = Vec::new();
     let mut record = csv::ByteRecord::new();
+    let (mut well_formed, mut misshapen, mut last) = (0usize, 0usize, None);
     while let Some(line) = next_record(reader, &mut record, label, &mut issues) {
         if is_blank(&record) {
             continue;
         }
+        last = Some(LastRow {
+            line,
+            fields: record.len(),
+        });
         let issue = |reason: String| RowIssue {
             source: label.to_string(),
             line,
             reason,
         };
         if record.len() != width {
+            misshapen += 1;
             issues.push(issue(format!(
                 "expected {width} fields, found {}",
                 record.len()
             )));
             continue;
         }
+        well_formed += 1;
         let get = |n: &str| c(n).and_then(|i| field(&record, i));
         let Some(id) = get("id") else {
             issues.push(issue("the `id` field is empty".to_string()));
@@ -113,8 +139,8 @@ fn load_extract(
         entry.addresses = split_list(get("addresses").as_deref(), "; ");
         entry.citations = split_list(get("federal_register_citation").as_deref(), "; ");
         entry.footnotes = split_list(get("footnote").as_deref(), "; ");
-        entry.license_requirement = get("license_requirement");
-        entry.license_policy = get("license_review_policy");
+        entry.license_requirement = licence_text(get("license_requirement"), &mut entry.footnotes);
+        entry.license_policy = licence_text(get("license_review_policy"), &mut entry.footnotes);
         // Only a well-formed date is kept: a decision compares it with its own date.
         entry.listed_on = get("date_added").filter(|d| {
             d.len() == 10
@@ -125,7 +151,14 @@ fn load_extract(
         });
         entries.push(entry);
     }
-    (entries, issues)
+    Read {
+        entries,
+        issues,
+        well_formed,
+        misshapen,
+        last,
+        needed: width,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,7 +209,7 @@ fn load_grouped(
     reader: &mut super::Rows<'_>,
     col: &dyn Fn(&str) -> Option<usize>,
     layout: Layout,
-) -> (Vec<Entry>, Vec<RowIssue>) {
+) -> Read {
     let c_name = col("name");
     let c_country = col("country");
     let (c_addr, c_city, c_state, c_postal) = match layout {
@@ -193,16 +226,31 @@ fn load_grouped(
     let c_lr = col("license requirement");
     let c_lp = col("license policy");
     let c_source = col("source list");
+    // Rows of these layouts are often narrower than their header (trailing empty columns are
+    // left out), so a row is complete when it reaches the last column read.
+    let needed = [
+        c_name, c_country, c_addr, c_city, c_state, c_postal, c_alt, c_fr, c_lr, c_lp, c_source,
+    ]
+    .iter()
+    .flatten()
+    .max()
+    .map_or(0, |&i| i + 1);
     let mut issues = Vec::new();
     let mut groups: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut entries: Vec<Entry> = Vec::new();
     let mut record = csv::ByteRecord::new();
+    let (mut well_formed, mut misshapen, mut last) = (0usize, 0usize, None);
     while let Some(line) = next_record(reader, &mut record, label, &mut issues) {
         if is_blank(&record) {
             continue;
         }
+        last = Some(LastRow {
+            line,
+            fields: record.len(),
+        });
         let get = |c: Option<usize>| c.and_then(|i| field(&record, i));
         let Some(raw_name) = get(c_name) else {
+            misshapen += 1;
             issues.push(RowIssue {
                 source: label.to_string(),
                 line,
@@ -210,6 +258,7 @@ fn load_grouped(
             });
             continue;
         };
+        well_formed += 1;
         let (name, inline_aliases) = split_inline_aliases(&raw_name);
         let country_text = get(c_country).unwrap_or_default();
         let key = (name.clone(), country_text.clone());
@@ -251,11 +300,18 @@ fn load_grouped(
             }
         }
         if entry.license_requirement.is_none() {
-            entry.license_requirement = get(c_lr);
+            entry.license_requirement = licence_text(get(c_lr), &mut entry.footnotes);
         }
         if entry.license_policy.is_none() {
-            entry.license_policy = get(c_lp);
+            entry.license_policy = licence_text(get(c_lp), &mut entry.footnotes);
         }
     }
-    (entries, issues)
+    Read {
+        entries,
+        issues,
+        well_formed,
+        misshapen,
+        last,
+        needed,
+    }
 }

@@ -7,7 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use super::{csv_reader, field, is_blank, next_record, split_list, trim_file, LoadError};
+use super::{
+    check_last_row, check_shape, csv_reader, field, has_eof_marker, is_blank, next_record,
+    split_list, trim_file, LastRow, LoadError,
+};
 use crate::country;
 use crate::model::{ContentHash, Entry, EntryKind, Format, ListInfo, Loaded, RowIssue};
 
@@ -29,6 +32,12 @@ pub fn load(
     date: Option<&str>,
 ) -> Result<Loaded, LoadError> {
     let (label, primary) = files.primary;
+    let expected = if consolidated {
+        "an OFAC consolidated list CSV (cons_prim.csv)"
+    } else {
+        "an OFAC SDN CSV (sdn.csv)"
+    };
+    let mut warnings = Vec::new();
     let mut issues = Vec::new();
     let mut hash = ContentHash::default();
     hash.update(primary);
@@ -39,18 +48,23 @@ pub fn load(
     let bytes = trim_file(primary);
     let mut reader = csv_reader(bytes, b',', false);
     let mut record = csv::ByteRecord::new();
-    let mut rows = 0usize;
+    let (mut well_formed, mut misshapen) = (0usize, 0usize);
+    let mut last = None;
     while let Some(line) = next_record(&mut reader, &mut record, label, &mut issues) {
         if is_blank(&record) {
             continue;
         }
-        rows += 1;
+        last = Some(LastRow {
+            line,
+            fields: record.len(),
+        });
         let issue = |reason: String| RowIssue {
             source: label.to_string(),
             line,
             reason,
         };
         if record.len() != 12 {
+            misshapen += 1;
             issues.push(issue(format!(
                 "expected 12 fields (ent_num, name, type, programs, ...), found {}",
                 record.len()
@@ -58,12 +72,14 @@ pub fn load(
             continue;
         }
         let Some(ent_num) = parse_ent_num(&record) else {
+            misshapen += 1;
             issues.push(issue(format!(
                 "ent_num `{}` is not a number",
                 field(&record, 0).unwrap_or_default()
             )));
             continue;
         };
+        well_formed += 1;
         let Some(name) = field(&record, 1) else {
             issues.push(issue(format!("entry {ent_num} has no name")));
             continue;
@@ -92,47 +108,86 @@ pub fn load(
         order.push(ent_num);
         entries.insert(ent_num, entry);
     }
-    if rows == 0 {
-        return Err(LoadError::new(
-            label,
-            "no records: is this an OFAC csv file?",
-        ));
+    check_shape(label, expected, primary, well_formed, misshapen)?;
+    if has_eof_marker(primary) {
+        // OFAC ends every file with Ctrl-Z: with it there, the file was read to its end.
+    } else {
+        check_last_row(label, bytes, b',', last, 12)?;
+        if let Some(last) = last {
+            warnings.push(format!(
+                "`{label}` does not end with OFAC's end-of-file marker (Ctrl-Z): if it was cut \
+                 at a row boundary, the entries after line {} are missing; check its {} entries \
+                 against OFAC's count",
+                last.line, well_formed
+            ));
+        }
     }
+    super::require_entries(label, primary, entries.len())?;
 
     if let Some((clabel, cbytes)) = files.comments {
         hash.update(cbytes);
-        let mut reader = csv_reader(trim_file(cbytes), b',', false);
+        let cbody = trim_file(cbytes);
+        let mut reader = csv_reader(cbody, b',', false);
+        let (mut well_formed, mut misshapen, mut last) = (0usize, 0usize, None);
         while let Some(line) = next_record(&mut reader, &mut record, clabel, &mut issues) {
             if is_blank(&record) {
                 continue;
             }
+            last = Some(LastRow {
+                line,
+                fields: record.len(),
+            });
             match (parse_ent_num(&record), record.len()) {
                 (Some(ent_num), 2) => {
+                    well_formed += 1;
                     let more = field(&record, 1).unwrap_or_default();
                     remarks.entry(ent_num).or_default().push_str(&more);
                 }
-                _ => issues.push(RowIssue {
-                    source: clabel.to_string(),
-                    line,
-                    reason: "expected 2 fields (ent_num, remarks)".to_string(),
-                }),
+                _ => {
+                    misshapen += 1;
+                    issues.push(RowIssue {
+                        source: clabel.to_string(),
+                        line,
+                        reason: "expected 2 fields (ent_num, remarks)".to_string(),
+                    });
+                }
             }
+        }
+        // A comments file may be empty: few entries overflow their remarks.
+        if well_formed + misshapen > 0 {
+            check_shape(
+                clabel,
+                "an OFAC remarks overflow file (sdn_comments.csv)",
+                cbytes,
+                well_formed,
+                misshapen,
+            )?;
+        }
+        if !has_eof_marker(cbytes) {
+            check_last_row(clabel, cbody, b',', last, 2)?;
         }
     }
 
     if let Some((alabel, abytes)) = files.aliases {
         hash.update(abytes);
-        let mut reader = csv_reader(trim_file(abytes), b',', false);
+        let abody = trim_file(abytes);
+        let mut reader = csv_reader(abody, b',', false);
+        let (mut well_formed, mut misshapen, mut last) = (0usize, 0usize, None);
         while let Some(line) = next_record(&mut reader, &mut record, alabel, &mut issues) {
             if is_blank(&record) {
                 continue;
             }
+            last = Some(LastRow {
+                line,
+                fields: record.len(),
+            });
             let issue = |reason: String| RowIssue {
                 source: alabel.to_string(),
                 line,
                 reason,
             };
             if record.len() != 5 {
+                misshapen += 1;
                 issues.push(issue(format!(
                     "expected 5 fields (ent_num, alt_num, type, name, remarks), found {}",
                     record.len()
@@ -140,9 +195,11 @@ pub fn load(
                 continue;
             }
             let Some(ent_num) = parse_ent_num(&record) else {
+                misshapen += 1;
                 issues.push(issue("ent_num is not a number".to_string()));
                 continue;
             };
+            well_formed += 1;
             let Some(alias) = field(&record, 3) else {
                 issues.push(issue(format!("alias of entry {ent_num} has no name")));
                 continue;
@@ -154,21 +211,38 @@ pub fn load(
                 ))),
             }
         }
+        check_shape(
+            alabel,
+            "an OFAC alias file (alt.csv)",
+            abytes,
+            well_formed,
+            misshapen,
+        )?;
+        if !has_eof_marker(abytes) {
+            check_last_row(alabel, abody, b',', last, 5)?;
+        }
     }
 
     if let Some((dlabel, dbytes)) = files.addresses {
         hash.update(dbytes);
-        let mut reader = csv_reader(trim_file(dbytes), b',', false);
+        let dbody = trim_file(dbytes);
+        let mut reader = csv_reader(dbody, b',', false);
+        let (mut well_formed, mut misshapen, mut last) = (0usize, 0usize, None);
         while let Some(line) = next_record(&mut reader, &mut record, dlabel, &mut issues) {
             if is_blank(&record) {
                 continue;
             }
+            last = Some(LastRow {
+                line,
+                fields: record.len(),
+            });
             let issue = |reason: String| RowIssue {
                 source: dlabel.to_string(),
                 line,
                 reason,
             };
             if record.len() != 6 {
+                misshapen += 1;
                 issues.push(issue(format!(
                     "expected 6 fields (ent_num, add_num, address, city, country, remarks), found {}",
                     record.len()
@@ -176,9 +250,11 @@ pub fn load(
                 continue;
             }
             let Some(ent_num) = parse_ent_num(&record) else {
+                misshapen += 1;
                 issues.push(issue("ent_num is not a number".to_string()));
                 continue;
             };
+            well_formed += 1;
             let Some(entry) = entries.get_mut(&ent_num) else {
                 issues.push(issue(format!(
                     "address names entry {ent_num}, which is not in the primary file"
@@ -195,6 +271,16 @@ pub fn load(
             if !parts.is_empty() {
                 push_unique(&mut entry.addresses, parts.join(", "));
             }
+        }
+        check_shape(
+            dlabel,
+            "an OFAC address file (add.csv)",
+            dbytes,
+            well_formed,
+            misshapen,
+        )?;
+        if !has_eof_marker(dbytes) {
+            check_last_row(dlabel, dbody, b',', last, 6)?;
         }
     }
 
@@ -219,6 +305,7 @@ pub fn load(
         content_hash: hash.finish(),
         records: entries.len(),
         skipped: issues.len(),
+        warnings,
     };
     Ok(Loaded {
         info,
