@@ -108,6 +108,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         })?),
         None => None,
     };
+    let batch_file = args.batch.as_deref().map(open_batch).transpose()?;
     let loaded = lists::load(&args.lists)?;
     lists::report_issues(&loaded);
     let warnings = lists::age_warnings(&loaded, today(), args.lists.max_list_age_days)?;
@@ -116,14 +117,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if !warnings.is_empty() {
         eprintln!(
-            "warning: screen against current lists with --lists FORMAT:PATH@DATE, or accept \
+            "note: screen against current lists with --lists FORMAT:PATH@DATE, or accept \
              older ones with --max-list-age-days N"
         );
     }
     let date_basis = loaded.date_basis.clone();
     let index = build_index(loaded.loaded);
-    match &args.batch {
-        Some(path) => batch(&args, &index, &t, path, &warnings),
+    match batch_file {
+        Some(file) => batch(&args, &index, &t, file, &warnings),
         None => {
             let name = args.name.as_deref().unwrap_or_default();
             let query = Query {
@@ -558,16 +559,20 @@ struct Tally {
     bands: [usize; 3],
 }
 
-fn batch(
-    args: &Args,
-    index: &Index,
-    t: &Thresholds,
-    path: &Path,
-    list_warnings: &[String],
-) -> anyhow::Result<ExitCode> {
+/// A batch file opened and its header read, before the lists load: a wrong file fails at once.
+struct BatchFile {
+    label: String,
+    /// The file's size, when it has one to show progress against (not a pipe or /dev/zero).
+    size: Option<u64>,
+    reader: csv::Reader<CappedReader<std::fs::File>>,
+    /// How far the reader may read: moved forward from each record's start.
+    limit: Rc<Cell<u64>>,
+    cols: Columns,
+}
+
+fn open_batch(path: &Path) -> anyhow::Result<BatchFile> {
     let label = path.display().to_string();
     let file = std::fs::File::open(path).with_context(|| format!("cannot read `{label}`"))?;
-    // Only a regular file has a size to show progress against (not a pipe or /dev/zero).
     let size = file
         .metadata()
         .ok()
@@ -593,6 +598,29 @@ fn batch(
         Err(e) => return Err(e).with_context(|| format!("{label}:1: unreadable header")),
     };
     let cols = Columns::from_header(&label, &header)?;
+    Ok(BatchFile {
+        label,
+        size,
+        reader,
+        limit,
+        cols,
+    })
+}
+
+fn batch(
+    args: &Args,
+    index: &Index,
+    t: &Thresholds,
+    file: BatchFile,
+    list_warnings: &[String],
+) -> anyhow::Result<ExitCode> {
+    let BatchFile {
+        label,
+        size,
+        mut reader,
+        limit,
+        cols,
+    } = file;
     let bar = match size {
         Some(len) => indicatif::ProgressBar::new(len).with_style(
             indicatif::ProgressStyle::with_template(
