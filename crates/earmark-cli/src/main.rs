@@ -62,7 +62,8 @@ fn main() -> ExitCode {
             if error.chain().any(is_closed_pipe) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {error:#}");
+            // Messages quote user input and list text, which may hold escape sequences.
+            eprintln!("error: {}", output::terminal_safe(&format!("{error:#}")));
             ExitCode::from(2)
         }
     }

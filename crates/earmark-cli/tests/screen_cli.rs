@@ -177,19 +177,24 @@ fn batch_reports_bad_rows_and_screens_the_rest() {
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains(&format!("{p}:3: empty `name`")), "{err}");
+    // An unknown country is a warning: the row is still screened by name.
     assert!(err.contains(&format!("{p}:5: country `Atlantis`")), "{err}");
-    assert!(err.contains("screened 3 rows"), "{err}");
-    assert!(err.contains("2 rows skipped"), "{err}");
+    assert!(
+        err.contains("5 rows read, 4 screened (3 match, 0 review, 1 no_match), 1 skipped"),
+        "{err}"
+    );
     let lines: Vec<serde_json::Value> = stdout(&o)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 3);
+    assert_eq!(lines.len(), 4);
     assert_eq!(lines[0]["id"], "1");
     assert_eq!(lines[0]["band"], "match");
     assert_eq!(lines[1]["band"], "no_match");
-    assert_eq!(lines[2]["id"], "5");
+    assert_eq!(lines[2]["id"], "4");
     assert_eq!(lines[2]["band"], "match");
+    assert_eq!(lines[3]["id"], "5");
+    assert_eq!(lines[3]["band"], "match");
 
     let o = earmark(&["screen", "--batch", &p, "--output", "csv"]);
     assert!(o.status.success());
@@ -197,9 +202,9 @@ fn batch_reports_bad_rows_and_screens_the_rest() {
     let mut rows = out.lines();
     assert_eq!(
         rows.next(),
-        Some("id,name,band,score,list,source_id,matched_name")
+        Some("id,name,band,score,list,source_id,matched_name,warnings")
     );
-    assert_eq!(rows.count(), 3);
+    assert_eq!(rows.count(), 4);
 }
 
 #[test]
@@ -222,9 +227,9 @@ fn lists_status_prints_source_date_count_hash_and_warns_when_old() {
     assert!(out.contains(
         "hash:     sha256:4cb2be849d976ae3d72f69c03681d7284663ba7ffd9dbe4c2274c89760bd7c8e"
     ));
-    // The snapshot is older than the default 30 days on any date after 2026-08-30.
+    // The snapshot is older than the default 7 days (as for `screen`) after 2026-08-07.
     let err = stderr(&o);
-    assert!(err.contains("days old (more than 30)"), "{err}");
+    assert!(err.contains("days old (more than 7)"), "{err}");
     let o = earmark(&["lists", "status", "--max-age-days", "100000"]);
     assert!(!stderr(&o).contains("days old"), "{}", stderr(&o));
 }

@@ -385,13 +385,13 @@ pub fn render_human(d: &ShipmentDecision) -> String {
                 }
             },
         };
-        let _ = writeln!(out, "  screened: {}", crate::output::sanitize(&text));
+        let _ = writeln!(out, "  screened: {}", crate::output::terminal_safe(&text));
         for m in &p.listed_after_as_of {
             let _ = writeln!(
                 out,
                 "    resembles EL {} \"{}\", listed on {}: after this decision's date, not counted",
                 m.source_id,
-                crate::output::sanitize(&m.matched_name),
+                crate::output::terminal_safe(&m.matched_name),
                 m.listed_on.as_deref().unwrap_or("?")
             );
         }
@@ -490,7 +490,7 @@ pub fn render_human(d: &ShipmentDecision) -> String {
         let _ = writeln!(out, "  note: {n}");
     }
     for w in &d.warnings {
-        let _ = writeln!(out, "  warning: {}", crate::output::sanitize(w));
+        let _ = writeln!(out, "  warning: {}", crate::output::terminal_safe(w));
     }
     let _ = writeln!(
         out,

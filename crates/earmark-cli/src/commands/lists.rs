@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::{today, Format};
 use crate::snapshot;
+use earmark_core::Date;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -35,6 +36,15 @@ pub struct ListArgs {
     /// (a device, a huge log) fails at once instead of filling memory.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_LIST_BYTES)]
     pub max_list_bytes: u64,
+    /// Warn when a list's date is more than this many days before today (a list dated after
+    /// today is an error). The bundled snapshot is as old as the release that carries it.
+    #[arg(
+        long = "max-list-age-days",
+        visible_alias = "max-age-days",
+        value_name = "N",
+        default_value_t = 7
+    )]
+    pub max_list_age_days: u32,
 }
 
 /// Several times the largest list published today (the full CSL JSON is about 30 MB).
@@ -44,9 +54,6 @@ pub const DEFAULT_MAX_LIST_BYTES: u64 = 512 * 1024 * 1024;
 pub struct StatusArgs {
     #[command(flatten)]
     pub lists: ListArgs,
-    /// Warn when a list's content is older than this many days.
-    #[arg(long, value_name = "N", default_value_t = 30)]
-    pub max_age_days: i64,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -237,6 +244,52 @@ pub fn load_bundled() -> anyhow::Result<LoadedLists> {
     })
 }
 
+/// Warnings for lists too old to rely on, checked wherever lists are used (`screen`, `check`),
+/// not only in `lists status`.
+///
+/// A list dated more than `max_age_days` before `today`, or with no date at all, gives a
+/// warning: its answers still stand for that date, but a party listed since is missed. A list
+/// dated after `today` is an error: either the date given with `@DATE` or the clock is wrong,
+/// and an answer dated by either cannot be vouched for.
+pub fn age_warnings(
+    lists: &LoadedLists,
+    today: Date,
+    max_age_days: u32,
+) -> anyhow::Result<Vec<String>> {
+    let mut warnings = Vec::new();
+    for l in &lists.loaded {
+        let source = &l.info.source;
+        let Some(text) = l.info.date.as_deref() else {
+            warnings.push(format!(
+                "`{source}`: the list date is unknown, so its age cannot be checked (give it \
+                 as FORMAT:PATH@YYYY-MM-DD)"
+            ));
+            continue;
+        };
+        let Ok(date) = Date::parse_from_str(text, "%Y-%m-%d") else {
+            warnings.push(format!(
+                "`{source}`: the list date `{text}` is not YYYY-MM-DD, so its age cannot be \
+                 checked"
+            ));
+            continue;
+        };
+        let age = (today - date).num_days();
+        if age < 0 {
+            bail!(
+                "`{source}` is dated {date}, after today ({today}): check the date given with \
+                 @DATE, or the system clock"
+            );
+        }
+        if age > i64::from(max_age_days) {
+            warnings.push(format!(
+                "`{source}` is dated {date}, {age} days before today (more than \
+                 {max_age_days}): parties listed since then are missing from it"
+            ));
+        }
+    }
+    Ok(warnings)
+}
+
 #[derive(Debug, Serialize)]
 struct ListStatus<'a> {
     #[serde(flatten)]
@@ -256,12 +309,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
 }
 
 fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
-    if args.max_age_days < 0 {
-        bail!(
-            "`--max-age-days {}`: must be zero or more",
-            args.max_age_days
-        );
-    }
+    let max_age_days = i64::from(args.lists.max_list_age_days);
     let lists = load(&args.lists)?;
     let today = today();
     let mut rows = Vec::new();
@@ -286,7 +334,7 @@ fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
             origin,
             age_days,
             // A list whose date is unknown is treated as stale: its age cannot be vouched for.
-            stale: age_days.is_none_or(|a| a > args.max_age_days),
+            stale: age_days.is_none_or(|a| a > max_age_days),
             by_list,
         });
     }
@@ -328,7 +376,7 @@ fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
             match r.age_days {
                 Some(a) => eprintln!(
                     "warning: {} is {a} days old (more than {}); screen against a current list with --lists",
-                    r.info.source, args.max_age_days
+                    r.info.source, max_age_days
                 ),
                 None => eprintln!("warning: {}: the list date is unknown", r.info.source),
             }

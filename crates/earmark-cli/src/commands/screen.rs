@@ -2,12 +2,15 @@
 //! lists (the bundled snapshot or `--lists`). Answers are `match`, `review` or `no_match`,
 //! never "clear": `no_match` says only that no entry of the lists loaded came close enough.
 
+use std::cell::Cell;
 use std::fmt::Write as _;
-use std::io::Write as _;
+use std::io::{Read, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::rc::Rc;
 
-use anyhow::{bail, Context};
+use anyhow::{anyhow, bail, Context};
+use earmark_core::country::Country;
 use earmark_screen::{
     build_index, country, Band, Explanation, Index, ListInfo, Match, PairKind, Query, Thresholds,
 };
@@ -15,7 +18,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::lists::{self, ListArgs};
-use super::Format;
+use super::{today, Format};
+use crate::output::{csv_safe, terminal_safe};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,10 +28,10 @@ pub struct Args {
     #[arg(required_unless_present = "batch", conflicts_with = "batch")]
     pub name: Option<String>,
     /// The party's country (ISO code like CN, or a name), used as evidence.
-    #[arg(long, value_name = "CC")]
+    #[arg(long, value_name = "CC", conflicts_with = "batch")]
     pub country: Option<String>,
     /// The party's address, used as evidence and to find address-only list entries.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", conflicts_with = "batch")]
     pub address: Option<String>,
     #[command(flatten)]
     pub lists: ListArgs,
@@ -81,11 +85,12 @@ fn thresholds(args: &Args) -> anyhow::Result<Thresholds> {
     Ok(t)
 }
 
-/// A country option as an ISO code, or an error naming it.
-fn country_code(text: &str) -> anyhow::Result<String> {
-    country::to_code(text).with_context(|| {
-        format!("country `{text}` is not an ISO 3166 alpha-2 code or a known country name")
-    })
+/// A country as an assigned ISO 3166-1 alpha-2 code: a code in any case, or a country name as
+/// the lists print them. Two letters alone are not enough: `XX` is no country, and evidence
+/// from a country that does not exist would only skew the score.
+fn country_code(text: &str) -> Option<&'static str> {
+    let code = country::to_code(text)?;
+    Country::from_code(&code).map(Country::code)
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -93,18 +98,38 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.limit == 0 {
         bail!("`--limit 0`: at least one result must be shown");
     }
+    // Checked before the lists load, as `check --to` is: a typo fails at once.
+    let country = match args.country.as_deref() {
+        Some(text) => Some(country_code(text).ok_or_else(|| {
+            anyhow!(
+                "`--country {text}`: not an ISO 3166-1 alpha-2 country code or a known country \
+                 name (e.g. CN, AE, DE)"
+            )
+        })?),
+        None => None,
+    };
+    let batch_file = args.batch.as_deref().map(open_batch).transpose()?;
     let loaded = lists::load(&args.lists)?;
     lists::report_issues(&loaded);
+    let warnings = lists::age_warnings(&loaded, today(), args.lists.max_list_age_days)?;
+    for w in &warnings {
+        eprintln!("warning: {}", terminal_safe(w));
+    }
+    if !warnings.is_empty() {
+        eprintln!(
+            "note: screen against current lists with --lists FORMAT:PATH@DATE, or accept \
+             older ones with --max-list-age-days N"
+        );
+    }
     let date_basis = loaded.date_basis.clone();
     let index = build_index(loaded.loaded);
-    match &args.batch {
-        Some(path) => batch(&args, &index, &t, path),
+    match batch_file {
+        Some(file) => batch(&args, &index, &t, file, &warnings),
         None => {
             let name = args.name.as_deref().unwrap_or_default();
-            let country = args.country.as_deref().map(country_code).transpose()?;
             let query = Query {
                 name,
-                country: country.as_deref(),
+                country,
                 address: args.address.as_deref(),
             };
             let matches = index.search(&query, &t, args.limit)?;
@@ -114,13 +139,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     let value = json!({
                         "query": {"name": name, "country": country, "address": args.address},
                         "band": band,
+                        "warnings": warnings,
                         "thresholds": t,
                         "lists": list_refs(index.lists(), &date_basis),
                         "matches": matches.iter().map(|m| match_json(&index, &query, m)).collect::<Vec<_>>(),
                     });
                     outln!("{}", serde_json::to_string_pretty(&value)?);
                 }
-                Format::Human => out!("{}", render_human(&index, &query, &t, &matches)),
+                // List text and the query come from outside: rendered whole, then made safe,
+                // so that no field can slip an escape sequence through.
+                Format::Human => out!(
+                    "{}",
+                    terminal_safe(&render_human(&index, &query, &t, &matches))
+                ),
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -345,40 +376,263 @@ struct BatchRow<'a> {
     matches: &'a [Match],
     #[serde(skip_serializing_if = "Option::is_none")]
     explanation: Option<Explanation>,
+    /// The row's own warnings, then the lists' (age): in every row, so that a row stored or
+    /// filtered on its own still says what its answer rests on.
+    warnings: &'a [String],
 }
 
-fn batch(args: &Args, index: &Index, t: &Thresholds, path: &Path) -> anyhow::Result<ExitCode> {
+/// A batch record larger than this is no party: it is a broken file (an unterminated quote
+/// running on to the end, a binary file, `/dev/zero`), and reading on would hold it all in
+/// memory.
+const MAX_RECORD_BYTES: u64 = 1 << 20;
+const READ_BUFFER_BYTES: usize = 64 * 1024;
+
+/// The CSV columns a batch reads, by position.
+struct Columns {
+    /// How many columns the header names: a row with more fields is misaligned.
+    count: usize,
+    id: usize,
+    name: usize,
+    country: Option<usize>,
+    address: Option<usize>,
+}
+
+impl Columns {
+    fn from_header(label: &str, header: &csv::StringRecord) -> anyhow::Result<Self> {
+        let names: Vec<String> = header
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                // Spreadsheets save UTF-8 CSV with a byte-order mark before the first name.
+                let h = if i == 0 {
+                    h.trim_start_matches('\u{feff}')
+                } else {
+                    h
+                };
+                h.trim().to_lowercase()
+            })
+            .collect();
+        for (i, n) in names.iter().enumerate() {
+            if !n.is_empty() && names[..i].contains(n) {
+                bail!(
+                    "{label}:1: the header names the column `{n}` twice: which one holds the \
+                     party's data is ambiguous"
+                );
+            }
+        }
+        let col = |n: &str| names.iter().position(|h| h == n);
+        let (Some(id), Some(name)) = (col("id"), col("name")) else {
+            bail!("{label}:1: the header must name the columns `id` and `name` (and optionally `country`, `address`)");
+        };
+        Ok(Columns {
+            count: names.len(),
+            id,
+            name,
+            country: col("country"),
+            address: col("address"),
+        })
+    }
+}
+
+/// A batch row ready to screen.
+struct Row<'r> {
+    id: &'r str,
+    name: &'r str,
+    country: Option<&'static str>,
+    address: Option<&'r str>,
+    /// Problems that did not stop the row from being screened.
+    warnings: Vec<String>,
+}
+
+/// Reads one record into a row, or says why it cannot be screened.
+fn read_row<'r>(rec: &'r csv::StringRecord, cols: &Columns, line: u64) -> Result<Row<'r>, String> {
+    let cell = |c: Option<usize>| c.and_then(|i| rec.get(i)).map(str::trim);
+    // A line break in a cell is how an unterminated quote shows: the cell runs on over the
+    // rows after it, which would be screened as one giant name, and never on their own.
+    // Addresses may span lines; one whose next lines look like rows of this file is the
+    // same accident.
+    let row_like = |text: &str| {
+        text.lines()
+            .skip(1)
+            .any(|l| l.matches(',').count() + 1 >= cols.count)
+    };
+    for (column, c) in [
+        ("id", Some(cols.id)),
+        ("name", Some(cols.name)),
+        ("country", cols.country),
+        ("address", cols.address),
+    ] {
+        let Some(text) = cell(c) else { continue };
+        if text.contains(['\n', '\r']) && (column != "address" || row_like(text)) {
+            let last = line + text.matches('\n').count() as u64;
+            return Err(format!(
+                "`{column}` runs on over lines {line}-{last}: an unterminated quote may have \
+                 swallowed the rows after it; close the quote and screen again"
+            ));
+        }
+    }
+    if rec.len() > cols.count {
+        return Err(format!(
+            "{} fields, but the header names {} columns: an unquoted comma in a cell? quote it",
+            rec.len(),
+            cols.count
+        ));
+    }
+    let present = |c: Option<usize>| cell(c).filter(|s| !s.is_empty());
+    // A row may give only an address: the Entity List lists bare addresses.
+    let (id, name, address) = match (
+        present(Some(cols.id)),
+        present(Some(cols.name)),
+        present(cols.address),
+    ) {
+        (None, _, _) => return Err("empty `id`".to_string()),
+        (_, None, None) => return Err("empty `name` (and no `address`)".to_string()),
+        (Some(id), name, address) => (id, name.unwrap_or_default(), address),
+    };
+    let mut warnings = Vec::new();
+    let country = present(cols.country).and_then(|text| {
+        let code = country_code(text);
+        if code.is_none() {
+            warnings.push(format!(
+                "country `{text}` is not an ISO 3166-1 alpha-2 code or a known country name: \
+                 screened without it"
+            ));
+        }
+        code
+    });
+    Ok(Row {
+        id,
+        name,
+        country,
+        address,
+        warnings,
+    })
+}
+
+/// Raised by [`CappedReader`] when one record outgrows [`MAX_RECORD_BYTES`].
+#[derive(Debug)]
+struct RecordTooLarge;
+
+impl std::fmt::Display for RecordTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a record longer than {} MiB", MAX_RECORD_BYTES >> 20)
+    }
+}
+
+impl std::error::Error for RecordTooLarge {}
+
+/// A reader that hands out no byte past `limit`, which the batch loop moves forward from
+/// each record's start: so the CSV parser never holds more than one capped record.
+struct CappedReader<R> {
+    inner: R,
+    handed_out: u64,
+    limit: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for CappedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let allowed = self.limit.get().saturating_sub(self.handed_out);
+        if allowed == 0 {
+            return Err(std::io::Error::other(RecordTooLarge));
+        }
+        let len = buf
+            .len()
+            .min(usize::try_from(allowed).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..len])?;
+        self.handed_out += n as u64;
+        Ok(n)
+    }
+}
+
+fn is_record_too_large(e: &csv::Error) -> bool {
+    matches!(e.kind(), csv::ErrorKind::Io(io)
+        if io.get_ref().is_some_and(|inner| inner.is::<RecordTooLarge>()))
+}
+
+/// What happened to the rows of a batch, for the summary.
+#[derive(Debug, Default)]
+struct Tally {
+    read: usize,
+    skipped: usize,
+    warned: usize,
+    /// Screened rows per band: match, review, no_match.
+    bands: [usize; 3],
+}
+
+/// A batch file opened and its header read, before the lists load: a wrong file fails at once.
+struct BatchFile {
+    label: String,
+    /// The file's size, when it has one to show progress against (not a pipe or /dev/zero).
+    size: Option<u64>,
+    reader: csv::Reader<CappedReader<std::fs::File>>,
+    /// How far the reader may read: moved forward from each record's start.
+    limit: Rc<Cell<u64>>,
+    cols: Columns,
+}
+
+fn open_batch(path: &Path) -> anyhow::Result<BatchFile> {
     let label = path.display().to_string();
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read `{label}`"))?;
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read `{label}`"))?;
+    let size = file
+        .metadata()
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| m.len());
+    let limit = Rc::new(Cell::new(MAX_RECORD_BYTES + READ_BUFFER_BYTES as u64));
+    let capped = CappedReader {
+        inner: file,
+        handed_out: 0,
+        limit: Rc::clone(&limit),
+    };
+    // The file is streamed: one record at a time, each capped, whatever the file's size.
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_reader(bytes.as_slice());
-    let headers: Vec<String> = reader
-        .headers()
-        .with_context(|| format!("{label}:1: unreadable header"))?
-        .iter()
-        .map(|h| h.trim().to_ascii_lowercase())
-        .collect();
-    let col = |n: &str| headers.iter().position(|h| h == n);
-    let (Some(c_id), Some(c_name)) = (col("id"), col("name")) else {
-        bail!("{label}:1: the header must name the columns `id` and `name` (and optionally `country`, `address`)");
+        .buffer_capacity(READ_BUFFER_BYTES)
+        .from_reader(capped);
+    let header = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) if is_record_too_large(&e) => bail!(
+            "{label}:1: the header is longer than {} MiB: not a CSV file of parties",
+            MAX_RECORD_BYTES >> 20
+        ),
+        Err(e) => return Err(e).with_context(|| format!("{label}:1: unreadable header")),
     };
-    let (c_country, c_address) = (col("country"), col("address"));
-    let records: Vec<(u64, Result<csv::StringRecord, csv::Error>)> = reader
-        .records()
-        .map(|r| {
-            let line = match &r {
-                Ok(rec) => rec.position().map_or(0, csv::Position::line),
-                Err(e) => e.position().map_or(0, csv::Position::line),
-            };
-            (line, r)
-        })
-        .collect();
-    let bar = indicatif::ProgressBar::new(records.len() as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows, {per_sec}, {eta} left")
+    let cols = Columns::from_header(&label, &header)?;
+    Ok(BatchFile {
+        label,
+        size,
+        reader,
+        limit,
+        cols,
+    })
+}
+
+fn batch(
+    args: &Args,
+    index: &Index,
+    t: &Thresholds,
+    file: BatchFile,
+    list_warnings: &[String],
+) -> anyhow::Result<ExitCode> {
+    let BatchFile {
+        label,
+        size,
+        mut reader,
+        limit,
+        cols,
+    } = file;
+    let bar = match size {
+        Some(len) => indicatif::ProgressBar::new(len).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {percent}% of {total_bytes}, {eta} left",
+            )
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+        ),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    let warn = |line: u64, message: &str| {
+        bar.suspend(|| eprintln!("warning: {label}:{line}: {}", terminal_safe(message)));
+    };
     // Rows stream out as they are screened, so a long batch shows results at once and holds
     // no output in memory.
     let out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -393,69 +647,81 @@ fn batch(args: &Args, index: &Index, t: &Thresholds, path: &Path) -> anyhow::Res
                 "list",
                 "source_id",
                 "matched_name",
+                "warnings",
             ])?;
             Sink::Csv(w)
         }
         Output::Jsonl => Sink::Jsonl(out),
     };
     let mut searcher = index.searcher();
-    let (mut skipped, mut counts) = (0usize, [0usize; 3]);
-    for (line, rec) in records {
-        bar.inc(1);
-        let rec = match rec {
-            Ok(r) => r,
+    let mut tally = Tally::default();
+    let mut stopped = None;
+    let mut rec = csv::StringRecord::new();
+    loop {
+        let start = reader.position().clone();
+        limit.set(start.byte() + MAX_RECORD_BYTES + READ_BUFFER_BYTES as u64);
+        match reader.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
             Err(e) => {
-                bar.suspend(|| {
-                    eprintln!("warning: {label}:{line}: unreadable row: {e} (row skipped)")
-                });
-                skipped += 1;
+                tally.read += 1;
+                tally.skipped += 1;
+                let line = e.position().map_or(start.line(), csv::Position::line);
+                if is_record_too_large(&e) {
+                    // Where this record would end is unknowable (an open quote, or no line
+                    // ends at all), so nothing after it can be read as rows.
+                    stopped = Some(format!(
+                        "{label}:{line}: a record longer than {} MiB (an unterminated quote, or \
+                         not a CSV file): stopped reading there, the rows after it were not \
+                         screened",
+                        MAX_RECORD_BYTES >> 20
+                    ));
+                    break;
+                }
+                if let csv::ErrorKind::Io(io) = e.kind() {
+                    stopped = Some(format!(
+                        "{label}:{line}: reading failed: {io}; the rows after it were not \
+                         screened"
+                    ));
+                    break;
+                }
+                warn(line, &format!("unreadable row: {e} (row skipped)"));
                 continue;
             }
-        };
-        let get = |c: Option<usize>| {
-            c.and_then(|i| rec.get(i))
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        };
-        // A row may give only an address: the Entity List lists bare addresses.
-        let problem = match (get(Some(c_id)), get(Some(c_name)), get(c_address)) {
-            (None, _, _) => Some("empty `id`".to_string()),
-            (_, None, None) => Some("empty `name` (and no `address`)".to_string()),
-            _ => None,
-        };
-        let country = match get(c_country).map(country_code).transpose() {
-            Ok(c) => c,
-            Err(e) => {
-                bar.suspend(|| eprintln!("warning: {label}:{line}: {e:#} (row skipped)"));
-                skipped += 1;
-                continue;
-            }
-        };
-        if let Some(p) = problem {
-            bar.suspend(|| eprintln!("warning: {label}:{line}: {p} (row skipped)"));
-            skipped += 1;
-            continue;
         }
-        let (id, name) = (
-            get(Some(c_id)).unwrap_or_default(),
-            get(Some(c_name)).unwrap_or_default(),
-        );
+        tally.read += 1;
+        bar.set_position(reader.position().byte());
+        let line = rec.position().map_or(start.line(), csv::Position::line);
+        let row = match read_row(&rec, &cols, line) {
+            Ok(row) => row,
+            Err(problem) => {
+                warn(line, &format!("{problem} (row skipped)"));
+                tally.skipped += 1;
+                continue;
+            }
+        };
+        for w in &row.warnings {
+            warn(line, w);
+        }
         let query = Query {
-            name,
-            country: country.as_deref(),
-            address: get(c_address),
+            name: row.name,
+            country: row.country,
+            address: row.address,
         };
         let matches = match searcher.search(&query, t, args.limit) {
             Ok(m) => m,
             Err(e) => {
-                bar.suspend(|| eprintln!("warning: {label}:{line}: {e} (row skipped)"));
-                skipped += 1;
+                warn(line, &format!("{e} (row skipped)"));
+                tally.skipped += 1;
                 continue;
             }
         };
+        if !row.warnings.is_empty() {
+            tally.warned += 1;
+        }
         let top = matches.first();
         let band = top.map_or(Band::NoMatch, |m| m.band);
-        counts[match band {
+        tally.bands[match band {
             Band::Match => 0,
             Band::Review => 1,
             Band::NoMatch => 2,
@@ -463,22 +729,25 @@ fn batch(args: &Args, index: &Index, t: &Thresholds, path: &Path) -> anyhow::Res
         // A no_match row names no entry: the nearest name below the review band is not a
         // finding, and printing it beside the party invites misreading.
         let hit = top.filter(|m| m.band != Band::NoMatch);
+        let warnings: Vec<String> = row.warnings.iter().chain(list_warnings).cloned().collect();
         match &mut sink {
             Sink::Csv(w) => {
+                let score = top.map_or(String::new(), |m| format!("{:.4}", m.score));
                 w.write_record([
-                    id,
-                    name,
+                    &*csv_safe(row.id),
+                    &*csv_safe(row.name),
                     band.as_str(),
-                    &top.map_or(String::new(), |m| format!("{:.4}", m.score)),
-                    hit.map_or("", |m| m.list.as_str()),
-                    hit.map_or("", |m| m.source_id.as_str()),
-                    hit.map_or("", |m| m.matched_name.as_str()),
+                    &score,
+                    &*csv_safe(hit.map_or("", |m| m.list.as_str())),
+                    &*csv_safe(hit.map_or("", |m| m.source_id.as_str())),
+                    &*csv_safe(hit.map_or("", |m| m.matched_name.as_str())),
+                    &*csv_safe(&warnings.join("; ")),
                 ])?;
             }
             Sink::Jsonl(out) => {
-                let row = BatchRow {
-                    id,
-                    name,
+                let value = BatchRow {
+                    id: row.id,
+                    name: row.name,
                     band,
                     score: top.map_or(0.0, |m| m.score),
                     list: hit.map(|m| m.list.as_str()),
@@ -486,8 +755,9 @@ fn batch(args: &Args, index: &Index, t: &Thresholds, path: &Path) -> anyhow::Res
                     matched_name: hit.map(|m| m.matched_name.as_str()),
                     matches: if band == Band::NoMatch { &[] } else { &matches },
                     explanation: hit.map(|m| index.explain(&query, m)),
+                    warnings: &warnings,
                 };
-                serde_json::to_writer(&mut *out, &row)?;
+                serde_json::to_writer(&mut *out, &value)?;
                 out.write_all(b"\n")?;
             }
         }
@@ -497,11 +767,23 @@ fn batch(args: &Args, index: &Index, t: &Thresholds, path: &Path) -> anyhow::Res
         Sink::Jsonl(mut out) => out.flush()?,
     }
     bar.finish_and_clear();
-    let screened = counts.iter().sum::<usize>();
+    let [matched, review, no_match] = tally.bands;
+    let screened = matched + review + no_match;
     eprintln!(
-        "screened {screened} rows of {label}: {} match, {} review, {} no_match; {skipped} rows skipped",
-        counts[0], counts[1], counts[2]
+        "{label}: {} rows read, {screened} screened ({matched} match, {review} review, \
+         {no_match} no_match), {} skipped, {} screened with warnings",
+        tally.read, tally.skipped, tally.warned
     );
+    if let Some(reason) = stopped {
+        bail!("{}", terminal_safe(&reason));
+    }
+    // Exit status 0 would read as "the batch was screened".
+    if screened == 0 {
+        if tally.read == 0 {
+            bail!("{label}: no rows to screen under the header");
+        }
+        bail!("{label}: every row was skipped: nothing was screened");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
