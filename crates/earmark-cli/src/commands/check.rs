@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use earmark_core::classify::{classify, Classification, ClassifyOptions};
+use earmark_core::classify::{classify_with, Classification, ClassifyOptions, Vintages};
 use earmark_core::country::Country;
 use earmark_core::determine::{
     Decision, Determiner, ItemFacts, Outcome, Reading, Request, UncertainView,
@@ -410,6 +410,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let catalog = embedded::catalog()?;
     let item = load_item(&args.item, &catalog)?;
     let pack = load_pack(args.rules.as_deref())?;
+    let vintages = Vintages::from_pack(&pack)?;
     let Some(tf32) = Tf32Reading::from_bits(args.tf32_bits) else {
         bail!(
             "`--tf32-bits {}`: TF32 counts as 32 or 19 bits",
@@ -443,7 +444,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut determiner = Determiner::new(&pack);
     let decide_with = |det: &mut Determiner<'_>, request: &Request, tf32: Tf32Reading| {
         let when = det.classification_date(request.as_of, request.known_on, request.reading);
-        let c = classify(&item.spec, when, &ClassifyOptions { tf32 }, &catalog);
+        let c = classify_with(
+            &item.spec,
+            when,
+            &ClassifyOptions { tf32 },
+            &catalog,
+            &vintages,
+        );
         let facts = ItemFacts::from_classification(item.catalog_id.as_deref(), &item.spec, &c);
         (det.explain(request, &facts), c)
     };
@@ -501,7 +508,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             };
             let (other_decision, _) = decide(&mut determiner, &other);
             let next = next_change(&pack, &mut determiner, &request, &decision, &|date| {
-                let c = classify(&item.spec, date, &ClassifyOptions { tf32 }, &catalog);
+                let c = classify_with(
+                    &item.spec,
+                    date,
+                    &ClassifyOptions { tf32 },
+                    &catalog,
+                    &vintages,
+                );
                 ItemFacts::from_classification(item.catalog_id.as_deref(), &item.spec, &c)
             });
             out!(
