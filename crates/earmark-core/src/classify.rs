@@ -1,23 +1,22 @@
 //! Classification of items under ECCN 3A090 and 4A090, as the rule in force on a date reads.
 //!
 //! The input is a [`Spec`] (datasheet facts); the output is a [`Classification`]: the ECCN and
-//! paragraph, the computed total processing performance (TPP) and performance density (PD), the
-//! facts that are missing when the answer cannot be decided, and a trace of every paragraph that
-//! was considered.
+//! paragraph (or, outside 3A090/4A090, what the item may be instead: [`Outside`] and the .z
+//! paragraphs), the computed total processing performance (TPP) and performance density (PD),
+//! the facts that are missing when the answer cannot be decided, and a trace of every paragraph
+//! that was considered.
 //!
-//! Three vintages of the rule exist (see [`Vintage`]), chosen by the evaluation date:
-//! - before 2022-10-07 no 3A090 exists;
-//! - 2022-10-07 to 2023-11-16: one IC test, compute (bit length × TOPS ≥ 4800) *and*
-//!   interconnect (≥ 600 GB/s);
-//! - from 2023-11-17: 3A090.a/.b on TPP and PD, the non-datacenter note, with 4A090.b from
-//!   2024-04-04 and 3A090.c (HBM) from 2024-12-02.
+//! The texts of the rule, their thresholds and dates come from the rule pack's
+//! `classification` rules ([`Vintages::from_pack`]), so that a pack can shift them and its hash
+//! covers them. The code knows the shapes of the texts (see [`IcText`] and [`Vintage`]):
+//! - before the first text, no 3A090 exists;
+//! - the text of 2022: one IC test, compute (bit length × TOPS) *and* interconnect;
+//! - the text of 2023: 3A090.a/.b on TPP and PD and the non-datacenter note, with 4A090.b and
+//!   3A090.c (HBM) from their own rules' starts.
 //!
 //! Every test is evaluated in three-valued logic ([`Tri`]): an unknown fact makes a test
 //! unknown, and an unknown that decides the answer makes it indeterminate, naming the fact.
 //! An unknown that cannot change the answer (the die area of a part with TPP ≥ 4800) does not.
-//!
-//! The thresholds are data ([`Thresholds`]) so that rule packs can carry them; the built-in
-//! values are those of the regulation text, with their citations.
 
 use serde::{Deserialize, Serialize};
 
