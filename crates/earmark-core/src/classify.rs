@@ -21,7 +21,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::ItemLookup;
-use crate::rules::{Confidence, Effect, RulePack};
+use crate::rules::{Confidence, Effect, Problem, RulePack};
 use crate::spec::{ItemKind, ItemRef, Spec, Tf32Reading};
 use crate::trace::{FactRead, MissingFact, RuleStatus, TraceEntry, Window};
 use crate::Date;
@@ -506,6 +506,19 @@ pub enum VintagesError {
 }
 
 impl VintagesError {
+    /// The problem as `earmark rules validate` reports pack problems: the file and line of
+    /// the rule it is in, when there is one.
+    pub fn problem(&self, pack: &RulePack) -> Problem {
+        let rule = self.rule_id().and_then(|id| pack.rule(id));
+        Problem {
+            file: rule
+                .and_then(|r| pack.instruments.get(r.instrument))
+                .map_or_else(|| "instruments/".to_owned(), |i| i.file.clone()),
+            line: rule.map(|r| r.line),
+            message: self.to_string(),
+        }
+    }
+
     /// The pack rule the problem is in, when there is one.
     pub fn rule_id(&self) -> Option<&str> {
         match self {
@@ -531,7 +544,9 @@ pub struct Vintages {
 impl Vintages {
     /// Reads `pack`'s `classification` rules. Every paragraph must be defined, and the texts
     /// of a paragraph must follow each other without a gap: a date no rule covers would
-    /// otherwise read as "outside", a clearance the pack never gave.
+    /// otherwise read as "outside", a clearance the pack never gave. (The loader checks each
+    /// rule's thresholds; these checks across rules are here, so that a pack used only for
+    /// determination still loads, and anything that classifies with it fails.)
     pub fn from_pack(pack: &RulePack) -> Result<Self, VintagesError> {
         let mut ic = Vec::new();
         let mut system_b = Vec::new();

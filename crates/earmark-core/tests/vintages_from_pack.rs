@@ -1,6 +1,7 @@
 //! Classification reads its thresholds and dates from the rule pack: a copy of the bundled
 //! pack with one date or number changed classifies differently, the pack hash moves with it,
-//! and a pack whose classification rules are incomplete or malformed does not load.
+//! a pack whose classification rules are malformed does not load, and one whose rules leave a
+//! paragraph or a date uncovered makes no classifier.
 //!
 //! Each test edits the bundled pack's text in memory (no fixture copies that could drift) and
 //! first checks the edit took, so that no test passes because its edit silently missed.
@@ -19,7 +20,7 @@ use earmark_core::catalog::{Catalog, NoLookup};
 use earmark_core::classify::{
     classify_with, Classification, ClassifyOptions, Eccn, Status, Vintage, Vintages,
 };
-use earmark_core::rules::{Confidence, RulePack, RulesError};
+use earmark_core::rules::{Confidence, Problem, RulePack, RulesError};
 use earmark_core::spec::Spec;
 use earmark_core::Date;
 
@@ -234,8 +235,18 @@ fn thresholds_on_a_rule_that_is_not_a_classification_are_a_load_error() {
     );
 }
 
+/// The pack loads (determination alone does not need classification), but it makes no
+/// classifier: the problem, with the rule's file and line where there is one.
+fn vintages_problem(files: &[(String, String)]) -> Problem {
+    let pack = load(files);
+    match Vintages::from_pack(&pack) {
+        Ok(_) => panic!("the edited pack makes a classifier"),
+        Err(e) => e.problem(&pack),
+    }
+}
+
 #[test]
-fn a_pack_without_a_3a090c_text_does_not_load_rather_than_clearing_all_memory() {
+fn a_pack_without_a_3a090c_text_makes_no_classifier_rather_than_clearing_all_memory() {
     let mut files = bundled::read_files(&bundled::pack_dir());
     let (_, text) = files.iter_mut().find(|(p, _)| p == HBM24).unwrap();
     let start = text
@@ -243,25 +254,24 @@ fn a_pack_without_a_3a090c_text_does_not_load_rather_than_clearing_all_memory() 
         .unwrap();
     let end = start + text[start..].find("\n[[rules]]").unwrap() + 1;
     text.replace_range(start..end, "");
-    let e = load_error(&files);
+    let p = vintages_problem(&files);
     assert!(
-        e.problems.iter().any(|p| p
-            .message
-            .contains("defines no classification for `3A090.c`")),
-        "{e}"
+        p.message
+            .contains("defines no classification for `3A090.c`"),
+        "{p}"
     );
 }
 
 #[test]
-fn a_gap_between_the_2022_and_2023_texts_is_a_load_error() {
+fn a_gap_between_the_2022_and_2023_texts_makes_no_classifier() {
     // Days no text covers would classify every IC as outside: refused, not cleared.
-    let e = load_error(&edited(
+    let p = vintages_problem(&edited(
         AC22,
         "id = \"ac22-classification\"\nkind = \"classification\"\n",
         "id = \"ac22-classification\"\nkind = \"classification\"\nto = 2023-06-30\n",
     ));
-    let p = &e.problems[0];
     assert_eq!(p.file, AC22, "{p}");
+    assert!(p.line.is_some(), "{p}");
     assert!(p.message.contains("no rule would classify"), "{p}");
 }
 

@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 use earmark_core::classify::{classify_with, ClassifyOptions, Vintages};
 use earmark_core::country::Country;
 use earmark_core::determine::{Determiner, ItemFacts, Reading, Request, Verdict};
-use earmark_core::rules::{Effect, GroupAction, Instrument, Rule, RulePack};
+use earmark_core::rules::{Effect, GroupAction, Instrument, Rule, RulePack, RulesError};
 use earmark_core::Date;
 use serde::Serialize;
 
@@ -736,7 +736,14 @@ fn validate(dir: Option<&Path>) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|(p, t)| (p.as_str(), t.as_str()))
         .collect();
-    match RulePack::from_files(&refs) {
+    // The pack must also make a classifier: a bundled command classifies with every pack.
+    let loaded = RulePack::from_files(&refs).and_then(|pack| match Vintages::from_pack(&pack) {
+        Ok(_) => Ok(pack),
+        Err(e) => Err(RulesError {
+            problems: vec![e.problem(&pack)],
+        }),
+    });
+    match loaded {
         Ok(pack) => {
             // Named catalog items that the bundled catalog does not know are worth a warning:
             // a misspelt id would silently never match.

@@ -627,8 +627,8 @@ impl RulePack {
 
         problems.sort();
         problems.dedup();
-        let pack = match (problems.is_empty(), header) {
-            (true, Some((id, title, version, starts, verified_through))) => Self {
+        match (problems.is_empty(), header) {
+            (true, Some((id, title, version, starts, verified_through))) => Ok(Self {
                 id,
                 title,
                 version,
@@ -642,26 +642,8 @@ impl RulePack {
                 treatments,
                 set_order,
                 set_slots: names.slots.get(),
-            },
-            _ => return Err(RulesError { problems }),
-        };
-        // A pack whose classification rules make no classifier (a paragraph undefined, a gap
-        // between texts) is refused here, so every loaded pack classifies.
-        match crate::classify::Vintages::from_pack(&pack) {
-            Ok(_) => Ok(pack),
-            Err(e) => {
-                let rule = e.rule_id().and_then(|id| pack.rule(id));
-                let file = rule
-                    .and_then(|r| pack.instruments.get(r.instrument))
-                    .map_or_else(|| "instruments/".to_owned(), |i| i.file.clone());
-                Err(RulesError {
-                    problems: vec![Problem {
-                        file,
-                        line: rule.map(|r| r.line),
-                        message: e.to_string(),
-                    }],
-                })
-            }
+            }),
+            _ => Err(RulesError { problems }),
         }
     }
 }
