@@ -91,15 +91,15 @@ pub enum Status {
     Indeterminate,
 }
 
-/// Which text of 3A090 governs a date.
+/// Which text of 3A090 governs a date; the rule pack dates them ([`Vintages::on`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Vintage {
-    /// Before 2022-10-07: no 3A090 or 4A090.
+    /// Before the pack's first text (2022-10-07 in the bundled pack): no 3A090 or 4A090.
     BeforeControls,
-    /// 87 FR 62186, in force 2022-10-07 to 2023-11-16.
+    /// A text shaped as 87 FR 62186: compute and interconnect ([`IcText::ComputeAndInterconnect`]).
     October2022,
-    /// 88 FR 73458 and later amendments, in force from 2023-11-17.
+    /// A text shaped as 88 FR 73458: TPP and performance density ([`IcText::TppAndDensity`]).
     November2023,
 }
 
