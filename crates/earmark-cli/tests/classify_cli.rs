@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{earmark, stdout};
+use common::{copy_dir, earmark, json, stdout, workspace};
 
 #[test]
 fn h20_in_april_2025_is_outside_3a090_and_says_why() {
@@ -153,4 +153,48 @@ fn catalog_lists_all_seventy_and_shows_sources() {
     assert_eq!(v.as_array().unwrap().len(), 70);
     let text = stdout(&earmark(&["catalog", "show", "huawei-ascend-910b"]));
     assert!(text.contains("sources:"), "{text}");
+}
+
+#[test]
+fn classify_reads_its_thresholds_from_the_pack_given_with_rules() {
+    // The 2023 text moved to 2023-12-01 in a copy of the pack: the A800 stays under the 2022
+    // interconnect test on 2023-11-20 with that pack, and is 3A090.a with the bundled one.
+    let dir = std::env::temp_dir().join(format!("earmark-shifted-pack-{}", std::process::id()));
+    copy_dir(&workspace().join("rules/us-ear"), &dir);
+    let file = dir.join("instruments/2023-11-17-advanced-computing-update.toml");
+    let original = std::fs::read_to_string(&file).unwrap();
+    let from = "id = \"acs23-classification\"\nkind = \"classification\"\n";
+    assert!(original.contains(from));
+    std::fs::write(
+        &file,
+        original.replace(from, &format!("{from}from = 2023-12-01\n")),
+    )
+    .unwrap();
+    let args = ["classify", "nvidia-a800-sxm", "--as-of", "2023-11-20"];
+    let shifted = json(&[&args[..], &["--rules", dir.to_str().unwrap()]].concat());
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(shifted["eccn"], serde_json::Value::Null, "{shifted}");
+    assert!(
+        shifted["outside"]["note"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("not 3A090/4A090")),
+        "{shifted}"
+    );
+    let bundled = json(&args);
+    assert_eq!(bundled["eccn"], "3A090.a", "{bundled}");
+    assert_eq!(bundled["outside"], serde_json::Value::Null, "{bundled}");
+}
+
+#[test]
+fn an_item_outside_3a090_shows_what_to_classify_it_under() {
+    let text = stdout(&earmark(&[
+        "classify",
+        "nvidia-h20",
+        "--as-of",
+        "2025-04-20",
+    ]));
+    assert!(
+        text.contains("ECCN: not 3A090/4A090: classify under other entries (e.g. 3A991, EAR99)"),
+        "{text}"
+    );
 }

@@ -135,3 +135,48 @@ fn diff_names_the_instruments_and_the_answers_that_flip() {
         .iter()
         .any(|c| c.as_str().unwrap().contains("AE")));
 }
+
+#[test]
+fn validate_and_classify_refuse_a_pack_whose_classification_texts_leave_a_gap() {
+    let dir = std::env::temp_dir().join(format!("earmark-gap-pack-{}", std::process::id()));
+    copy_dir(&workspace().join("rules/us-ear"), &dir);
+    let file = dir.join("instruments/2022-10-07-advanced-computing.toml");
+    let original = std::fs::read_to_string(&file).unwrap();
+    let rule = "id = \"ac22-classification\"\nkind = \"classification\"\n";
+    assert!(original.contains(rule));
+    std::fs::write(
+        &file,
+        original.replace(rule, &format!("{rule}to = 2023-06-30\n")),
+    )
+    .unwrap();
+    let validate = earmark(&["rules", "validate", dir.to_str().unwrap()]);
+    let classify = earmark(&[
+        "classify",
+        "nvidia-h20",
+        "--as-of",
+        "2023-09-01",
+        "--rules",
+        dir.to_str().unwrap(),
+    ]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(validate.status.code(), Some(1));
+    let line = original
+        .lines()
+        .position(|l| l == "id = \"ac22-classification\"")
+        .unwrap()
+        + 1;
+    let err = String::from_utf8_lossy(&validate.stderr);
+    assert!(
+        err.contains(&format!(
+            "instruments/2022-10-07-advanced-computing.toml:{line}: classification rule \
+             `ac22-classification` ends on 2023-06-30"
+        )),
+        "{err}"
+    );
+    assert_eq!(classify.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&classify.stderr).contains("no rule would classify"),
+        "{}",
+        String::from_utf8_lossy(&classify.stderr)
+    );
+}

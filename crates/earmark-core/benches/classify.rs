@@ -3,20 +3,28 @@
 //! Corpus: every item of the bundled catalog (70 real accelerators, catalog/accelerators.toml),
 //! each classified on three dates, one per vintage (2022-12-01, 2024-01-01, 2025-06-01).
 //!
+//! Thresholds and dates are the bundled rule pack's (rules/us-ear/), as the CLI classifies.
+//!
 //! Run: `cargo bench -p earmark-core --bench classify`. Reported as items classified per second
 //! (criterion's "thrpt" line).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "bench setup: the bundled data must load, and a panic says why it did not"
+)]
+
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use earmark_core::catalog::Catalog;
-use earmark_core::classify::{classify, ClassifyOptions};
+use earmark_core::classify::{classify_with, ClassifyOptions, Vintages};
 use earmark_core::Date;
 
-const CATALOG: &str = include_str!("../../../catalog/accelerators.toml");
+#[path = "../tests/support/bundled.rs"]
+mod bundled;
 
 fn bench(c: &mut Criterion) {
-    let Ok(catalog) = Catalog::from_toml_files([("accelerators.toml", CATALOG)]) else {
-        return;
-    };
+    let catalog = bundled::catalog();
+    let vintages = Vintages::from_pack(&bundled::pack()).expect("the bundled pack's vintages");
     let dates: Vec<Date> = ["2022-12-01", "2024-01-01", "2025-06-01"]
         .iter()
         .filter_map(|d| d.parse().ok())
@@ -31,7 +39,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("catalog x 3 dates, with trace", |b| {
         b.iter(|| {
             for (spec, date) in &work {
-                black_box(classify(spec, *date, &options, &catalog));
+                black_box(classify_with(spec, *date, &options, &catalog, &vintages));
             }
         });
     });

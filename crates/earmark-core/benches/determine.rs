@@ -32,7 +32,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use earmark_core::catalog::Catalog;
-use earmark_core::classify::{classify, ClassifyOptions};
+use earmark_core::classify::{classify_with, ClassifyOptions, Vintages};
 use earmark_core::country::Country;
 use earmark_core::determine::{Determiner, ItemFacts, Reading, Request};
 use earmark_core::rules::{RulePack, Transaction};
@@ -66,6 +66,7 @@ fn corpus(pack: &RulePack, catalog: &Catalog) -> (Vec<Case>, Vec<ItemFacts>, Vec
     ];
     let items: Vec<_> = catalog.items().collect();
     let mut determiner = Determiner::new(pack);
+    let vintages = Vintages::from_pack(pack).expect("the bundled pack's vintages");
     let mut facts: Vec<ItemFacts> = Vec::new();
     let mut memo: HashMap<(usize, Date), usize> = HashMap::new();
     let mut keys = Vec::new();
@@ -78,7 +79,13 @@ fn corpus(pack: &RulePack, catalog: &Catalog) -> (Vec<Case>, Vec<ItemFacts>, Vec
             for reading in [Reading::Enforced, Reading::Legal] {
                 let when = determiner.classification_date(as_of, as_of, reading);
                 let index = *memo.entry((i, when)).or_insert_with(|| {
-                    let c = classify(&entry.spec, when, &ClassifyOptions::default(), catalog);
+                    let c = classify_with(
+                        &entry.spec,
+                        when,
+                        &ClassifyOptions::default(),
+                        catalog,
+                        &vintages,
+                    );
                     facts.push(ItemFacts::from_classification(
                         Some(&entry.id),
                         &entry.spec,

@@ -1,27 +1,27 @@
 //! Classification of items under ECCN 3A090 and 4A090, as the rule in force on a date reads.
 //!
 //! The input is a [`Spec`] (datasheet facts); the output is a [`Classification`]: the ECCN and
-//! paragraph, the computed total processing performance (TPP) and performance density (PD), the
-//! facts that are missing when the answer cannot be decided, and a trace of every paragraph that
-//! was considered.
+//! paragraph (or, outside 3A090/4A090, what the item may be instead: [`Outside`] and the .z
+//! paragraphs), the computed total processing performance (TPP) and performance density (PD),
+//! the facts that are missing when the answer cannot be decided, and a trace of every paragraph
+//! that was considered.
 //!
-//! Three vintages of the rule exist (see [`Vintage`]), chosen by the evaluation date:
-//! - before 2022-10-07 no 3A090 exists;
-//! - 2022-10-07 to 2023-11-16: one IC test, compute (bit length × TOPS ≥ 4800) *and*
-//!   interconnect (≥ 600 GB/s);
-//! - from 2023-11-17: 3A090.a/.b on TPP and PD, the non-datacenter note, with 4A090.b from
-//!   2024-04-04 and 3A090.c (HBM) from 2024-12-02.
+//! The texts of the rule, their thresholds and dates come from the rule pack's
+//! `classification` rules ([`Vintages::from_pack`]), so that a pack can shift them and its hash
+//! covers them. The code knows the shapes of the texts (see [`IcText`] and [`Vintage`]):
+//! - before the first text, no 3A090 exists;
+//! - the text of 2022: one IC test, compute (bit length × TOPS) *and* interconnect;
+//! - the text of 2023: 3A090.a/.b on TPP and PD and the non-datacenter note, with 4A090.b and
+//!   3A090.c (HBM) from their own rules' starts.
 //!
 //! Every test is evaluated in three-valued logic ([`Tri`]): an unknown fact makes a test
 //! unknown, and an unknown that decides the answer makes it indeterminate, naming the fact.
 //! An unknown that cannot change the answer (the die area of a part with TPP ≥ 4800) does not.
-//!
-//! The thresholds are data ([`Thresholds`]) so that rule packs can carry them; the built-in
-//! values are those of the regulation text, with their citations.
 
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::ItemLookup;
+use crate::rules::{Confidence, Effect, Problem, RulePack};
 use crate::spec::{ItemKind, ItemRef, Spec, Tf32Reading};
 use crate::trace::{FactRead, MissingFact, RuleStatus, TraceEntry, Window};
 use crate::Date;
@@ -105,15 +105,15 @@ pub enum Status {
     Indeterminate,
 }
 
-/// Which text of 3A090 governs a date.
+/// Which text of 3A090 governs a date; the rule pack dates them ([`Vintages::on`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Vintage {
-    /// Before 2022-10-07: no 3A090 or 4A090.
+    /// Before the pack's first text (2022-10-07 in the bundled pack): no 3A090 or 4A090.
     BeforeControls,
-    /// 87 FR 62186, in force 2022-10-07 to 2023-11-16.
+    /// A text shaped as 87 FR 62186: compute and interconnect ([`IcText::ComputeAndInterconnect`]).
     October2022,
-    /// 88 FR 73458 and later amendments, in force from 2023-11-17.
+    /// A text shaped as 88 FR 73458: TPP and performance density ([`IcText::TppAndDensity`]).
     November2023,
 }
 
@@ -136,8 +136,16 @@ pub struct Classification {
     pub status: Status,
     /// The answer in one plain sentence, with the figures that decided it.
     pub summary: String,
-    /// `None` when the item is in none of the paragraphs (or when indeterminate).
+    /// `None` when the item is in none of the paragraphs (then `outside` says what to do) or
+    /// when indeterminate.
     pub eccn: Option<Eccn>,
+    /// Set when the item is decided to be outside 3A090/4A090: it still has a classification,
+    /// which earmark does not determine.
+    pub outside: Option<Outside>,
+    /// For systems holding an IC at the 3A090.a or .b level: the `.z` paragraph of each legacy
+    /// entry that would describe the item, were the item otherwise described there.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub z_paragraphs: Vec<ZParagraph>,
     /// The first paragraph that holds, in the order a.1, a.2, b.1, b.2.
     pub paragraph: Option<String>,
     pub tpp: Option<f64>,
@@ -163,6 +171,136 @@ pub struct Classification {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub components: Vec<ComponentClassification>,
 }
+
+/// What an item outside 3A090/4A090 is: not unclassified, but under entries earmark does not
+/// decide between.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Outside {
+    /// Entries the exporter should consider, as examples; earmark does not determine which
+    /// applies.
+    pub candidates: Vec<String>,
+    /// The answer in one sentence, as the ECCN field of a report shows it.
+    pub note: String,
+}
+
+impl Outside {
+    fn new(kind: ItemKind, has_z: bool) -> Self {
+        let candidates: &[&str] = match kind {
+            ItemKind::Ic | ItemKind::Hbm => &["3A991", "EAR99"],
+            ItemKind::System => &["4A994", "5A992", "EAR99"],
+        };
+        let examples = candidates.join(", ");
+        let note = if has_z {
+            format!(
+                "not 3A090/4A090: if a legacy entry describes the item, it is that entry's .z \
+                 paragraph (see `z_paragraphs`); otherwise classify it under other entries \
+                 (e.g. {examples}); earmark does not determine which"
+            )
+        } else {
+            format!(
+                "not 3A090/4A090: classify under other entries (e.g. {examples}); earmark does \
+                 not determine which"
+            )
+        };
+        Self {
+            candidates: candidates.iter().map(|c| (*c).to_owned()).collect(),
+            note,
+        }
+    }
+}
+
+/// A `.z` paragraph: an item otherwise described in a legacy entry that meets or exceeds the
+/// 3A090 or 4A090 parameters (15 CFR 774 Supp. 1; regulations.md §2.6).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ZParagraph {
+    /// e.g. `5A992.z.1`.
+    pub paragraph: String,
+    /// The legacy entry that must describe the item for the paragraph to apply.
+    pub if_described_in: String,
+    /// The level the contained IC meets.
+    pub level: String,
+    pub citation: String,
+    pub confidence: Confidence,
+}
+
+struct ZRow {
+    paragraph: &'static str,
+    host: &'static str,
+    a_level: bool,
+    confidence: Confidence,
+}
+
+const fn z(
+    paragraph: &'static str,
+    host: &'static str,
+    a_level: bool,
+    confidence: Confidence,
+) -> ZRow {
+    ZRow {
+        paragraph,
+        host,
+        a_level,
+        confidence,
+    }
+}
+
+/// The .z paragraphs as regulations.md §2.6 lists them (eCFR of 2026-07-23). Where the
+/// reference names the host paragraph only for the .a row (4A003, 5A992), the .b row's host
+/// follows the stated pattern and is marked uncertain; entries with several numbered .z
+/// paragraphs are named as a range because the reference does not map them to hosts.
+const Z_PARAGRAPHS: [ZRow; 16] = [
+    z(
+        "3A001.z (z.1.a to z.4.a)",
+        "3A001",
+        true,
+        Confidence::Primary,
+    ),
+    z(
+        "4A003.z.1.a",
+        "4A003.b or 4A003.c",
+        true,
+        Confidence::Primary,
+    ),
+    z("4A003.z.2.a", "4A003.g", true, Confidence::Primary),
+    z("4A004.z.1", "4A004", true, Confidence::Primary),
+    z("4A005.z.1", "4A005", true, Confidence::Primary),
+    z(
+        "5A002.z (z.1.a to z.5.a)",
+        "5A002",
+        true,
+        Confidence::Primary,
+    ),
+    z("5A004.z (z.1.a, z.2.a)", "5A004", true, Confidence::Primary),
+    z("5A992.z.1", "5A992.c", true, Confidence::Primary),
+    z(
+        "3A001.z (z.1.b to z.4.b)",
+        "3A001",
+        false,
+        Confidence::Primary,
+    ),
+    z(
+        "4A003.z.1.b",
+        "4A003.b or 4A003.c",
+        false,
+        Confidence::Uncertain,
+    ),
+    z("4A003.z.2.b", "4A003.g", false, Confidence::Uncertain),
+    z("4A004.z.2", "4A004", false, Confidence::Primary),
+    z("4A005.z.2", "4A005", false, Confidence::Primary),
+    z(
+        "5A002.z (z.1.b to z.5.b)",
+        "5A002",
+        false,
+        Confidence::Primary,
+    ),
+    z(
+        "5A004.z (z.1.b, z.2.b)",
+        "5A004",
+        false,
+        Confidence::Primary,
+    ),
+    z("5A992.z.2", "5A992.c", false, Confidence::Uncertain),
+];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ComponentClassification {
@@ -212,15 +350,90 @@ fn below(value: Option<f64>, threshold: f64) -> Tri {
     value.map(|v| v < threshold)
 }
 
-fn date(y: i32, m: u32, d: u32) -> Date {
-    // INVARIANT: only called with literal calendar dates below.
-    Date::from_ymd_opt(y, m, d).unwrap_or(Date::MIN)
+/// The numeric parameters a `classification` rule of a rule pack carries, by the name the
+/// pack gives them.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ThresholdKey {
+    TppA,
+    TppB1,
+    TppFloor,
+    PdA2,
+    PdB1,
+    PdB2,
+    InterconnectBidirGbs,
+    HbmDensity,
 }
 
-/// The numeric thresholds of one vintage, with the citations that set them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+impl ThresholdKey {
+    pub const ALL: [Self; 8] = [
+        Self::TppA,
+        Self::TppB1,
+        Self::TppFloor,
+        Self::PdA2,
+        Self::PdB1,
+        Self::PdB2,
+        Self::InterconnectBidirGbs,
+        Self::HbmDensity,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::TppA => "tpp_a",
+            Self::TppB1 => "tpp_b1",
+            Self::TppFloor => "tpp_floor",
+            Self::PdA2 => "pd_a2",
+            Self::PdB1 => "pd_b1",
+            Self::PdB2 => "pd_b2",
+            Self::InterconnectBidirGbs => "interconnect_bidir_gbs",
+            Self::HbmDensity => "hbm_density",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// The keys a rule defining `eccns` must carry, and the only ones it may. Naming 3A090.b
+    /// selects the text of 2023 (TPP and performance density); naming 3A090.a alone, the text
+    /// of 2022 (compute and interconnect). 4A090 has no numbers of its own.
+    pub fn required_for(eccns: &[Eccn]) -> Vec<Self> {
+        let mut keys = Vec::new();
+        if eccns.contains(&Eccn::A3090B) {
+            keys.extend([
+                Self::TppA,
+                Self::TppB1,
+                Self::TppFloor,
+                Self::PdA2,
+                Self::PdB1,
+                Self::PdB2,
+            ]);
+        } else if eccns.contains(&Eccn::A3090A) {
+            keys.extend([Self::TppA, Self::InterconnectBidirGbs]);
+        }
+        if eccns.contains(&Eccn::A3090C) {
+            keys.push(Self::HbmDensity);
+        }
+        keys
+    }
+}
+
+/// The numeric thresholds of the 3A090.a/.b text of 2023.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Thresholds {
-    /// 3A090.a.1 (and the 2022 compute test): TPP at or above.
+    /// 3A090.a.1: TPP at or above (and the non-datacenter note's TPP line).
     pub tpp_a: f64,
     /// 3A090.b.1: TPP at or above.
     pub tpp_b1: f64,
@@ -232,75 +445,362 @@ pub struct Thresholds {
     pub pd_b1: f64,
     /// 3A090.b.2: PD at or above.
     pub pd_b2: f64,
-    /// 3A090 of 2022: aggregate bidirectional interconnect at or above, GB/s.
-    pub interconnect_2022: f64,
+}
+
+/// Which test an IC vintage applies, with its numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IcText {
+    /// The text of 2022: bit length × TOPS at or above `tpp` *and* an aggregate
+    /// bidirectional interconnect at or above `interconnect_bidir_gbs` GB/s.
+    ComputeAndInterconnect {
+        tpp: f64,
+        interconnect_bidir_gbs: f64,
+    },
+    /// The text of 2023: 3A090.a/.b on TPP and performance density, with the
+    /// non-datacenter note.
+    TppAndDensity(Thresholds),
+}
+
+impl IcText {
+    /// The TPP line of 3A090.a (a.1, or the compute test of 2022).
+    pub fn tpp_a(&self) -> f64 {
+        match self {
+            Self::ComputeAndInterconnect { tpp, .. } => *tpp,
+            Self::TppAndDensity(t) => t.tpp_a,
+        }
+    }
+}
+
+/// The pack rule a vintage comes from, and when it is in force.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct VintageRule {
+    pub rule_id: String,
+    /// The instrument's citation and the rule's `cite`.
+    pub citation: String,
+    pub window: Window,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct IcVintage {
+    pub rule: VintageRule,
+    pub text: IcText,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct HbmVintage {
+    pub rule: VintageRule,
     /// 3A090.c: memory bandwidth density strictly above, GB/s per mm².
     pub hbm_density: f64,
 }
 
-impl Thresholds {
-    /// The values of the regulation text (88 FR 73458; 87 FR 62186; 89 FR 96790).
-    pub const REGULATION: Self = Self {
-        tpp_a: 4800.0,
-        tpp_b1: 2400.0,
-        tpp_floor: 1600.0,
-        pd_a2: 5.92,
-        pd_b1: 1.6,
-        pd_b2: 3.2,
-        interconnect_2022: 600.0,
-        hbm_density: 2.0,
-    };
+/// Why a pack's classification rules do not make a classifier.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VintagesError {
+    #[error(
+        "the rule pack defines no classification for `{0}`: items could not be classified under it"
+    )]
+    Undefined(&'static str),
+    #[error(
+        "classification rules `{first}` and `{second}` both start on {date} for `{paragraph}`"
+    )]
+    SameStart {
+        paragraph: &'static str,
+        first: String,
+        second: String,
+        date: Date,
+    },
+    #[error(
+        "classification rule `{rule}` ends on {end} but the next text of `{paragraph}` starts only on {next}: no rule would classify the days between"
+    )]
+    Gap {
+        paragraph: &'static str,
+        rule: String,
+        end: Date,
+        next: Date,
+    },
+    #[error(
+        "classification rule `{rule}`, the latest text of `{paragraph}`, ends on {end}: no rule would classify later dates"
+    )]
+    Ends {
+        paragraph: &'static str,
+        rule: String,
+        end: Date,
+    },
+    #[error("classification rule `{rule}` lacks threshold `{key}`")]
+    MissingThreshold { rule: String, key: &'static str },
 }
 
-const CITE_2022: &str =
-    "87 FR 62186 (2022-10-13), FR Doc 2022-21658: 15 CFR 774 Supp. 1, ECCN 3A090";
-const CITE_2023: &str =
-    "88 FR 73458 (2023-10-25), FR Doc 2023-23055: 15 CFR 774 Supp. 1, ECCN 3A090";
-const CITE_4A090B: &str = "89 FR 23876 (2024-04-04), FR Doc 2024-07004: ECCN 4A090.b";
-const CITE_HBM: &str = "89 FR 96790 (2024-12-05), FR Doc 2024-28270: ECCN 3A090.c";
-const CITE_4A090: &str = "15 CFR 774 Supp. 1, ECCN 4A090";
-
-fn window_2022() -> Window {
-    Window::closed(date(2022, 10, 7), date(2023, 11, 16))
-}
-
-fn window_2023() -> Window {
-    Window::open(date(2023, 11, 17))
-}
-
-fn window_4a090b() -> Window {
-    Window::open(date(2024, 4, 4))
-}
-
-fn window_hbm() -> Window {
-    Window::open(date(2024, 12, 2))
-}
-
-impl Vintage {
-    pub fn on(as_of: Date) -> Self {
-        if window_2023().contains(as_of) {
-            Self::November2023
-        } else if window_2022().contains(as_of) {
-            Self::October2022
-        } else {
-            Self::BeforeControls
+impl VintagesError {
+    /// The problem as `earmark rules validate` reports pack problems: the file and line of
+    /// the rule it is in, when there is one.
+    pub fn problem(&self, pack: &RulePack) -> Problem {
+        let rule = self.rule_id().and_then(|id| pack.rule(id));
+        Problem {
+            file: rule
+                .and_then(|r| pack.instruments.get(r.instrument))
+                .map_or_else(|| "instruments/".to_owned(), |i| i.file.clone()),
+            line: rule.map(|r| r.line),
+            message: self.to_string(),
         }
     }
+
+    /// The pack rule the problem is in, when there is one.
+    pub fn rule_id(&self) -> Option<&str> {
+        match self {
+            Self::Undefined(_) => None,
+            Self::SameStart { second: rule, .. }
+            | Self::Gap { rule, .. }
+            | Self::Ends { rule, .. }
+            | Self::MissingThreshold { rule, .. } => Some(rule),
+        }
+    }
+}
+
+/// The texts of 3A090/4A090 a rule pack defines, each with its thresholds and window: what
+/// [`classify_with`] reads. Built from a pack's `classification` rules, so a pack with a
+/// shifted date or threshold shifts the classifier, and the pack's hash covers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Vintages {
+    ic: Vec<IcVintage>,
+    system_b: Vec<VintageRule>,
+    hbm: Vec<HbmVintage>,
+}
+
+impl Vintages {
+    /// Reads `pack`'s `classification` rules. Every paragraph must be defined, and the texts
+    /// of a paragraph must follow each other without a gap: a date no rule covers would
+    /// otherwise read as "outside", a clearance the pack never gave. (The loader checks each
+    /// rule's thresholds; these checks across rules are here, so that a pack used only for
+    /// determination still loads, and anything that classifies with it fails.)
+    pub fn from_pack(pack: &RulePack) -> Result<Self, VintagesError> {
+        let mut ic = Vec::new();
+        let mut system_b = Vec::new();
+        let mut hbm = Vec::new();
+        for rule in &pack.rules {
+            let Effect::Classification { thresholds, .. } = &rule.effect else {
+                continue;
+            };
+            let citation = pack
+                .instruments
+                .get(rule.instrument)
+                .and_then(|i| i.citations.first())
+                .map_or_else(
+                    || rule.cite.clone(),
+                    |c| format!("{}: {}", c.short(), rule.cite),
+                );
+            let vintage_rule = VintageRule {
+                rule_id: rule.id.clone(),
+                citation,
+                window: rule.window,
+            };
+            let get = |key: ThresholdKey| {
+                thresholds
+                    .get(&key)
+                    .copied()
+                    .ok_or_else(|| VintagesError::MissingThreshold {
+                        rule: rule.id.clone(),
+                        key: key.as_str(),
+                    })
+            };
+            let eccns = rule.when.eccn_codes();
+            if eccns.contains(&Eccn::A3090B) {
+                let text = IcText::TppAndDensity(Thresholds {
+                    tpp_a: get(ThresholdKey::TppA)?,
+                    tpp_b1: get(ThresholdKey::TppB1)?,
+                    tpp_floor: get(ThresholdKey::TppFloor)?,
+                    pd_a2: get(ThresholdKey::PdA2)?,
+                    pd_b1: get(ThresholdKey::PdB1)?,
+                    pd_b2: get(ThresholdKey::PdB2)?,
+                });
+                ic.push(IcVintage {
+                    rule: vintage_rule.clone(),
+                    text,
+                });
+            } else if eccns.contains(&Eccn::A3090A) {
+                let text = IcText::ComputeAndInterconnect {
+                    tpp: get(ThresholdKey::TppA)?,
+                    interconnect_bidir_gbs: get(ThresholdKey::InterconnectBidirGbs)?,
+                };
+                ic.push(IcVintage {
+                    rule: vintage_rule.clone(),
+                    text,
+                });
+            }
+            if eccns.contains(&Eccn::A3090C) {
+                hbm.push(HbmVintage {
+                    rule: vintage_rule.clone(),
+                    hbm_density: get(ThresholdKey::HbmDensity)?,
+                });
+            }
+            if eccns.contains(&Eccn::A4090B) {
+                system_b.push(vintage_rule);
+            }
+        }
+        chain(&mut ic, "3A090.a")?;
+        chain(&mut system_b, "4A090.b")?;
+        chain(&mut hbm, "3A090.c")?;
+        Ok(Self { ic, system_b, hbm })
+    }
+
+    /// Which text of 3A090 governs `as_of`.
+    pub fn on(&self, as_of: Date) -> Vintage {
+        match self.ic_on(as_of).map(|v| &v.text) {
+            None => Vintage::BeforeControls,
+            Some(IcText::ComputeAndInterconnect { .. }) => Vintage::October2022,
+            Some(IcText::TppAndDensity(_)) => Vintage::November2023,
+        }
+    }
+
+    /// The IC text in force on `as_of` (`None` before the first).
+    pub fn ic_on(&self, as_of: Date) -> Option<&IcVintage> {
+        self.ic.iter().find(|v| v.rule.window.contains(as_of))
+    }
+
+    /// Every IC text, oldest first.
+    pub fn ic(&self) -> &[IcVintage] {
+        &self.ic
+    }
+
+    /// 4A090.b's rules, oldest first.
+    pub fn system_b(&self) -> &[VintageRule] {
+        &self.system_b
+    }
+
+    /// 3A090.c's texts, oldest first.
+    pub fn hbm(&self) -> &[HbmVintage] {
+        &self.hbm
+    }
+
+    fn first_ic(&self) -> Option<&IcVintage> {
+        self.ic.first()
+    }
+
+    fn ic_before(&self, as_of: Date) -> Option<&IcVintage> {
+        self.ic
+            .iter()
+            .rev()
+            .find(|v| v.rule.window.from <= as_of && !v.rule.window.contains(as_of))
+    }
+
+    fn ic_after(&self, as_of: Date) -> Option<&IcVintage> {
+        self.ic.iter().find(|v| v.rule.window.from > as_of)
+    }
+
+    fn system_b_on(&self, as_of: Date) -> Option<&VintageRule> {
+        self.system_b.iter().find(|v| v.window.contains(as_of))
+    }
+
+    /// The 4A090.b rule to cite on `as_of`: the one in force, else the first.
+    fn system_b_cited(&self, as_of: Date) -> Option<&VintageRule> {
+        self.system_b_on(as_of).or(self.system_b.first())
+    }
+
+    fn hbm_on(&self, as_of: Date) -> Option<&HbmVintage> {
+        self.hbm.iter().find(|v| v.rule.window.contains(as_of))
+    }
+
+    fn hbm_cited(&self, as_of: Date) -> Option<&HbmVintage> {
+        self.hbm_on(as_of).or(self.hbm.first())
+    }
+}
+
+/// A vintage with the pack rule it comes from.
+trait FromRule {
+    fn rule(&self) -> &VintageRule;
+    fn rule_mut(&mut self) -> &mut VintageRule;
+}
+
+impl FromRule for VintageRule {
+    fn rule(&self) -> &VintageRule {
+        self
+    }
+    fn rule_mut(&mut self) -> &mut VintageRule {
+        self
+    }
+}
+
+impl FromRule for IcVintage {
+    fn rule(&self) -> &VintageRule {
+        &self.rule
+    }
+    fn rule_mut(&mut self) -> &mut VintageRule {
+        &mut self.rule
+    }
+}
+
+impl FromRule for HbmVintage {
+    fn rule(&self) -> &VintageRule {
+        &self.rule
+    }
+    fn rule_mut(&mut self) -> &mut VintageRule {
+        &mut self.rule
+    }
+}
+
+/// Orders the texts of one paragraph by start and ends each the day before the next starts,
+/// as a later text replaces an earlier one.
+fn chain<T: FromRule>(items: &mut [T], paragraph: &'static str) -> Result<(), VintagesError> {
+    if items.is_empty() {
+        return Err(VintagesError::Undefined(paragraph));
+    }
+    items.sort_by_key(|item| item.rule().window.from);
+    let starts: Vec<(String, Date)> = items
+        .iter()
+        .map(|item| (item.rule().rule_id.clone(), item.rule().window.from))
+        .collect();
+    for (i, item) in items.iter_mut().enumerate() {
+        let rule = item.rule_mut();
+        match starts.get(i + 1) {
+            Some((second, from)) if *from == rule.window.from => {
+                return Err(VintagesError::SameStart {
+                    paragraph,
+                    first: rule.rule_id.clone(),
+                    second: second.clone(),
+                    date: *from,
+                });
+            }
+            Some((_, from)) => {
+                let day_before = from.pred_opt().unwrap_or(*from);
+                if let Some(end) = rule.window.to.filter(|end| *end < day_before) {
+                    return Err(VintagesError::Gap {
+                        paragraph,
+                        rule: rule.rule_id.clone(),
+                        end,
+                        next: *from,
+                    });
+                }
+                rule.window.to = Some(day_before);
+            }
+            None => {
+                if let Some(end) = rule.window.to {
+                    return Err(VintagesError::Ends {
+                        paragraph,
+                        rule: rule.rule_id.clone(),
+                        end,
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Systems nest; a bill of materials deeper than this is treated as a cycle.
 const MAX_NESTING: usize = 8;
 
-/// Classifies `spec` as of `as_of`. Catalog ids inside systems are resolved with `lookup`.
-pub fn classify(
+/// Classifies `spec` as of `as_of` under the texts `vintages` defines (built from a rule pack
+/// with [`Vintages::from_pack`]). Catalog ids inside systems are resolved with `lookup`.
+pub fn classify_with(
     spec: &Spec,
     as_of: Date,
     options: &ClassifyOptions,
     lookup: &dyn ItemLookup,
+    vintages: &Vintages,
 ) -> Classification {
-    let mut result = classify_at_depth(spec, as_of, options, lookup, 0);
+    let mut result = classify_at_depth(spec, as_of, options, lookup, vintages, 0);
     if spec.kind == ItemKind::Ic && mentions_tf32(spec) {
-        note_tf32_alternative(&mut result, spec, as_of, options, lookup);
+        note_tf32_alternative(&mut result, spec, as_of, options, lookup, vintages);
     }
     result
 }
@@ -318,6 +818,7 @@ fn note_tf32_alternative(
     as_of: Date,
     options: &ClassifyOptions,
     lookup: &dyn ItemLookup,
+    vintages: &Vintages,
 ) {
     let other = ClassifyOptions {
         tf32: options.tf32.other(),
@@ -330,7 +831,7 @@ fn note_tf32_alternative(
     if tpp_of(options.tf32) == tpp_of(other.tf32) {
         return;
     }
-    let alternative = classify_at_depth(spec, as_of, &other, lookup, 0);
+    let alternative = classify_at_depth(spec, as_of, &other, lookup, vintages, 0);
     if alternative.eccn != result.eccn || alternative.status != result.status {
         let show = |c: &Classification| match (c.status, c.eccn) {
             (Status::Indeterminate, _) => "indeterminate".to_owned(),
@@ -366,16 +867,19 @@ fn classify_at_depth(
     as_of: Date,
     options: &ClassifyOptions,
     lookup: &dyn ItemLookup,
+    vintages: &Vintages,
     depth: usize,
 ) -> Classification {
     let mut c = Classification {
         item: spec.name.clone(),
         kind: spec.kind,
         as_of,
-        vintage: Vintage::on(as_of),
+        vintage: vintages.on(as_of),
         status: Status::Determined,
         summary: String::new(),
         eccn: None,
+        outside: None,
+        z_paragraphs: Vec::new(),
         paragraph: None,
         tpp: None,
         tpp_basis: None,
@@ -391,19 +895,52 @@ fn classify_at_depth(
         components: Vec::new(),
     };
     match spec.kind {
-        ItemKind::Ic => classify_ic(spec, options, &mut c),
-        ItemKind::Hbm => classify_hbm(spec, &mut c),
-        ItemKind::System => classify_system(spec, options, lookup, depth, &mut c),
+        ItemKind::Ic => classify_ic(spec, options, vintages, &mut c),
+        ItemKind::Hbm => classify_hbm(spec, vintages, &mut c),
+        ItemKind::System => classify_system(spec, options, lookup, vintages, depth, &mut c),
     }
     c.missing.sort();
     c.missing.dedup();
-    c.summary = summarize(&c, spec);
+    if c.status == Status::Determined && c.eccn.is_none() {
+        c.outside = Some(Outside::new(c.kind, !c.z_paragraphs.is_empty()));
+    }
+    c.summary = summarize(&c, spec, vintages);
     c
 }
 
 /// The plain-language answer: what the item is, and the comparisons that made it so.
-fn summarize(c: &Classification, spec: &Spec) -> String {
-    let t = Thresholds::REGULATION;
+fn summarize(c: &Classification, spec: &Spec, vintages: &Vintages) -> String {
+    let text = vintages.ic_on(c.as_of).map(|v| &v.text);
+    // Before the first text, and for the 2022 text, the 2023 numbers are never printed: the
+    // defaults only keep the formatting code in one place.
+    let t = match text {
+        Some(IcText::TppAndDensity(t)) => t.clone(),
+        _ => Thresholds {
+            tpp_a: text.map_or(f64::INFINITY, IcText::tpp_a),
+            tpp_b1: f64::INFINITY,
+            tpp_floor: f64::INFINITY,
+            pd_a2: f64::INFINITY,
+            pd_b1: f64::INFINITY,
+            pd_b2: f64::INFINITY,
+        },
+    };
+    let interconnect_2022 = match text {
+        Some(IcText::ComputeAndInterconnect {
+            interconnect_bidir_gbs,
+            ..
+        }) => *interconnect_bidir_gbs,
+        _ => f64::INFINITY,
+    };
+    let hbm = vintages.hbm_cited(c.as_of);
+    let hbm_density = hbm.map_or(f64::INFINITY, |h| h.hbm_density);
+    let hbm_from = hbm.map_or_else(
+        || "a date the rule pack does not give".to_owned(),
+        |h| h.rule.window.from.to_string(),
+    );
+    let system_b_from = vintages.system_b.first().map_or_else(
+        || "a date the rule pack does not give".to_owned(),
+        |v| v.window.from.to_string(),
+    );
     // Decide and print from the exact figures: the rounded output values can sit on a
     // threshold the exact value misses (TPP 1599.9998 is not 1600).
     let raw_tpp = total_processing_performance(spec, c.tf32_reading)
@@ -427,33 +964,35 @@ fn summarize(c: &Classification, spec: &Spec) -> String {
         );
     }
     match (c.vintage, c.kind, c.eccn) {
-        (Vintage::BeforeControls, _, _) => {
-            "Outside 3A090 and 4A090: neither existed before 2022-10-07.".to_owned()
-        }
+        (Vintage::BeforeControls, _, _) => match vintages.first_ic() {
+            Some(first) => format!(
+                "Outside 3A090 and 4A090: neither existed before {}.",
+                first.rule.window.from
+            ),
+            None => "Outside 3A090 and 4A090: the rule pack defines no text of them.".to_owned(),
+        },
         (_, ItemKind::System, Some(e)) => {
             format!("{e}: the system contains an IC that meets 3A090.{}.", if e.is_a_level() { "a" } else { "b" })
         }
         (_, ItemKind::System, None) => {
-            "Outside 4A090: the system contains no IC that meets 3A090.a (or 3A090.b from 2024-04-04)."
-                .to_owned()
+            format!("Outside 4A090: the system contains no IC that meets 3A090.a (or 3A090.b from {system_b_from}).")
         }
         (_, ItemKind::Hbm, Some(_)) => format!(
             "3A090.c: memory bandwidth density {} GB/s per mm² is above {}.",
             fmt_num(c.memory_bandwidth_density),
-            t.hbm_density
+            hbm_density
         ),
         (_, ItemKind::Hbm, None) => match c.memory_bandwidth_density {
-            Some(d) if window_hbm().contains(c.as_of) => format!(
-                "Outside 3A090.c: memory bandwidth density {d} GB/s per mm² is not above {}.",
-                t.hbm_density
+            Some(d) if vintages.hbm_on(c.as_of).is_some() => format!(
+                "Outside 3A090.c: memory bandwidth density {d} GB/s per mm² is not above {hbm_density}.",
             ),
-            _ => "Outside 3A090: 3A090.c (HBM) takes effect on 2024-12-02.".to_owned(),
+            _ => format!("Outside 3A090: 3A090.c (HBM) takes effect on {hbm_from}."),
         },
         (Vintage::October2022, _, Some(_)) => format!(
             "3A090.a (2022 text): bit length × TOPS {tpp} ≥ {} and interconnect {} GB/s ≥ {} GB/s.",
             t.tpp_a,
             fmt_num(spec.interconnect_bidir_gbs),
-            t.interconnect_2022
+            interconnect_2022
         ),
         (Vintage::October2022, _, None) => {
             if raw_tpp.is_some_and(|v| v < t.tpp_a) {
@@ -463,7 +1002,7 @@ fn summarize(c: &Classification, spec: &Spec) -> String {
                     "Outside 3A090 (2022 text): interconnect {} GB/s is below {} GB/s, although \
                      bit length × TOPS {tpp} reaches {}.",
                     fmt_num(spec.interconnect_bidir_gbs),
-                    t.interconnect_2022,
+                    interconnect_2022,
                     t.tpp_a
                 )
             }
@@ -604,7 +1143,12 @@ fn missing(field: &str, why: &str) -> MissingFact {
     }
 }
 
-fn classify_ic(spec: &Spec, options: &ClassifyOptions, c: &mut Classification) {
+fn classify_ic(
+    spec: &Spec,
+    options: &ClassifyOptions,
+    vintages: &Vintages,
+    c: &mut Classification,
+) {
     let basis = total_processing_performance(spec, options.tf32);
     let tpp = basis
         .as_ref()
@@ -616,22 +1160,56 @@ fn classify_ic(spec: &Spec, options: &ClassifyOptions, c: &mut Classification) {
     let pd = tpp.zip(area).map(|(t, a)| t / a);
     c.performance_density = pd.map(round);
 
-    if c.vintage == Vintage::BeforeControls {
-        c.trace.push(TraceEntry {
-            rule_id: "3A090".into(),
-            citation: CITE_2022.into(),
-            window: window_2022(),
-            status: RuleStatus::NotInForce,
-            reason: "ECCN 3A090 was created by the rule of 2022-10-07; before it no IC was \
-                     classified there"
-                .into(),
-            facts: vec![],
-        });
+    let Some(vintage) = vintages.ic_on(c.as_of) else {
+        if let Some(first) = vintages.first_ic() {
+            c.trace.push(TraceEntry {
+                rule_id: "3A090".into(),
+                citation: first.rule.citation.clone(),
+                window: first.rule.window,
+                status: RuleStatus::NotInForce,
+                reason: format!(
+                    "ECCN 3A090 was created by the rule of {}; before it no IC was classified \
+                     there",
+                    first.rule.window.from
+                ),
+                facts: vec![],
+            });
+        }
         return;
-    }
-    match c.vintage {
-        Vintage::October2022 => classify_ic_2022(spec, tpp, c),
-        _ => classify_ic_2023(spec, tpp, pd, c),
+    };
+    match &vintage.text {
+        IcText::ComputeAndInterconnect {
+            tpp: tpp_line,
+            interconnect_bidir_gbs,
+        } => {
+            classify_ic_2022(
+                spec,
+                tpp,
+                *tpp_line,
+                *interconnect_bidir_gbs,
+                &vintage.rule,
+                c,
+            );
+            if let Some(next) = vintages.ic_after(c.as_of) {
+                push_later_vintage_not_in_force(c, next);
+            }
+        }
+        IcText::TppAndDensity(t) => {
+            if let Some(previous) = vintages.ic_before(c.as_of) {
+                c.trace.push(TraceEntry {
+                    rule_id: "3A090 (2022)".into(),
+                    citation: previous.rule.citation.clone(),
+                    window: previous.rule.window,
+                    status: RuleStatus::NotInForce,
+                    reason: format!(
+                        "superseded on {}: the interconnect test no longer applies",
+                        vintage.rule.window.from
+                    ),
+                    facts: vec![],
+                });
+            }
+            classify_ic_2023(spec, tpp, pd, t, &vintage.rule, c);
+        }
     }
     // Only a missing figure that leaves the answer open is reported: an IC with no throughput
     // but a 400 GB/s interconnect is outside the 2022 text whatever its compute.
@@ -643,29 +1221,35 @@ fn classify_ic(spec: &Spec, options: &ClassifyOptions, c: &mut Classification) {
     }
 }
 
-fn classify_ic_2022(spec: &Spec, tpp: Option<f64>, c: &mut Classification) {
-    let t = Thresholds::REGULATION;
-    let compute = at_least(tpp, t.tpp_a);
-    let interconnect = at_least(spec.interconnect_bidir_gbs, t.interconnect_2022);
+fn classify_ic_2022(
+    spec: &Spec,
+    tpp: Option<f64>,
+    tpp_line: f64,
+    interconnect_line: f64,
+    rule: &VintageRule,
+    c: &mut Classification,
+) {
+    let compute = at_least(tpp, tpp_line);
+    let interconnect = at_least(spec.interconnect_bidir_gbs, interconnect_line);
     let outcome = and(compute, interconnect);
     let reason = match (compute, interconnect) {
         (Some(false), _) => format!(
             "bit length × TOPS is {} < {}: below the compute test",
             fmt_num(tpp),
-            t.tpp_a
+            tpp_line
         ),
         (_, Some(false)) => format!(
             "aggregate bidirectional interconnect {} GB/s < {} GB/s: the interconnect test \
              fails, so the IC is outside 3A090 whatever its compute",
             fmt_num(spec.interconnect_bidir_gbs),
-            t.interconnect_2022
+            interconnect_line
         ),
         (Some(true), Some(true)) => format!(
             "bit length × TOPS {} ≥ {} and interconnect {} GB/s ≥ {} GB/s: both tests hold",
             fmt_num(tpp),
-            t.tpp_a,
+            tpp_line,
             fmt_num(spec.interconnect_bidir_gbs),
-            t.interconnect_2022
+            interconnect_line
         ),
         _ => "a fact both tests need is unknown".to_owned(),
     };
@@ -674,15 +1258,17 @@ fn classify_ic_2022(spec: &Spec, tpp: Option<f64>, c: &mut Classification) {
         if interconnect.is_none() {
             c.missing.push(missing(
                 "interconnect_bidir_gbs",
-                "the 2022 rule also requires an aggregate bidirectional transfer rate of \
-                 600 GB/s or more",
+                &format!(
+                    "the 2022 rule also requires an aggregate bidirectional transfer rate of \
+                     {interconnect_line} GB/s or more"
+                ),
             ));
         }
     }
     c.trace.push(TraceEntry {
         rule_id: "3A090.a (2022)".into(),
-        citation: CITE_2022.into(),
-        window: window_2022(),
+        citation: rule.citation.clone(),
+        window: rule.window,
         status: status_of(outcome),
         reason,
         facts: vec![
@@ -690,7 +1276,6 @@ fn classify_ic_2022(spec: &Spec, tpp: Option<f64>, c: &mut Classification) {
             fact("interconnect_bidir_gbs", spec.interconnect_bidir_gbs),
         ],
     });
-    push_later_vintages_not_in_force(c);
     match outcome {
         Some(true) => {
             c.eccn = Some(Eccn::A3090A);
@@ -701,19 +1286,28 @@ fn classify_ic_2022(spec: &Spec, tpp: Option<f64>, c: &mut Classification) {
     }
 }
 
-fn push_later_vintages_not_in_force(c: &mut Classification) {
+fn push_later_vintage_not_in_force(c: &mut Classification, next: &IcVintage) {
     c.trace.push(TraceEntry {
         rule_id: "3A090.a/.b (2023)".into(),
-        citation: CITE_2023.into(),
-        window: window_2023(),
+        citation: next.rule.citation.clone(),
+        window: next.rule.window,
         status: RuleStatus::NotInForce,
-        reason: "the TPP and performance-density tests take effect on 2023-11-17".into(),
+        reason: format!(
+            "the TPP and performance-density tests take effect on {}",
+            next.rule.window.from
+        ),
         facts: vec![],
     });
 }
 
-fn classify_ic_2023(spec: &Spec, tpp: Option<f64>, pd: Option<f64>, c: &mut Classification) {
-    let t = Thresholds::REGULATION;
+fn classify_ic_2023(
+    spec: &Spec,
+    tpp: Option<f64>,
+    pd: Option<f64>,
+    t: &Thresholds,
+    rule: &VintageRule,
+    c: &mut Classification,
+) {
     let a1 = at_least(tpp, t.tpp_a);
     let a2 = and(at_least(tpp, t.tpp_floor), at_least(pd, t.pd_a2));
     let b1 = and(
@@ -731,14 +1325,6 @@ fn classify_ic_2023(spec: &Spec, tpp: Option<f64>, pd: Option<f64>, c: &mut Clas
     let a_level = and(or(a1, a2), not(excluded));
     let b_level = and(and(or(b1, b2), not(or(a1, a2))), not(excluded));
 
-    c.trace.push(TraceEntry {
-        rule_id: "3A090 (2022)".into(),
-        citation: CITE_2022.into(),
-        window: window_2022(),
-        status: RuleStatus::NotInForce,
-        reason: "superseded on 2023-11-17: the interconnect test no longer applies".into(),
-        facts: vec![],
-    });
     let tpp_s = fmt_num(tpp);
     let pd_s = fmt_num(pd.map(round));
     let tpp_fact = fact("tpp", tpp.map(round));
@@ -746,8 +1332,8 @@ fn classify_ic_2023(spec: &Spec, tpp: Option<f64>, pd: Option<f64>, c: &mut Clas
     let mut push = |id: &str, outcome: Tri, reason: String, facts: Vec<FactRead>| {
         c.trace.push(TraceEntry {
             rule_id: id.into(),
-            citation: CITE_2023.into(),
-            window: window_2023(),
+            citation: rule.citation.clone(),
+            window: rule.window,
             status: status_of(outcome),
             reason,
             facts,
@@ -847,8 +1433,11 @@ fn classify_ic_2023(spec: &Spec, tpp: Option<f64>, pd: Option<f64>, c: &mut Clas
         if datacenter.is_none() && excluded.is_none() {
             c.missing.push(missing(
                 "datacenter",
-                "items not designed or marketed for datacenters with TPP below 4800 are \
-                 outside 3A090",
+                &format!(
+                    "items not designed or marketed for datacenters with TPP below {} are \
+                     outside 3A090",
+                    t.tpp_a
+                ),
             ));
         }
     }
@@ -893,32 +1482,44 @@ fn range(what: &str, value: &str, low: f64, high: f64, actual: Option<f64>) -> S
     }
 }
 
-fn classify_hbm(spec: &Spec, c: &mut Classification) {
-    let t = Thresholds::REGULATION;
+fn classify_hbm(spec: &Spec, vintages: &Vintages, c: &mut Classification) {
+    let Some(cited) = vintages.hbm_cited(c.as_of) else {
+        // `Vintages::from_pack` requires a 3A090.c text; without one nothing can be said.
+        c.status = Status::Indeterminate;
+        c.missing.push(missing(
+            "rule_pack",
+            "the rule pack defines no 3A090.c text to classify memory under",
+        ));
+        return;
+    };
+    let hbm_density = cited.hbm_density;
     let density = spec
         .memory_bandwidth_gbs
         .zip(spec.package_area_mm2.filter(|a| *a > 0.0))
         .map(|(bw, area)| bw / area);
     c.memory_bandwidth_density = density.map(round);
-    let in_force = window_hbm().contains(c.as_of);
+    let in_force = cited.rule.window.contains(c.as_of);
     let outcome = if in_force {
-        density.map(|d| d > t.hbm_density)
+        density.map(|d| d > hbm_density)
     } else {
         Some(false)
     };
     let reason = if !in_force {
-        "3A090.c (high-bandwidth memory) takes effect on 2024-12-02".to_owned()
+        format!(
+            "3A090.c (high-bandwidth memory) takes effect on {}",
+            cited.rule.window.from
+        )
     } else {
         match density {
-            Some(d) if d > t.hbm_density => format!(
+            Some(d) if d > hbm_density => format!(
                 "memory bandwidth density {} GB/s/mm² > {}",
                 round(d),
-                t.hbm_density
+                hbm_density
             ),
             Some(d) => format!(
                 "memory bandwidth density {} GB/s/mm² is not above {}",
                 round(d),
-                t.hbm_density
+                hbm_density
             ),
             None => "memory bandwidth density unknown (needs memory bandwidth and package area)"
                 .to_owned(),
@@ -926,8 +1527,8 @@ fn classify_hbm(spec: &Spec, c: &mut Classification) {
     };
     c.trace.push(TraceEntry {
         rule_id: "3A090.c".into(),
-        citation: CITE_HBM.into(),
-        window: window_hbm(),
+        citation: cited.rule.citation.clone(),
+        window: cited.rule.window,
         status: if in_force {
             status_of(outcome)
         } else {
@@ -967,21 +1568,30 @@ fn classify_system(
     spec: &Spec,
     options: &ClassifyOptions,
     lookup: &dyn ItemLookup,
+    vintages: &Vintages,
     depth: usize,
     c: &mut Classification,
 ) {
     let as_of = c.as_of;
-    if c.vintage == Vintage::BeforeControls {
-        c.trace.push(TraceEntry {
-            rule_id: "4A090".into(),
-            citation: CITE_2022.into(),
-            window: window_2022(),
-            status: RuleStatus::NotInForce,
-            reason: "ECCN 4A090 was created by the rule of 2022-10-07".into(),
-            facts: vec![],
-        });
+    let Some(vintage) = vintages.ic_on(as_of) else {
+        if let Some(first) = vintages.first_ic() {
+            c.trace.push(TraceEntry {
+                rule_id: "4A090".into(),
+                citation: first.rule.citation.clone(),
+                window: first.rule.window,
+                status: RuleStatus::NotInForce,
+                reason: format!(
+                    "ECCN 4A090 was created by the rule of {}",
+                    first.rule.window.from
+                ),
+                facts: vec![],
+            });
+        }
         return;
-    }
+    };
+    let first_from = vintages
+        .first_ic()
+        .map_or(vintage.rule.window.from, |v| v.rule.window.from);
     if spec.contains.is_empty() {
         c.status = Status::Indeterminate;
         c.missing.push(missing(
@@ -1011,7 +1621,14 @@ fn classify_system(
         let sub_class = if depth >= MAX_NESTING {
             None
         } else {
-            Some(classify_at_depth(sub, as_of, options, lookup, depth + 1))
+            Some(classify_at_depth(
+                sub,
+                as_of,
+                options,
+                lookup,
+                vintages,
+                depth + 1,
+            ))
         };
         let Some(sub_class) = sub_class else {
             c.status = Status::Indeterminate;
@@ -1042,16 +1659,17 @@ fn classify_system(
             classification: sub_class,
         });
     }
-    let b_in_force = c.vintage == Vintage::November2023 && window_4a090b().contains(as_of);
+    let b_rule = vintages.system_b_cited(as_of);
+    let b_from = b_rule.map_or_else(
+        || "a date the rule pack does not give".to_owned(),
+        |r| r.window.from.to_string(),
+    );
+    let b_in_force = c.vintage == Vintage::November2023 && vintages.system_b_on(as_of).is_some();
     let facts = |level: &str, v: Tri| vec![fact(&format!("contains_{level}_level_ic"), v)];
     c.trace.push(TraceEntry {
         rule_id: "4A090.a".into(),
-        citation: if c.vintage == Vintage::October2022 {
-            CITE_2022.into()
-        } else {
-            CITE_4A090.into()
-        },
-        window: Window::open(date(2022, 10, 7)),
+        citation: vintage.rule.citation.clone(),
+        window: Window::open(first_from),
         status: status_of(any_a),
         reason: match any_a {
             Some(true) => "contains an IC that meets 3A090.a".into(),
@@ -1062,8 +1680,8 @@ fn classify_system(
     });
     c.trace.push(TraceEntry {
         rule_id: "4A090.b".into(),
-        citation: CITE_4A090B.into(),
-        window: window_4a090b(),
+        citation: b_rule.map_or_else(String::new, |r| r.citation.clone()),
+        window: b_rule.map_or(Window::open(Date::MAX), |r| r.window),
         status: if b_in_force {
             status_of(and(any_b, not(any_a)))
         } else {
@@ -1076,19 +1694,44 @@ fn classify_system(
                 None => "whether a component meets 3A090.b is undecided".into(),
             }
         } else {
-            "4A090.b takes effect on 2024-04-04; before that a system with only 3A090.b ICs is \
-             outside 4A090"
-                .into()
+            format!(
+                "4A090.b takes effect on {b_from}; before that a system with only 3A090.b ICs \
+                 is outside 4A090"
+            )
         },
         facts: facts("b", any_b),
     });
     if c.vintage == Vintage::November2023 && !b_in_force && any_b == Some(true) {
-        c.notes.push(
-            "the system holds a 3A090.b IC before 4A090.b existed (2024-04-04): it is outside \
-             4A090, but it may be a .z item (4A003.z, 4A004.z, 5A992.z and others, added \
-             2023-11-17 with the .b country scope), which earmark does not classify"
-                .into(),
-        );
+        c.notes.push(format!(
+            "the system holds a 3A090.b IC before 4A090.b existed ({b_from}): it is outside \
+             4A090, but if a legacy entry (4A003, 4A004, 5A992 and others) describes it, it is \
+             that entry's .z paragraph (see `z_paragraphs`)"
+        ));
+    }
+    // The .z paragraphs came with the 2023 text; the host entry is not in the spec, so every
+    // paragraph the reference names for the level is listed, each with its condition.
+    if c.vintage == Vintage::November2023 {
+        for z in Z_PARAGRAPHS {
+            let level_met = if z.a_level { any_a } else { any_b };
+            if level_met == Some(true) {
+                c.z_paragraphs.push(ZParagraph {
+                    paragraph: z.paragraph.to_owned(),
+                    if_described_in: z.host.to_owned(),
+                    level: if z.a_level {
+                        "3A090.a/4A090.a"
+                    } else {
+                        "3A090.b/4A090.b"
+                    }
+                    .to_owned(),
+                    citation: format!(
+                        "15 CFR 774 Supp. 1, ECCN {} (added by {})",
+                        z.paragraph.split(".z").next().unwrap_or(z.paragraph),
+                        vintage.rule.citation
+                    ),
+                    confidence: z.confidence,
+                });
+            }
+        }
     }
     let level_b = if b_in_force { any_b } else { Some(false) };
     match (any_a, level_b) {
@@ -1125,6 +1768,55 @@ fn classify_system(
 mod tests {
     use super::*;
     use crate::catalog::NoLookup;
+
+    /// The regulation's texts, written out here because unit tests cannot read the bundled
+    /// pack; the integration tests classify with the pack itself.
+    fn regulation() -> Vintages {
+        let rule = |id: &str, from: &str, to: Option<&str>| VintageRule {
+            rule_id: id.to_owned(),
+            citation: id.to_owned(),
+            window: Window {
+                from: on(from),
+                to: to.map(on),
+            },
+        };
+        Vintages {
+            ic: vec![
+                IcVintage {
+                    rule: rule("ac22-classification", "2022-10-07", Some("2023-11-16")),
+                    text: IcText::ComputeAndInterconnect {
+                        tpp: 4800.0,
+                        interconnect_bidir_gbs: 600.0,
+                    },
+                },
+                IcVintage {
+                    rule: rule("acs23-classification", "2023-11-17", None),
+                    text: IcText::TppAndDensity(Thresholds {
+                        tpp_a: 4800.0,
+                        tpp_b1: 2400.0,
+                        tpp_floor: 1600.0,
+                        pd_a2: 5.92,
+                        pd_b1: 1.6,
+                        pd_b2: 3.2,
+                    }),
+                },
+            ],
+            system_b: vec![rule("cc24-classification", "2024-04-04", None)],
+            hbm: vec![HbmVintage {
+                rule: rule("hbm24-classification", "2024-12-02", None),
+                hbm_density: 2.0,
+            }],
+        }
+    }
+
+    fn classify(
+        spec: &Spec,
+        as_of: Date,
+        options: &ClassifyOptions,
+        lookup: &dyn ItemLookup,
+    ) -> Classification {
+        classify_with(spec, as_of, options, lookup, &regulation())
+    }
 
     fn ic(toml_body: &str) -> Spec {
         Spec::from_toml(&format!("name = 'test part'\nkind = 'ic'\n{toml_body}")).unwrap()

@@ -11,9 +11,13 @@
 )]
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+#[path = "support/bundled.rs"]
+mod bundled;
 
 use earmark_core::catalog::NoLookup;
-use earmark_core::classify::{classify, ClassifyOptions};
+use earmark_core::classify::{classify_with, ClassifyOptions, Vintages};
 use earmark_core::spec::{ItemKind, Spec, Tf32Reading};
 use earmark_core::Date;
 use proptest::prelude::*;
@@ -21,6 +25,12 @@ use proptest::prelude::*;
 const FORMATS: &[&str] = &[
     "fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "int8", "fp6", "fp4", "int4",
 ];
+
+/// The bundled pack's vintages: the properties hold for the texts earmark ships.
+fn vintages() -> &'static Vintages {
+    static VINTAGES: OnceLock<Vintages> = OnceLock::new();
+    VINTAGES.get_or_init(|| Vintages::from_pack(&bundled::pack()).unwrap())
+}
 
 fn any_date() -> impl Strategy<Value = Date> {
     // 2021-01-01 ..= 2027-12-31: both sides of every vintage boundary.
@@ -85,7 +95,7 @@ proptest! {
             memory_gb: None, memory_bandwidth_gbs: mbw, interconnect_bidir_gbs: area,
             package_area_mm2: pkg, contains: vec![],
         };
-        let _ = classify(&spec, date, &ClassifyOptions { tf32 }, &NoLookup);
+        let _ = classify_with(&spec, date, &ClassifyOptions { tf32 }, &NoLookup, vintages());
     }
 
     #[test]
@@ -96,11 +106,11 @@ proptest! {
         factor in 1.0f64..4.0,
         extra in 0.0f64..3000.0,
     ) {
-        let before = classify(&spec, date, &ClassifyOptions::default(), &NoLookup);
+        let before = classify_with(&spec, date, &ClassifyOptions::default(), &NoLookup, vintages());
         let mut raised = spec.clone();
         let entry = raised.dense_tops.entry(format.to_owned()).or_insert(0.0);
         *entry = *entry * factor + extra;
-        let after = classify(&raised, date, &ClassifyOptions::default(), &NoLookup);
+        let after = classify_with(&raised, date, &ClassifyOptions::default(), &NoLookup, vintages());
         if before.is_controlled() == Some(true) {
             prop_assert_ne!(
                 after.is_controlled(), Some(false),
@@ -119,7 +129,7 @@ proptest! {
         spec in ic_spec(),
         date in any_date(),
     ) {
-        let c = classify(&spec, date, &ClassifyOptions::default(), &NoLookup);
+        let c = classify_with(&spec, date, &ClassifyOptions::default(), &NoLookup, vintages());
         match c.is_controlled() {
             Some(_) => prop_assert!(c.missing.is_empty(), "{:?}", c.missing),
             None => prop_assert!(!c.missing.is_empty(), "indeterminate without a missing fact"),

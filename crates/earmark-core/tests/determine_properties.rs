@@ -15,7 +15,7 @@ mod bundled;
 use std::sync::OnceLock;
 
 use earmark_core::catalog::Catalog;
-use earmark_core::classify::{classify, ClassifyOptions};
+use earmark_core::classify::{classify_with, ClassifyOptions, Vintages};
 use earmark_core::country::Country;
 use earmark_core::determine::{Determiner, ItemFacts, Outcome, Reading, Request};
 use earmark_core::rules::{EndUse, ExporterRole, ListStatus, Rebuttal, RulePack, Transaction};
@@ -26,6 +26,11 @@ use proptest::prelude::*;
 fn pack() -> &'static RulePack {
     static PACK: OnceLock<RulePack> = OnceLock::new();
     PACK.get_or_init(bundled::pack)
+}
+
+fn vintages() -> &'static Vintages {
+    static VINTAGES: OnceLock<Vintages> = OnceLock::new();
+    VINTAGES.get_or_init(|| Vintages::from_pack(pack()).unwrap())
 }
 
 fn catalog() -> &'static Catalog {
@@ -92,7 +97,7 @@ proptest! {
         let entry = catalog.items().nth(item % catalog.len()).unwrap();
         let mut det = Determiner::new(pack);
         let when = det.classification_date(req.as_of, req.known_on, req.reading);
-        let c = classify(&entry.spec, when, &ClassifyOptions::default(), catalog);
+        let c = classify_with(&entry.spec, when, &ClassifyOptions::default(), catalog, vintages());
         let facts = ItemFacts::from_classification(Some(&entry.id), &entry.spec, &c);
         // Warm the cache with other dates first so a stale snapshot would show.
         let mut other = req.clone();

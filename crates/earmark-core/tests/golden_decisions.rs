@@ -16,7 +16,7 @@ mod markdown;
 #[path = "support/bundled.rs"]
 mod bundled;
 
-use earmark_core::classify::{classify, ClassifyOptions};
+use earmark_core::classify::{classify_with, ClassifyOptions, Vintages};
 use earmark_core::country::Country;
 use earmark_core::determine::{Determiner, ItemFacts, Reading, Request};
 use earmark_core::rules::{EndUse, ExporterRole, ListStatus, Rebuttal, Transaction};
@@ -38,6 +38,7 @@ fn country(code: &str) -> Country {
 fn golden_decisions() {
     let pack = bundled::pack();
     let catalog = bundled::catalog();
+    let vintages = Vintages::from_pack(&pack).unwrap();
     let text =
         std::fs::read_to_string(bundled::root().join("rules/us-ear/golden/decisions.md")).unwrap();
     let rows = markdown::rows(&text);
@@ -149,7 +150,13 @@ fn golden_decisions() {
         }
 
         let when = determiner.classification_date(as_of, known_on, reading);
-        let c = classify(&spec, when, &ClassifyOptions::default(), &catalog);
+        let c = classify_with(
+            &spec,
+            when,
+            &ClassifyOptions::default(),
+            &catalog,
+            &vintages,
+        );
         let facts = ItemFacts::from_classification(catalog_id, &spec, &c);
         let decision = determiner.explain(&request, &facts);
         let verdict = determiner.decide(&request, &facts);

@@ -13,7 +13,7 @@
 mod bundled;
 
 use earmark_core::catalog::{Catalog, NoLookup};
-use earmark_core::classify::{classify, ClassifyOptions, Status};
+use earmark_core::classify::{classify_with, ClassifyOptions, Status, Vintages};
 use earmark_core::spec::{ItemKind, Spec, SpecError};
 
 fn json_error(text: &str) -> String {
@@ -326,7 +326,7 @@ fn a_system_with_no_resolved_parts_has_an_unknown_tpp_not_minus_zero() {
         Spec::from_toml("name = 's'\nkind = 'system'\n[[contains]]\nitem = 'no-such-part'\n")
             .unwrap();
     for spec in [&empty, &unresolved] {
-        let c = classify(spec, date, &options, &NoLookup);
+        let c = classify_with(spec, date, &options, &NoLookup, &vintages());
         assert_eq!(c.status, Status::Indeterminate);
         assert_eq!(c.tpp, None, "{}", spec.name);
     }
@@ -336,7 +336,7 @@ fn a_system_with_no_resolved_parts_has_an_unknown_tpp_not_minus_zero() {
          [[contains]]\nitem = 'no-such-part'\n",
     )
     .unwrap();
-    let c = classify(&half, date, &options, &bundled::catalog());
+    let c = classify_with(&half, date, &options, &bundled::catalog(), &vintages());
     assert_eq!(c.tpp, None);
     // Every part resolved: the sum, zero included, is a number.
     let idle = Spec::from_toml(
@@ -344,7 +344,7 @@ fn a_system_with_no_resolved_parts_has_an_unknown_tpp_not_minus_zero() {
          dense_tops = { fp8 = 0 }\n",
     )
     .unwrap();
-    let c = classify(&idle, date, &options, &NoLookup);
+    let c = classify_with(&idle, date, &options, &NoLookup, &vintages());
     assert_eq!(c.tpp.map(|t| (t, t.is_sign_positive())), Some((0.0, true)));
 }
 
@@ -427,4 +427,9 @@ fn the_bundled_catalog_and_every_shipped_spec_still_load() {
         }
     }
     assert!(read >= 10, "only {read} specs");
+}
+
+/// The bundled pack's classification texts.
+fn vintages() -> Vintages {
+    Vintages::from_pack(&bundled::pack()).unwrap()
 }

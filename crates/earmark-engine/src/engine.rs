@@ -10,7 +10,9 @@
 use std::rc::Rc;
 
 use earmark_core::catalog::Catalog;
-use earmark_core::classify::{classify, Classification, ClassifyOptions};
+use earmark_core::classify::{
+    classify_with, Classification, ClassifyOptions, Vintages, VintagesError,
+};
 use earmark_core::country::Country;
 use earmark_core::determine::UncertainView;
 use earmark_core::determine::{
@@ -59,6 +61,8 @@ pub enum CheckError {
 #[derive(Debug)]
 pub struct Engine {
     pack: RulePack,
+    /// The classification texts of the pack, by date.
+    vintages: Vintages,
     catalog: Catalog,
     catalog_hash: String,
     lists: Option<Index>,
@@ -69,24 +73,31 @@ pub struct Engine {
 
 impl Engine {
     /// An engine over a rule pack, a catalog (with the content hash of its files) and, when
-    /// parties are to be screened, a list index.
+    /// parties are to be screened, a list index. Fails when the pack cannot classify (a
+    /// paragraph undefined, a gap between its texts): such a pack would clear items by default.
     pub fn new(
         pack: RulePack,
         catalog: Catalog,
         catalog_hash: String,
         lists: Option<Index>,
-    ) -> Self {
+    ) -> Result<Self, VintagesError> {
+        let vintages = Vintages::from_pack(&pack)?;
         let has_entity_list = lists
             .as_ref()
             .is_some_and(|i| i.entries().iter().any(|e| e.list == "EL"));
-        Self {
+        Ok(Self {
             pack,
+            vintages,
             catalog,
             catalog_hash,
             lists,
             has_entity_list,
             thresholds: Thresholds::DEFAULT,
-        }
+        })
+    }
+
+    pub fn vintages(&self) -> &Vintages {
+        &self.vintages
     }
 
     /// The same engine with other screening bands.
@@ -336,8 +347,15 @@ impl<'e> Worker<'e> {
 
     fn classified_on(&mut self, item: &Item<'_>, when: Date, tf32: Tf32Reading) -> ClassifiedItem {
         let catalog = &self.engine.catalog;
+        let vintages = &self.engine.vintages;
         let compute = || {
-            let c = classify(item.spec(), when, &ClassifyOptions { tf32 }, catalog);
+            let c = classify_with(
+                item.spec(),
+                when,
+                &ClassifyOptions { tf32 },
+                catalog,
+                vintages,
+            );
             let facts = ItemFacts::from_classification(item.catalog_id(), item.spec(), &c);
             Rc::new((facts, c))
         };

@@ -290,7 +290,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
-    let engine = Engine::new(pack, catalog, embedded::catalog_hash(), lists);
+    let engine = Engine::new(pack, catalog, embedded::catalog_hash(), lists)
+        .map_err(|e| anyhow::anyhow!("the rule pack cannot classify: {e}"))?;
     let decision = engine
         .check(&shipment, today())
         .context("checking the shipment")?;

@@ -1,15 +1,16 @@
 //! `earmark classify`: what an item is under 3A090/4A090 on a date, and why.
 
 use std::io::Read as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context};
-use earmark_core::classify::{classify, Classification, ClassifyOptions, Status};
+use earmark_core::classify::{classify_with, Classification, ClassifyOptions, Status, Vintages};
 use earmark_core::spec::{without_bom, ItemKind, Spec, Tf32Reading};
 use earmark_core::trace::RuleStatus;
 use earmark_core::Date;
 
+use super::rules::load_pack;
 use super::{load_item, today, Format, ItemArgs};
 use crate::embedded;
 
@@ -24,6 +25,10 @@ pub struct Args {
     /// significant bits). Where the other reading changes the class, the answer says so.
     #[arg(long, value_name = "BITS", default_value = "32")]
     pub tf32_bits: u32,
+    /// Classify under the thresholds and dates of the rule pack in this directory instead of
+    /// the bundled one.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -37,8 +42,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.tf32_bits
         );
     };
+    let pack = load_pack(args.rules.as_deref())?;
+    let vintages = Vintages::from_pack(&pack)?;
     let as_of = args.as_of.unwrap_or_else(today);
-    let result = classify(&item.spec, as_of, &ClassifyOptions { tf32 }, &catalog);
+    let result = classify_with(
+        &item.spec,
+        as_of,
+        &ClassifyOptions { tf32 },
+        &catalog,
+        &vintages,
+    );
     match args.format {
         Format::Json => {
             let mut value = serde_json::to_value(&result).context("rendering the answer")?;
@@ -59,6 +72,29 @@ pub fn render_human(c: &Classification, catalog_id: Option<&str>) -> String {
     let id = catalog_id.map(|id| format!(" ({id})")).unwrap_or_default();
     let _ = writeln!(out, "{}{id}, as of {}", c.item, c.as_of);
     let _ = writeln!(out, "  {}", c.summary);
+    let eccn = match (c.status, c.eccn, &c.outside) {
+        (Status::Indeterminate, _, _) => "indeterminate".to_owned(),
+        (_, Some(e), _) => c.paragraph.clone().unwrap_or_else(|| e.to_string()),
+        (_, None, Some(outside)) => outside.note.clone(),
+        (_, None, None) => "not 3A090/4A090".to_owned(),
+    };
+    let _ = writeln!(out, "  ECCN: {eccn}");
+    if !c.z_paragraphs.is_empty() {
+        let _ = writeln!(
+            out,
+            "  .z paragraphs, if a legacy entry otherwise describes the item:"
+        );
+        for z in &c.z_paragraphs {
+            let _ = writeln!(
+                out,
+                "    {:<26} if described in {} (meets {}; {})",
+                z.paragraph,
+                z.if_described_in,
+                z.level,
+                z.confidence.as_str()
+            );
+        }
+    }
     let mut figures = Vec::new();
     if let (Some(tpp), ItemKind::System) = (c.tpp, c.kind) {
         figures.push(format!("aggregate TPP of the contained ICs {tpp}"));
@@ -99,7 +135,7 @@ pub fn render_human(c: &Classification, catalog_id: Option<&str>) -> String {
         let what = match (k.status, k.eccn) {
             (Status::Indeterminate, _) => "indeterminate".to_owned(),
             (_, Some(e)) => e.to_string(),
-            (_, None) => "outside 3A090".to_owned(),
+            (_, None) => "outside 3A090/4A090".to_owned(),
         };
         let _ = writeln!(
             out,

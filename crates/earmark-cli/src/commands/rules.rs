@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use earmark_core::classify::{classify, ClassifyOptions};
+use earmark_core::classify::{classify_with, ClassifyOptions, Vintages};
 use earmark_core::country::Country;
 use earmark_core::determine::{Determiner, ItemFacts, Reading, Request, Verdict};
-use earmark_core::rules::{Effect, GroupAction, Instrument, Rule, RulePack};
+use earmark_core::rules::{Effect, GroupAction, Instrument, Rule, RulePack, RulesError};
 use earmark_core::Date;
 use serde::Serialize;
 
@@ -325,7 +325,24 @@ fn effect_text(e: &Effect) -> String {
             eccn.as_str(),
             if *datacenter { ", datacenter" } else { "" }
         ),
-        Effect::Classification { paragraphs } => paragraphs.join("; "),
+        Effect::Classification {
+            paragraphs,
+            thresholds,
+        } => {
+            let numbers: Vec<String> = thresholds
+                .iter()
+                .map(|(key, value)| format!("{} = {value}", key.as_str()))
+                .collect();
+            if numbers.is_empty() {
+                paragraphs.join("; ")
+            } else {
+                format!(
+                    "{}; thresholds: {}",
+                    paragraphs.join("; "),
+                    numbers.join(", ")
+                )
+            }
+        }
         Effect::Suspension => "ends the rules it supersedes".to_owned(),
     }
 }
@@ -719,7 +736,14 @@ fn validate(dir: Option<&Path>) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|(p, t)| (p.as_str(), t.as_str()))
         .collect();
-    match RulePack::from_files(&refs) {
+    // The pack must also make a classifier: a bundled command classifies with every pack.
+    let loaded = RulePack::from_files(&refs).and_then(|pack| match Vintages::from_pack(&pack) {
+        Ok(_) => Ok(pack),
+        Err(e) => Err(RulesError {
+            problems: vec![e.problem(&pack)],
+        }),
+    });
+    match loaded {
         Ok(pack) => {
             // Named catalog items that the bundled catalog does not know are worth a warning:
             // a misspelt id would silently never match.
@@ -877,6 +901,7 @@ fn diff(
     // headquartered there, with the instruments public on each date.
     let catalog = embedded::catalog()?;
     let mut determiner = Determiner::new(pack);
+    let vintages = Vintages::from_pack(pack)?;
     // What is known today about each date, as `check` answers by default: an instrument
     // published after the date it took effect counts from that date.
     let known_on = |date: Date| today().max(date);
@@ -885,7 +910,7 @@ fn diff(
     for entry in catalog.items() {
         let facts_on = |det: &mut Determiner<'_>, date: Date| {
             let when = det.classification_date(date, known_on(date), reading);
-            let c = classify(&entry.spec, when, &options, &catalog);
+            let c = classify_with(&entry.spec, when, &options, &catalog, &vintages);
             ItemFacts::from_classification(Some(&entry.id), &entry.spec, &c)
         };
         let f1 = facts_on(&mut determiner, date1);

@@ -18,8 +18,8 @@ use crate::catalog::is_valid_id;
 use super::{
     Citation, Compare, Condition, Confidence, Eccn, Effect, EndUse, ExporterRole, FactName,
     FactTest, Group, GroupAction, GroupChange, Instrument, InstrumentKind, Layer, LicenceCondition,
-    ListStatus, NamedSet, Obligation, Rebuttal, ReviewPolicy, Rule, RulePack, SetRef, Transaction,
-    Treatment, MAX_RULES,
+    ListStatus, NamedSet, Obligation, Rebuttal, ReviewPolicy, Rule, RulePack, SetRef, ThresholdKey,
+    Transaction, Treatment, MAX_RULES,
 };
 use crate::country::{Country, CountrySet};
 use crate::spec::{line_column, ItemKind};
@@ -205,6 +205,7 @@ struct RuleDef {
     presume_datacenter: Option<bool>,
     #[serde(default)]
     paragraphs: Vec<String>,
+    thresholds: Option<Spanned<BTreeMap<String, Spanned<f64>>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -961,6 +962,7 @@ fn load_rule(
         }
         RuleKind::Classification => Effect::Classification {
             paragraphs: def.paragraphs.clone(),
+            thresholds: classification_thresholds(ctx, &id, at, &def, &when),
         },
         RuleKind::Suspension => {
             if def.supersedes.is_empty() {
@@ -1008,6 +1010,11 @@ fn load_rule(
             !def.paragraphs.is_empty(),
             RuleKind::Classification,
         ),
+        (
+            "thresholds",
+            def.thresholds.is_some(),
+            RuleKind::Classification,
+        ),
     ];
     for (field, present, kind) in misplaced {
         if present && def.kind != kind {
@@ -1041,6 +1048,82 @@ fn load_rule(
         note: def.note.trim().to_owned(),
         line,
     })
+}
+
+/// The numbers of the paragraphs a `classification` rule defines: exactly the keys those
+/// paragraphs need (see [`ThresholdKey::required_for`]), each a positive number.
+fn classification_thresholds(
+    ctx: &mut Ctx<'_>,
+    id: &str,
+    at: usize,
+    def: &RuleDef,
+    when: &Condition,
+) -> BTreeMap<ThresholdKey, f64> {
+    let eccns = when.eccn_codes();
+    if eccns.is_empty() {
+        ctx.at(
+            Some(at),
+            format!(
+                "rule `{id}` of kind `classification` needs `when.eccn`: the paragraphs it \
+                 defines"
+            ),
+        );
+    }
+    let required = ThresholdKey::required_for(&eccns);
+    let defined: Vec<&str> = eccns.iter().map(|e| e.as_str()).collect();
+    let mut out = BTreeMap::new();
+    let given = def.thresholds.as_ref();
+    for (name, value) in given.map(|t| t.get_ref().iter()).into_iter().flatten() {
+        let offset = Some(value.span().start);
+        let Some(key) = ThresholdKey::parse(name) else {
+            let known: Vec<&str> = ThresholdKey::ALL.iter().map(|k| k.as_str()).collect();
+            ctx.at(
+                offset,
+                format!(
+                    "rule `{id}`: unknown threshold `{name}` (known: {})",
+                    known.join(", ")
+                ),
+            );
+            continue;
+        };
+        if !required.contains(&key) {
+            ctx.at(
+                offset,
+                format!(
+                    "rule `{id}`: threshold `{name}` does not belong to the paragraphs it \
+                     defines ({})",
+                    defined.join(", ")
+                ),
+            );
+            continue;
+        }
+        let number = *value.get_ref();
+        if !number.is_finite() || number <= 0.0 {
+            ctx.at(
+                offset,
+                format!(
+                    "rule `{id}`: threshold `{name}` must be a positive number, found `{number}`"
+                ),
+            );
+            continue;
+        }
+        out.insert(key, number);
+    }
+    let missing_at = given.map_or(at, |t| t.span().start);
+    for key in required {
+        if !out.contains_key(&key) && !given.is_some_and(|t| t.get_ref().contains_key(key.as_str()))
+        {
+            ctx.at(
+                Some(missing_at),
+                format!(
+                    "rule `{id}` defines {} but has no threshold `{}`",
+                    defined.join(", "),
+                    key.as_str()
+                ),
+            );
+        }
+    }
+    out
 }
 
 fn kind_name(kind: RuleKind) -> &'static str {

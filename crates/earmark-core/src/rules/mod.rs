@@ -120,6 +120,7 @@ impl ReviewPolicy {
 
 /// Rules name classifications with the classifier's own type.
 pub use crate::classify::Eccn;
+pub use crate::classify::ThresholdKey;
 
 impl Eccn {
     pub fn parse(text: &str) -> Option<Self> {
@@ -441,8 +442,12 @@ pub enum Effect {
     Advisory { text: String },
     /// The item is presumed to have this classification (foundry due diligence).
     Presumption { eccn: Eccn, datacenter: bool },
-    /// A vintage of the classification thresholds (documentation; its start dates the vintage).
-    Classification { paragraphs: Vec<String> },
+    /// A text of 3A090/4A090: its start dates it, `when.eccn` names the paragraphs it defines,
+    /// and `thresholds` carries their numbers ([`crate::classify::Vintages`] reads them).
+    Classification {
+        paragraphs: Vec<String>,
+        thresholds: std::collections::BTreeMap<ThresholdKey, f64>,
+    },
     /// Only ends other rules (`supersedes`): a stay, a non-enforcement announcement.
     Suspension,
 }
