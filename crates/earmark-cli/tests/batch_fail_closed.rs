@@ -73,7 +73,7 @@ fn an_unterminated_quote_swallowing_rows_is_reported_not_screened_as_one_name() 
     let rows = jsonl(&o);
     assert_eq!(rows.len(), 1, "only row 1 is screened: {rows:?}");
     assert_eq!(rows[0]["id"], "1");
-    assert!(o.status.success(), "{e}");
+    assert!(answered(&o), "{e}");
 }
 
 #[test]
@@ -119,7 +119,7 @@ fn an_invalid_country_is_a_warning_and_the_row_is_still_screened() {
         b"id,name,country\n1,Rosoboronexport,Atlantis\n2,Sophgo Technologies,XX\n",
     );
     let o = earmark(&["screen", "--batch", &p]);
-    assert!(o.status.success(), "{}", err(&o));
+    assert!(answered(&o), "{}", err(&o));
     let e = err(&o);
     assert!(
         e.contains(&format!("{p}:2: country `Atlantis` is not")),
@@ -168,7 +168,7 @@ fn the_batch_summary_counts_rows_read_screened_skipped_and_warned() {
         b"id,name,country\n1,Sophgo Technologies,CN\n2,,CN\n3,Contoso Widgets,Atlantis\n4,?!*,US\n",
     );
     let o = earmark(&["screen", "--batch", &p]);
-    assert!(o.status.success(), "{}", err(&o));
+    assert!(answered(&o), "{}", err(&o));
     assert!(
         err(&o).contains(&format!(
             "{p}: 4 rows read, 2 screened (1 match, 0 review, 1 no_match), 2 skipped, 1 screened \
@@ -196,7 +196,7 @@ fn screen_country_that_is_no_iso_code_is_rejected_like_check_to() {
     );
     // Names still work, as the help says.
     let o = earmark(&["screen", "Huawei Technologies", "--country", "China"]);
-    assert!(o.status.success(), "{}", err(&o));
+    assert!(answered(&o), "{}", err(&o));
 }
 
 #[test]
@@ -223,7 +223,7 @@ fn csv_output_neutralises_cells_a_spreadsheet_would_run_as_formulas() {
     let o = earmark(&[
         "screen", "--batch", &p, "--output", "csv", "--lists", &lists,
     ]);
-    assert!(o.status.success(), "{}", err(&o));
+    assert!(answered(&o), "{}", err(&o));
     let text = out(&o);
     let rows: Vec<&str> = text.lines().collect();
     assert_eq!(rows.len(), 7, "{text}");
@@ -247,7 +247,7 @@ fn human_output_strips_escape_sequences_from_the_query_and_list_entries() {
         "--lists",
         &lists,
     ]);
-    assert!(o.status.success(), "{}", err(&o));
+    assert!(answered(&o), "{}", err(&o));
     let text = out(&o);
     assert!(text.contains("ACME HOSTILE TRADING"), "{text}");
     assert!(
@@ -267,7 +267,7 @@ fn an_error_quoting_input_strips_escape_sequences() {
 fn screen_warns_when_a_list_is_older_than_max_list_age_days() {
     // The bundled snapshot is dated 2026-07-31: older than a week on any day after 2026-08-07.
     let o = earmark(&["screen", "Sophgo Technologies", "--format", "json"]);
-    assert!(o.status.success(), "{}", err(&o));
+    assert!(answered(&o), "{}", err(&o));
     assert!(
         err(&o).contains("`bundled:entity-list-2026-07.csv` is dated 2026-07-31"),
         "{}",
@@ -300,7 +300,7 @@ fn a_list_without_a_date_warns_where_it_is_used() {
         .join("../../../shared/data/screening/bis_dpl_2022-09/dpl.txt");
     let lists = format!("bis-dpl:{}", dpl.display());
     let o = earmark(&["screen", "Aaron Abraham Villa", "--lists", &lists]);
-    assert!(o.status.success(), "{}", err(&o));
+    assert!(answered(&o), "{}", err(&o));
     assert!(
         err(&o).contains("the list date is unknown, so its age cannot be checked"),
         "{}",
@@ -311,7 +311,7 @@ fn a_list_without_a_date_warns_where_it_is_used() {
 #[test]
 fn batch_jsonl_rows_carry_the_list_age_warnings() {
     let o = earmark(&["screen", "--batch", "examples/parties.csv"]);
-    assert!(o.status.success(), "{}", err(&o));
+    assert!(answered(&o), "{}", err(&o));
     let rows = jsonl(&o);
     assert_eq!(rows.len(), 8);
     for row in &rows {
@@ -378,4 +378,10 @@ fn a_batch_from_dev_zero_ends_with_a_clear_error() {
         "{}",
         err(&o)
     );
+}
+
+/// Whether the run gave an answer: 0 no match, 4 a possible match, 5 a match (README, "Exit
+/// codes"); 2 is bad input or an incomplete batch.
+fn answered(o: &std::process::Output) -> bool {
+    o.status.code().is_some_and(|c| [0, 4, 5].contains(&c))
 }

@@ -160,7 +160,7 @@ fn an_sdn_file_without_its_end_marker_warns_on_stderr_and_in_status_json() {
     let spec = format!("ofac:{}@2021-07-07", path.display());
     let output = earmark(&["lists", "status", "--lists", &spec, "--format", "json"]);
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    assert!(output.status.success(), "{stderr}");
+    assert!(answered(&output), "{stderr}");
     assert!(
         stderr.contains("warning: `") && stderr.contains("end-of-file marker (Ctrl-Z)"),
         "{stderr}"
@@ -177,7 +177,7 @@ fn an_sdn_file_without_its_end_marker_warns_on_stderr_and_in_status_json() {
 #[test]
 fn the_bundled_lists_carry_no_warnings() {
     let output = earmark(&["lists", "status", "--format", "json"]);
-    assert!(output.status.success());
+    assert!(answered(&output));
     let status: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     for list in status.as_array().unwrap() {
         assert_eq!(list["warnings"], serde_json::json!([]), "{list}");
@@ -187,7 +187,7 @@ fn the_bundled_lists_carry_no_warnings() {
 #[test]
 fn screen_json_scores_carry_no_float_noise() {
     let output = earmark(&["screen", "Huawei Technologies", "--format", "json"]);
-    assert!(output.status.success());
+    assert!(answered(&output));
     let text = String::from_utf8(output.stdout).unwrap();
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mut scores = Vec::new();
@@ -212,4 +212,10 @@ fn collect_scores(value: &serde_json::Value, out: &mut Vec<String>) {
         serde_json::Value::Array(items) => items.iter().for_each(|v| collect_scores(v, out)),
         _ => {}
     }
+}
+
+/// Whether the run gave an answer: 0 no match, 4 a possible match, 5 a match (README, "Exit
+/// codes"); 2 is bad input or an incomplete batch.
+fn answered(o: &std::process::Output) -> bool {
+    o.status.code().is_some_and(|c| [0, 4, 5].contains(&c))
 }

@@ -33,11 +33,7 @@ fn a_reader_that_stops_early_is_not_a_panic() {
     std::fs::remove_dir_all(&dir).ok();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(
-        output.status.success(),
-        "status {:?}: {stderr}",
-        output.status
-    );
+    assert!(answered(&output), "status {:?}: {stderr}", output.status);
 }
 
 #[test]
@@ -96,7 +92,7 @@ fn the_example_batch_screens_every_row_including_an_address_only_one() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    assert!(answered(&output), "{stderr}");
     assert!(stderr.contains("8 rows read, 8 screened"), "{stderr}");
     assert!(stderr.contains("0 skipped"), "{stderr}");
     let text = String::from_utf8(output.stdout).unwrap();
@@ -115,4 +111,10 @@ fn the_example_batch_screens_every_row_including_an_address_only_one() {
         row("7").contains("EL-1431"),
         "the bare Hong Kong address is listed: {text}"
     );
+}
+
+/// Whether the run gave an answer: 0 no match, 4 a possible match, 5 a match (README, "Exit
+/// codes"); 2 is bad input or an incomplete batch.
+fn answered(o: &std::process::Output) -> bool {
+    o.status.code().is_some_and(|c| [0, 4, 5].contains(&c))
 }

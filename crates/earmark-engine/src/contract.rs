@@ -302,6 +302,9 @@ pub struct DataUsed {
     pub rule_pack: String,
     pub rule_pack_version: String,
     pub rule_pack_hash: String,
+    /// The last date the pack's sources were checked: decisions after it are indeterminate,
+    /// and no change after it can be foreseen.
+    pub rule_pack_verified_through: Option<Date>,
     pub catalog_hash: String,
     pub lists: Vec<ListUsed>,
 }

@@ -69,7 +69,13 @@ pub struct Engine {
     /// Whether the lists loaded can answer the Entity List question at all.
     has_entity_list: bool,
     thresholds: Thresholds,
+    /// A list older than this many days on the check's date is named in the warnings.
+    max_list_age_days: u32,
 }
+
+/// How old a list may be before a decision warns that it may miss recent listings. BIS and
+/// OFAC publish changes weekly or faster.
+pub const DEFAULT_MAX_LIST_AGE_DAYS: u32 = 7;
 
 impl Engine {
     /// An engine over a rule pack, a catalog (with the content hash of its files) and, when
@@ -93,7 +99,15 @@ impl Engine {
             lists,
             has_entity_list,
             thresholds: Thresholds::DEFAULT,
+            max_list_age_days: DEFAULT_MAX_LIST_AGE_DAYS,
         })
+    }
+
+    /// The same engine with another list age past which decisions warn.
+    #[must_use]
+    pub fn with_max_list_age_days(mut self, days: u32) -> Self {
+        self.max_list_age_days = days;
+        self
     }
 
     pub fn vintages(&self) -> &Vintages {
@@ -150,6 +164,7 @@ impl Engine {
             rule_pack: self.pack.id.clone(),
             rule_pack_version: self.pack.version.clone(),
             rule_pack_hash: self.pack.hash.clone(),
+            rule_pack_verified_through: self.pack.verified_through,
             catalog_hash: self.catalog_hash.clone(),
             lists: self
                 .lists
@@ -555,6 +570,9 @@ impl<'e> Worker<'e> {
             warnings.extend(party_warnings(p));
         }
         let data = self.engine.data_used(checked_on);
+        if parties.iter().any(|p| p.basis == ScreeningBasis::Screened) {
+            warnings.extend(list_age_warnings(&data, self.engine.max_list_age_days));
+        }
         let severity = screening::severity(decision.outcome, &parties);
         let headline = headline(&decision, &parties, severity);
         Ok(ShipmentDecision {
@@ -647,7 +665,13 @@ impl<'e> Worker<'e> {
         );
         dates.sort_unstable();
         dates.dedup();
-        for date in dates.into_iter().filter(|d| *d > request.as_of) {
+        // Past the date the pack was verified through every answer is indeterminate for want
+        // of coverage: that is not a change the rules make, so the sweep stops there.
+        let horizon = pack.verified_through.unwrap_or(Date::MAX);
+        for date in dates
+            .into_iter()
+            .filter(|d| *d > request.as_of && *d <= horizon)
+        {
             let mut later = request.clone();
             later.as_of = date;
             let answer = self.fast_answer(item, &later, tf32);
@@ -725,6 +749,30 @@ pub fn figure(v: Option<f64>) -> String {
         Some(v) if v.fract() == 0.0 => format!("{v:.0}"),
         Some(v) => format!("{v}"),
     }
+}
+
+/// Lists too old, undated or dated after the check: a screening against them may miss
+/// parties listed since.
+fn list_age_warnings(data: &DataUsed, max_age_days: u32) -> Vec<String> {
+    data.lists
+        .iter()
+        .filter_map(|l| match l.age_days {
+            None => Some(format!(
+                "list `{}` has no date: its age cannot be checked",
+                l.source
+            )),
+            Some(age) if age < 0 => Some(format!(
+                "list `{}` is dated after the check's date: its date is wrong",
+                l.source
+            )),
+            Some(age) if age > i64::from(max_age_days) => Some(format!(
+                "list `{}` is {age} days old (more than {max_age_days}): parties listed since \
+                 are missing from it",
+                l.source
+            )),
+            Some(_) => None,
+        })
+        .collect()
 }
 
 fn party_warnings(p: &PartyScreening) -> Vec<String> {

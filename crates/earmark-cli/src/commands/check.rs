@@ -286,20 +286,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let lists = if screens {
         let loaded = lists::load(&args.lists)?;
         lists::report_issues(&loaded);
+        // A list dated after today is an error here; the engine names old lists in the
+        // decision's warnings.
+        lists::age_warnings(&loaded, today(), args.lists.max_list_age_days)?;
         Some(build_index(loaded.loaded))
     } else {
         None
     };
     let engine = Engine::new(pack, catalog, embedded::catalog_hash(), lists)
-        .map_err(|e| anyhow::anyhow!("the rule pack cannot classify: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("the rule pack cannot classify: {e}"))?
+        .with_max_list_age_days(args.lists.max_list_age_days);
     let decision = engine
         .check(&shipment, today())
         .context("checking the shipment")?;
-    for w in &decision.warnings {
-        eprintln!("warning: {w}");
-    }
     match args.format {
         Format::Json => {
+            // The human text carries the warnings; a program reading JSON gets them in the
+            // value, and a person watching the run on stderr.
+            for w in &decision.warnings {
+                eprintln!("warning: {}", crate::output::terminal_safe(w));
+            }
             outln!(
                 "{}",
                 serde_json::to_string_pretty(&decision).context("rendering the decision")?
@@ -336,9 +342,14 @@ pub fn render_human(d: &ShipmentDecision) -> String {
         },
         r.reading.as_str()
     );
-    let eccn = det
-        .eccn
-        .map_or_else(|| "not 3A090/4A090".to_owned(), |e| e.as_str().to_owned());
+    let eccn = det.eccn.map_or_else(
+        || {
+            c.outside
+                .as_ref()
+                .map_or_else(|| "not 3A090/4A090".to_owned(), |o| o.note.clone())
+        },
+        |e| e.as_str().to_owned(),
+    );
     let _ = writeln!(
         out,
         "  classification: {}{} (as of {}; TPP {})",
@@ -482,8 +493,12 @@ pub fn render_human(d: &ShipmentDecision) -> String {
         None => {
             let _ = writeln!(
                 out,
-                "  no later date in the pack, as known on {}, changes the answer",
-                r.known_on
+                "  no later date in the pack, as known on {}, changes the answer{}",
+                r.known_on,
+                d.data
+                    .rule_pack_verified_through
+                    .map(|v| format!(" (its sources were verified through {v})"))
+                    .unwrap_or_default()
             );
         }
     }

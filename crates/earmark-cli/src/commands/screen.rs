@@ -153,7 +153,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     terminal_safe(&render_human(&index, &query, &t, &matches))
                 ),
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitCode::from(band_exit_code(band)))
         }
     }
 }
@@ -784,7 +784,32 @@ fn batch(
         }
         bail!("{label}: every row was skipped: nothing was screened");
     }
-    Ok(ExitCode::SUCCESS)
+    // The most severe answer of the batch. A match stops the most; rows that could not be
+    // read rank next (2, as bad input), since what they hold is unknown; then review.
+    let code = if matched > 0 {
+        band_exit_code(Band::Match)
+    } else if tally.skipped > 0 {
+        eprintln!(
+            "{label}: {} rows were skipped: the batch is incomplete (exit 2)",
+            tally.skipped
+        );
+        2
+    } else if review > 0 {
+        band_exit_code(Band::Review)
+    } else {
+        0
+    };
+    Ok(ExitCode::from(code))
+}
+
+/// Exit codes a script can gate on (README, "Exit codes"): 0 no list match, 4 a possible
+/// match a person must review, 5 a match.
+fn band_exit_code(band: Band) -> u8 {
+    match band {
+        Band::NoMatch => 0,
+        Band::Review => 4,
+        Band::Match => 5,
+    }
 }
 
 /// Where batch results go: JSON Lines or CSV, streamed to stdout.

@@ -436,8 +436,8 @@ pub(super) fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decis
     }
     if req.end_user_list.is_none() {
         notes.push(
-            "restricted-party status was not given: this decision covers the item, destination, \
-             parties' headquarters and end use; screen the parties with `earmark screen`"
+            "no party's restricted-list status was given or screened: this decision covers the \
+             item, destination, headquarters and end use, not the parties themselves"
                 .to_owned(),
         );
     }

@@ -250,7 +250,7 @@ pub(super) fn failing_clause(cond: &Condition, f: &Facts<'_>, sets: &dyn Sets) -
             match f.req.end_user_list {
                 None => "no list status given for the end user (screen with `earmark screen`)"
                     .to_owned(),
-                Some(_) => "the end user's list status does not match".to_owned(),
+                Some(_) => "no party's list status matches".to_owned(),
             },
         );
     }
