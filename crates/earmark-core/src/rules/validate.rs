@@ -343,71 +343,36 @@ impl RulePack {
                 let items = classified
                     .entry(on)
                     .or_insert_with(|| distinct_items(items_on(on), &fact_tests, self));
-                for &to in &classes.destinations {
-                    let mut shipments = vec![(Transaction::Export, Country::us())];
-                    shipments.extend(
-                        classes
-                            .from
+                for (req, variant) in classes.requests(date, known_on, reading, &variants) {
+                    for item in items.iter() {
+                        let v = determiner.decide(&req, item);
+                        let policy_undecided = v
+                            .unknown
                             .iter()
-                            .filter(|f| **f != Country::us())
-                            .map(|f| (Transaction::Reexport, *f)),
-                    );
-                    shipments.push((Transaction::InCountry, to));
-                    let mut headquarters = vec![to];
-                    headquarters.extend(classes.headquarters.iter().filter(|h| **h != to));
-                    for (transaction, from) in shipments {
-                        for variant in &variants {
-                            // Headquarters abroad are swept for the baseline only: the sweep
-                            // must stay fast enough to run on every validation.
-                            let hqs = if *variant == Variant::BASELINE {
-                                &headquarters[..]
-                            } else {
-                                &headquarters[..1]
-                            };
-                            for &hq in hqs {
-                                let mut req = Request::export(to, date);
-                                req.known_on = known_on;
-                                req.reading = reading;
-                                req.transaction = transaction;
-                                req.from = from;
-                                req.end_user_hq = Some(hq);
-                                req.parent_hq = Some(hq);
-                                req.end_use = variant.end_use;
-                                req.end_user_list = variant.list;
-                                req.exporter_role = variant.role;
-                                req.rebuttal = variant.rebuttal;
-                                for item in items.iter() {
-                                    let v = determiner.decide(&req, item);
-                                    if v.outcome != Outcome::LicenseRequired
-                                        || v.review_policy.is_some()
-                                        || v.unknown
-                                            .iter()
-                                            .any(|i| is_policy.get(i).copied().unwrap_or(false))
-                                    {
-                                        continue;
-                                    }
-                                    let requiring: Vec<usize> = v
-                                        .applied
-                                        .iter()
-                                        .filter(|i| {
-                                            is_requirement.get(*i).copied().unwrap_or(false)
-                                        })
-                                        .collect();
-                                    let declared = |i: &usize| {
-                                        self.rules
-                                            .get(*i)
-                                            .is_some_and(|r| r.review_policy_gap.is_some())
-                                    };
-                                    if !requiring.is_empty() && requiring.iter().all(declared) {
-                                        continue;
-                                    }
-                                    let entry = gaps
-                                        .entry((reading.as_str(), requiring))
-                                        .or_insert_with(|| (case_text(&req, item, variant), 0));
-                                    entry.1 += 1;
-                                }
-                            }
+                            .any(|i| is_policy.get(i).copied().unwrap_or(false));
+                        if v.outcome != Outcome::LicenseRequired
+                            || v.review_policy.is_some()
+                            || policy_undecided
+                        {
+                            continue;
                         }
+                        let requiring: Vec<usize> = v
+                            .applied
+                            .iter()
+                            .filter(|i| is_requirement.get(*i).copied().unwrap_or(false))
+                            .collect();
+                        let declared = |i: &usize| {
+                            self.rules
+                                .get(*i)
+                                .is_some_and(|r| r.review_policy_gap.is_some())
+                        };
+                        if !requiring.is_empty() && requiring.iter().all(declared) {
+                            continue;
+                        }
+                        let entry = gaps
+                            .entry((reading.as_str(), requiring))
+                            .or_insert_with(|| (case_text(&req, item, &variant), 0));
+                        entry.1 += 1;
                     }
                 }
             }
@@ -459,6 +424,57 @@ struct CountryClasses {
 }
 
 impl CountryClasses {
+    /// The shipments swept on one date: every destination class, exported from the US,
+    /// reexported from each other export-from class, or transferred in-country; the end user
+    /// and its parent headquartered at the destination or in each headquarters class; and
+    /// each variant. Headquarters abroad are swept for the baseline variant only, which keeps
+    /// the sweep within seconds.
+    fn requests(
+        &self,
+        date: Date,
+        known_on: Date,
+        reading: Reading,
+        variants: &[Variant],
+    ) -> Vec<(Request, Variant)> {
+        let mut out = Vec::new();
+        for &to in &self.destinations {
+            let mut shipments = vec![(Transaction::Export, Country::us())];
+            shipments.extend(
+                self.from
+                    .iter()
+                    .filter(|f| **f != Country::us())
+                    .map(|f| (Transaction::Reexport, *f)),
+            );
+            shipments.push((Transaction::InCountry, to));
+            let mut headquarters = vec![to];
+            headquarters.extend(self.headquarters.iter().filter(|h| **h != to));
+            for (transaction, from) in shipments {
+                for &variant in variants {
+                    let hqs = if variant == Variant::BASELINE {
+                        &headquarters[..]
+                    } else {
+                        &headquarters[..1]
+                    };
+                    for &hq in hqs {
+                        let mut req = Request::export(to, date);
+                        req.known_on = known_on;
+                        req.reading = reading;
+                        req.transaction = transaction;
+                        req.from = from;
+                        req.end_user_hq = Some(hq);
+                        req.parent_hq = Some(hq);
+                        req.end_use = variant.end_use;
+                        req.end_user_list = variant.list;
+                        req.exporter_role = variant.role;
+                        req.rebuttal = variant.rebuttal;
+                        out.push((req, variant));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     fn of(pack: &RulePack, dates: &[Date], last_known: Date) -> Self {
         let mut refs = Vec::new();
         for rule in pack.rules.iter().filter(|r| decides_outcome(r)) {
@@ -544,13 +560,6 @@ impl Variant {
                     role,
                     ..Variant::BASELINE
                 });
-                for &rebuttal in &c.rebuttal {
-                    out.push(Variant {
-                        role,
-                        rebuttal,
-                        ..Variant::BASELINE
-                    });
-                }
             }
             for a in &c.any {
                 walk(a, out);
@@ -564,7 +573,11 @@ impl Variant {
             walk(&rule.when, &mut out);
         }
         // A rebuttal is only read with a role; pair every role named with every rebuttal named.
-        let roles: Vec<ExporterRole> = out.iter().map(|v| v.role).collect();
+        let roles: Vec<ExporterRole> = out
+            .iter()
+            .map(|v| v.role)
+            .filter(|r| *r != ExporterRole::Other)
+            .collect();
         let mut rebuttals = Vec::new();
         for rule in pack.rules.iter().filter(|r| decides_outcome(r)) {
             collect_rebuttals(&rule.when, &mut rebuttals);
