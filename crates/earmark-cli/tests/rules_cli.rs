@@ -51,6 +51,12 @@ fn show_prints_an_instrument_and_a_rule() {
     let text = stdout(&earmark(&["rules", "show", "h200-26-case-by-case"]));
     assert!(text.contains("91 FR 1684"), "{text}");
     assert!(text.contains("tpp < 21000"), "{text}");
+    // A declared review-policy gap is shown with its rule.
+    let text = stdout(&earmark(&["rules", "show", "uae26-a"]));
+    assert!(
+        text.contains("no review policy: The reference's review policy matrix (4.4)"),
+        "{text}"
+    );
     let text = stdout(&earmark(&["rules", "show", "AE"]));
     assert!(
         text.contains("2026-07-10: added A:5 (bis-2026-07-uae)"),

@@ -388,6 +388,9 @@ struct RuleView<'a> {
     when: String,
     #[serde(skip_serializing_if = "str::is_empty")]
     note: &'a str,
+    /// Why the sources give this requirement no review policy for some shipments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    review_policy_gap: Option<&'a str>,
 }
 
 fn rule_view<'a>(pack: &'a RulePack, r: &'a Rule) -> RuleView<'a> {
@@ -406,6 +409,7 @@ fn rule_view<'a>(pack: &'a RulePack, r: &'a Rule) -> RuleView<'a> {
         effect: effect_text(&r.effect),
         when: condition_text(&r.when),
         note: &r.note,
+        review_policy_gap: r.review_policy_gap.as_deref(),
     }
 }
 
@@ -811,6 +815,9 @@ fn show(pack: &RulePack, id: &str, format: Format) -> anyhow::Result<ExitCode> {
                 }
                 if !v.note.is_empty() {
                     let _ = writeln!(out, "    note: {}", v.note);
+                }
+                if let Some(gap) = v.review_policy_gap {
+                    let _ = writeln!(out, "    no review policy: {gap}");
                 }
             }
             out!("{out}");
