@@ -51,6 +51,12 @@ fn show_prints_an_instrument_and_a_rule() {
     let text = stdout(&earmark(&["rules", "show", "h200-26-case-by-case"]));
     assert!(text.contains("91 FR 1684"), "{text}");
     assert!(text.contains("tpp < 21000"), "{text}");
+    // A declared review-policy gap is shown with its rule.
+    let text = stdout(&earmark(&["rules", "show", "uae26-a"]));
+    assert!(
+        text.contains("no review policy: The reference's review policy matrix (4.4)"),
+        "{text}"
+    );
     let text = stdout(&earmark(&["rules", "show", "AE"]));
     assert!(
         text.contains("2026-07-10: added A:5 (bis-2026-07-uae)"),
@@ -134,6 +140,173 @@ fn diff_names_the_instruments_and_the_answers_that_flip() {
         .unwrap()
         .iter()
         .any(|c| c.as_str().unwrap().contains("AE")));
+}
+
+/// A copy of the bundled pack in a fresh temporary directory, to break in one test.
+fn pack_copy(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("earmark-{name}-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    copy_dir(&workspace().join("rules/us-ear"), &dir);
+    dir
+}
+
+fn edit(file: &std::path::Path, from: &str, to: &str) -> String {
+    let original = std::fs::read_to_string(file).unwrap();
+    assert!(
+        original.contains(from),
+        "fixture text `{from}` not in {}",
+        file.display()
+    );
+    std::fs::write(file, original.replacen(from, to, 1)).unwrap();
+    original
+}
+
+#[test]
+fn validate_and_check_reject_a_pack_naming_an_item_the_catalog_lacks() {
+    let dir = pack_copy("named-missing");
+    let file = dir.join("instruments/2025-05-13-gp10-guidance.toml");
+    edit(
+        &file,
+        "\"huawei-ascend-910c\"]",
+        "\"huawei-ascend-910c\", \"huawei-ascend-910d\"]",
+    );
+    let line = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("huawei-ascend-910d"))
+        .unwrap()
+        + 1;
+    let validate = earmark(&["rules", "validate", dir.to_str().unwrap()]);
+    let check = earmark(&[
+        "check",
+        "nvidia-h20",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--as-of",
+        "2025-06-01",
+        "--rules",
+        dir.to_str().unwrap(),
+    ]);
+    std::fs::remove_dir_all(&dir).ok();
+    let expected = format!(
+        "instruments/2025-05-13-gp10-guidance.toml:{line}: rule `gp10-huawei-ascend`: `when.named` names `huawei-ascend-910d`, which is not in the catalog"
+    );
+    assert_eq!(validate.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&validate.stderr);
+    assert!(err.contains(&expected), "{err}");
+    assert!(
+        !check.status.success(),
+        "a check on the pack must not answer"
+    );
+    assert!(check.stdout.is_empty());
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert!(err.contains(&expected), "{err}");
+}
+
+#[test]
+fn validate_rejects_a_licence_requirement_left_without_a_review_policy() {
+    let dir = pack_copy("policy-gap");
+    let file = dir.join("instruments/2026-07-10-uae.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let declared: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("review_policy_gap = "))
+        .collect();
+    assert_eq!(declared.len(), 2, "{text}");
+    let undeclared: String = text
+        .lines()
+        .filter(|l| !l.starts_with("review_policy_gap = "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&file, undeclared).unwrap();
+    let out = earmark(&["rules", "validate", dir.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("instruments/2026-07-10-uae.toml:")
+            && err.contains(
+                "licence required with no review policy (enforced reading): `uae26-a` requires a licence for"
+            )
+            && err.contains("to AE on 2026-07-10"),
+        "{err}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_out_of_the_pack_is_refused_naming_it() {
+    let dir = pack_copy("symlink-out");
+    let outside = std::env::temp_dir().join(format!("earmark-outside-{}.toml", std::process::id()));
+    std::fs::write(&outside, "# not part of the pack\n").unwrap();
+    let link = dir.join("instruments/outside.toml");
+    std::os::unix::fs::symlink(&outside, &link).unwrap();
+    let out = earmark(&["rules", "validate", dir.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::remove_file(&outside).ok();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("`{}` is a symbolic link to", link.display()))
+            && err.contains("outside the rule pack"),
+        "{err}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_inside_the_pack_is_followed() {
+    let dir = pack_copy("symlink-in");
+    let real = dir.join("instruments/2026-07-10-uae.toml");
+    let moved = dir.join("uae.toml.real");
+    std::fs::rename(&real, &moved).unwrap();
+    std::os::unix::fs::symlink(&moved, &real).unwrap();
+    let out = earmark(&["rules", "validate", dir.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(stdout(&out).contains("ok"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_rule_file_that_is_a_fifo_is_refused_without_blocking() {
+    let dir = pack_copy("fifo");
+    let fifo = dir.join("instruments/fifo.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // Opening a FIFO with no writer blocks: the old walker hung here.
+    let out = earmark(&["rules", "validate", dir.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("`{}` is not a regular file", fifo.display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_rule_file_over_the_size_cap_is_refused() {
+    let dir = pack_copy("huge");
+    let huge = dir.join("instruments/huge.toml");
+    let mut text = String::from("# ");
+    text.push_str(&"x".repeat(4 * 1024 * 1024));
+    std::fs::write(&huge, text).unwrap();
+    let out = earmark(&["rules", "validate", dir.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "`{}` is larger than 4 MiB, the most a rule file may hold",
+            huge.display()
+        )),
+        "{err}"
+    );
 }
 
 #[test]

@@ -274,6 +274,6 @@ fn a_list_without_a_date_is_stale_until_one_is_given() {
 
 /// Whether the run gave an answer: 0 no match, 4 a possible match, 5 a match (README, "Exit
 /// codes"); 2 is bad input or an incomplete batch.
-fn answered(o: &std::process::Output) -> bool {
+fn answered(o: &Output) -> bool {
     o.status.code().is_some_and(|c| [0, 4, 5].contains(&c))
 }

@@ -240,3 +240,265 @@ fn garbage_never_panics() {
         assert!(RulePack::from_files(&files).is_err());
     }
 }
+
+// ---- references, cycles, empty sets and review policies ---------------------------------
+
+use earmark_core::classify::{classify_with, ClassifyOptions, Vintages};
+use earmark_core::determine::ItemFacts;
+
+/// Every catalog item classified as of `date`, as the review-policy sweep needs them.
+fn catalog_facts(catalog: &earmark_core::catalog::Catalog, date: Date) -> Vec<ItemFacts> {
+    let vintages = Vintages::from_pack(&bundled::pack()).unwrap();
+    catalog
+        .items()
+        .map(|entry| {
+            let c = classify_with(
+                &entry.spec,
+                date,
+                &ClassifyOptions::default(),
+                catalog,
+                &vintages,
+            );
+            ItemFacts::from_classification(Some(&entry.id), &entry.spec, &c)
+        })
+        .collect()
+}
+
+#[test]
+fn the_bundled_pack_has_a_review_policy_wherever_it_requires_a_licence() {
+    let pack = bundled::pack();
+    let catalog = bundled::catalog();
+    let problems = pack.check_review_policies(&mut |date| catalog_facts(&catalog, date));
+    let lines: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    assert!(lines.is_empty(), "{}", lines.join("\n"));
+}
+
+#[test]
+fn a_named_id_missing_from_the_catalog_is_an_error_at_its_line() {
+    let file = "instruments/2025-05-13-gp10-guidance.toml";
+    let mut files = bundled::read_files(&bundled::pack_dir());
+    let entry = files.iter_mut().find(|(p, _)| p == file).unwrap();
+    let from = "\"huawei-ascend-910c\"]";
+    assert!(
+        entry.1.contains(from),
+        "fixture text `{from}` not in {file}"
+    );
+    // The 910D, as the bundled pack named it before the catalog was checked.
+    entry.1 = entry
+        .1
+        .replacen(from, "\"huawei-ascend-910c\", \"huawei-ascend-910d\"]", 1);
+    let line = entry
+        .1
+        .lines()
+        .position(|l| l.contains("huawei-ascend-910d"))
+        .unwrap()
+        + 1;
+    let pack = bundled::load_files(&files).unwrap();
+    let catalog = bundled::catalog();
+    let problems: Vec<String> = pack
+        .check_references(&|id| catalog.get(id).is_some())
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    assert_eq!(
+        problems,
+        vec![format!(
+            "{file}:{line}: rule `gp10-huawei-ascend`: `when.named` names `huawei-ascend-910d`, which is not in the catalog"
+        )]
+    );
+}
+
+#[test]
+fn the_bundled_pack_names_only_catalog_items() {
+    let catalog = bundled::catalog();
+    let problems = bundled::pack().check_references(&|id| catalog.get(id).is_some());
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
+/// A pack of a few lines: China needs a licence with a presumption of denial from 2022, and
+/// Country Group E:2 (Cuba) loses Cuba on 2024-01-01 by instrument `b`, whose rules are given.
+fn tiny_pack(a_rules: &str, b_rules: &str) -> Result<RulePack, Vec<String>> {
+    let instrument = |id: &str, rules: &str| {
+        format!(
+            "id = \"{id}\"\ntitle = \"Instrument {id}\"\nkind = \"rule\"\nlayer = \"legal\"\nconfidence = \"primary\"\npublished = 2022-01-01\neffective = 2022-01-01\n\n[[citations]]\nother = \"test\"\n{rules}"
+        )
+    };
+    let a = instrument(
+        "a",
+        &format!(
+            r#"
+[[rules]]
+id = "a-china"
+kind = "licence_requirement"
+cite = "test"
+[rules.when]
+destination = "CN"
+
+[[rules]]
+id = "a-china-review"
+kind = "review_policy"
+cite = "test"
+policy = "presumption_of_denial"
+priority = 10
+[rules.when]
+destination = "CN"
+{a_rules}"#
+        ),
+    );
+    let b = instrument("b", b_rules);
+    let files = [
+        (
+            "pack.toml",
+            "id = \"tiny\"\ntitle = \"Tiny\"\nversion = \"1\"\nstarts = 2022-01-01\n",
+        ),
+        ("countries.toml", ""),
+        (
+            "country-groups.toml",
+            "[[group]]\nid = \"E:2\"\nname = \"Unilateral embargo\"\nmembers = [\"CU\"]\n[[group.change]]\ncountry = \"CU\"\naction = \"remove\"\ndate = 2024-01-01\ninstrument = \"b\"\n",
+        ),
+        ("instruments/a.toml", a.as_str()),
+        ("instruments/b.toml", b.as_str()),
+    ];
+    RulePack::from_files(&files).map_err(|e| e.problems.iter().map(|p| p.to_string()).collect())
+}
+
+#[test]
+fn a_supersedes_cycle_is_an_error_naming_the_cycle() {
+    let problems = tiny_pack(
+        "",
+        r#"
+[[rules]]
+id = "b-one"
+kind = "suspension"
+supersedes = ["b-two"]
+
+[[rules]]
+id = "b-two"
+kind = "suspension"
+supersedes = ["b-three"]
+
+[[rules]]
+id = "b-three"
+kind = "suspension"
+supersedes = ["b-one"]
+"#,
+    )
+    .unwrap_err();
+    assert_eq!(
+        problems,
+        vec![
+            "instruments/b.toml:13: `supersedes` cycle: `b-one` supersedes `b-two` supersedes `b-three` supersedes `b-one`; rules cannot end each other in a ring"
+        ]
+    );
+}
+
+#[test]
+fn a_country_set_that_is_empty_while_its_rule_is_in_force_is_an_error() {
+    let requirement = |destination: &str| {
+        format!(
+            "\n[[rules]]\nid = \"a-embargo\"\nkind = \"licence_requirement\"\ncite = \"test\"\n[rules.when]\ndestination = \"{destination}\"\n"
+        )
+    };
+    // Cuba leaves E:2 on 2024-01-01 while the requirement on E:2 stays in force.
+    let problems = tiny_pack(&requirement("E:2"), "").unwrap_err();
+    assert_eq!(
+        problems,
+        vec![
+            "instruments/a.toml:29: rule `a-embargo` is in force on 2024-01-01 but country set `E:2` has no member then, so the rule could never apply"
+        ]
+    );
+    // An emptied group inside a set that keeps members subtracts nothing.
+    let problems = tiny_pack(&requirement("CN | RU - E:2"), "").unwrap_err();
+    assert_eq!(
+        problems,
+        vec![
+            "instruments/a.toml:29: rule `a-embargo` is in force on 2024-01-01 but Country Group `E:2` (in `CN | RU - E:2`) has no member then, so the rule could never apply"
+        ]
+    );
+    // Empty from the first day.
+    let problems = tiny_pack(&requirement("CN - CN"), "").unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("in force on 2022-01-01 but country set `CN - CN` has no member")),
+        "{problems:?}"
+    );
+    // Ended before the group empties: nothing reads the empty group.
+    let ended = requirement("E:2").replace("cite = \"test\"", "cite = \"test\"\nto = 2023-12-31");
+    assert!(tiny_pack(&ended, "").is_ok());
+}
+
+fn any_3a090a(_date: Date) -> Vec<ItemFacts> {
+    use earmark_core::determine::EccnFact;
+    use earmark_core::rules::Eccn;
+    vec![ItemFacts {
+        id: None,
+        name: "a 3A090.a datacenter IC".to_owned(),
+        kind: earmark_core::spec::ItemKind::Ic,
+        eccn: EccnFact::Listed(Eccn::A3090A),
+        paragraph: Some("3A090.a".to_owned()),
+        datacenter: Some(true),
+        tpp: Some(5000.0),
+        performance_density: Some(6.0),
+        memory_bandwidth_density: None,
+        memory_bandwidth_gbs: Some(3000.0),
+        interconnect_bidir_gbs: Some(900.0),
+        classified_as_of: None,
+        classification_missing: Vec::new(),
+    }]
+}
+
+#[test]
+fn a_review_policy_ended_while_its_requirement_stays_in_force_is_an_error() {
+    let pack = tiny_pack("", "").unwrap();
+    assert!(pack.check_review_policies(&mut any_3a090a).is_empty());
+    // Instrument b ends the review policy on 2024-01-01, the requirement stays.
+    let pack = tiny_pack(
+        "",
+        "\n[[rules]]\nid = \"b-lift\"\nkind = \"suspension\"\nfrom = 2024-01-01\nsupersedes = [\"a-china-review\"]\n",
+    )
+    .unwrap();
+    let problems: Vec<String> = pack
+        .check_review_policies(&mut any_3a090a)
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    for (p, reading) in problems.iter().zip(["enforced", "legal"]) {
+        assert!(
+            p.starts_with(&format!(
+                "instruments/a.toml:13: licence required with no review policy ({reading} reading): `a-china` requires a licence for `a 3A090.a datacenter IC (3A090.a)`: export from US to CN on 2024-01-01"
+            )),
+            "{p}"
+        );
+    }
+}
+
+#[test]
+fn a_declared_review_policy_gap_is_accepted_only_on_a_licence_requirement() {
+    let lift = "\n[[rules]]\nid = \"b-lift\"\nkind = \"suspension\"\nfrom = 2024-01-01\nsupersedes = [\"a-china-review\"]\n";
+    let declared = "\n[[rules]]\nid = \"a-macau\"\nkind = \"licence_requirement\"\ncite = \"test\"\nreview_policy_gap = \"the sources give no policy\"\n[rules.when]\ndestination = \"MO\"\n";
+    let pack = tiny_pack(declared, lift).unwrap();
+    let problems = pack.check_review_policies(&mut any_3a090a);
+    // Macau's declared gap is accepted; China's silent one is not.
+    assert!(
+        problems
+            .iter()
+            .all(|p| p.message.contains("`a-china` requires")),
+        "{problems:?}"
+    );
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    let misplaced = declared.replace(
+        "kind = \"licence_requirement\"",
+        "kind = \"advisory\"\ntext = \"x\"",
+    );
+    let problems = tiny_pack(&misplaced, "").unwrap_err();
+    assert!(
+        problems.iter().any(|p| {
+            p.contains(
+            "rule `a-macau`: field `review_policy_gap` does not belong to a rule of kind `advisory`"
+        )
+        }),
+        "{problems:?}"
+    );
+}

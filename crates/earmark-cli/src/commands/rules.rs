@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
+use earmark_core::catalog::Catalog;
 use earmark_core::classify::{classify_with, ClassifyOptions, Vintages};
 use earmark_core::country::Country;
 use earmark_core::determine::{Determiner, ItemFacts, Reading, Request, Verdict};
-use earmark_core::rules::{Effect, GroupAction, Instrument, Rule, RulePack, RulesError};
+use earmark_core::rules::{Effect, GroupAction, Instrument, Problem, Rule, RulePack};
 use earmark_core::Date;
 use serde::Serialize;
 
@@ -111,52 +112,173 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Reads every file of a pack directory as `(relative path, text)`.
+/// The most one rule file may hold. The bundled pack's largest file is a few KiB; the cap makes
+/// `/dev/zero`, a runaway generator or a wrong path fail at once instead of filling memory.
+pub const MAX_RULE_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Reads every `.toml` file of a pack directory as `(relative path, text)`. A pack must be
+/// self-contained: a symbolic link leading out of the directory, a rule file that is not a
+/// regular file (a FIFO, a device, a socket) and a rule file over [`MAX_RULE_FILE_BYTES`] are
+/// errors naming the path, so what is validated is exactly what is in the directory.
 pub fn read_pack_dir(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> anyhow::Result<()> {
-        let entries = std::fs::read_dir(dir)
-            .with_context(|| format!("reading rule pack directory `{}`", dir.display()))?;
-        for entry in entries {
-            let path = entry?.path();
-            if path.is_dir() {
-                walk(root, &path, out)?;
-            } else if path.extension().is_some_and(|e| e == "toml") {
-                let rel = path
-                    .strip_prefix(root)
-                    .unwrap_or(&path)
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("reading `{}`", path.display()))?;
-                out.push((rel, text));
-            }
-        }
-        Ok(())
-    }
+    let root = std::fs::canonicalize(dir)
+        .with_context(|| format!("reading rule pack directory `{}`", dir.display()))?;
     let mut out = Vec::new();
-    walk(dir, dir, &mut out)?;
+    let mut visited = std::collections::HashSet::new();
+    visited.insert(root.clone());
+    walk_pack_dir(dir, &root, &root, &mut visited, &mut out)?;
     out.sort();
     Ok(out)
 }
 
-/// The pack in `dir`, or the bundled one.
+fn walk_pack_dir(
+    shown_root: &Path,
+    root: &Path,
+    current: &Path,
+    visited: &mut std::collections::HashSet<PathBuf>,
+    out: &mut Vec<(String, String)>,
+) -> anyhow::Result<()> {
+    let entries = std::fs::read_dir(current)
+        .with_context(|| format!("reading rule pack directory `{}`", current.display()))?;
+    for entry in entries {
+        let entry = entry
+            .with_context(|| format!("reading rule pack directory `{}`", current.display()))?;
+        let path = entry.path();
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let shown = shown_root.join(&rel);
+        let file_type = entry
+            .file_type()
+            .with_context(|| format!("reading `{}`", shown.display()))?;
+        let real = if file_type.is_symlink() {
+            let target = std::fs::canonicalize(&path)
+                .with_context(|| format!("`{}` is a symbolic link to nothing", shown.display()))?;
+            if !target.starts_with(root) {
+                bail!(
+                    "`{}` is a symbolic link to `{}`, outside the rule pack: a pack must be self-contained",
+                    shown.display(),
+                    target.display()
+                );
+            }
+            target
+        } else {
+            path.clone()
+        };
+        let meta =
+            std::fs::metadata(&real).with_context(|| format!("reading `{}`", shown.display()))?;
+        if meta.is_dir() {
+            // A link back up the tree would otherwise be walked forever.
+            if visited.insert(real.clone()) {
+                walk_pack_dir(shown_root, root, &real, visited, out)?;
+            }
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        out.push((
+            rel,
+            read_rule_file(&shown, &real, &meta, MAX_RULE_FILE_BYTES)?,
+        ));
+    }
+    Ok(())
+}
+
+/// One rule file's text, refusing anything but a regular file of at most `max_bytes`.
+fn read_rule_file(
+    shown: &Path,
+    real: &Path,
+    meta: &std::fs::Metadata,
+    max_bytes: u64,
+) -> anyhow::Result<String> {
+    use std::io::Read as _;
+    // Checked before opening: opening a FIFO blocks until someone writes to it.
+    if !meta.is_file() {
+        bail!(
+            "`{}` is not a regular file (a FIFO, device or socket?): rule files must be regular files",
+            shown.display()
+        );
+    }
+    let too_big = || {
+        anyhow::anyhow!(
+            "`{}` is larger than {} MiB, the most a rule file may hold",
+            shown.display(),
+            max_bytes / (1024 * 1024)
+        )
+    };
+    if meta.len() > max_bytes {
+        return Err(too_big());
+    }
+    let file =
+        std::fs::File::open(real).with_context(|| format!("reading `{}`", shown.display()))?;
+    let mut bytes = Vec::new();
+    // The file may grow between the size check and the read.
+    file.take(max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading `{}`", shown.display()))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_big());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "`{}` is not UTF-8 text (invalid byte at offset {})",
+            shown.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// Problems no pack file shows alone: `when.named` ids the bundled catalog lacks.
+fn reference_problems(pack: &RulePack, catalog: &Catalog) -> Vec<Problem> {
+    pack.check_references(&|id| catalog.get(id).is_some())
+}
+
+/// Every catalog item classified as of `date`, for the review-policy sweep.
+fn catalog_facts(catalog: &Catalog, vintages: &Vintages, date: Date) -> Vec<ItemFacts> {
+    let options = ClassifyOptions::default();
+    catalog
+        .items()
+        .map(|entry| {
+            let c = classify_with(&entry.spec, date, &options, catalog, vintages);
+            ItemFacts::from_classification(Some(&entry.id), &entry.spec, &c)
+        })
+        .collect()
+}
+
+/// The pack in `dir`, or the bundled one, with its catalog references checked.
 pub fn load_pack(dir: Option<&Path>) -> anyhow::Result<RulePack> {
+    let catalog = embedded::catalog()?;
     let Some(dir) = dir else {
-        return embedded::rule_pack();
+        let pack = embedded::rule_pack()?;
+        let problems = reference_problems(&pack, &catalog);
+        if let Some(first) = problems.first() {
+            bail!("the bundled rule pack is invalid: {first}");
+        }
+        return Ok(pack);
     };
     let files = read_pack_dir(dir)?;
     let refs: Vec<(&str, &str)> = files
         .iter()
         .map(|(p, t)| (p.as_str(), t.as_str()))
         .collect();
-    RulePack::from_files(&refs).map_err(|e| {
-        let lines: Vec<String> = e
-            .problems
-            .iter()
-            .map(|p| format!("{}/{p}", dir.display()))
-            .collect();
-        anyhow::anyhow!("invalid rule pack:\n{}", lines.join("\n"))
-    })
+    let problems = match RulePack::from_files(&refs) {
+        Ok(pack) => {
+            let problems = reference_problems(&pack, &catalog);
+            if problems.is_empty() {
+                return Ok(pack);
+            }
+            problems
+        }
+        Err(e) => e.problems,
+    };
+    let lines: Vec<String> = problems
+        .iter()
+        .map(|p| format!("{}/{p}", dir.display()))
+        .collect();
+    bail!("invalid rule pack:\n{}", lines.join("\n"))
 }
 
 #[derive(Serialize)]
@@ -266,6 +388,9 @@ struct RuleView<'a> {
     when: String,
     #[serde(skip_serializing_if = "str::is_empty")]
     note: &'a str,
+    /// Why the sources give this requirement no review policy for some shipments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    review_policy_gap: Option<&'a str>,
 }
 
 fn rule_view<'a>(pack: &'a RulePack, r: &'a Rule) -> RuleView<'a> {
@@ -284,6 +409,7 @@ fn rule_view<'a>(pack: &'a RulePack, r: &'a Rule) -> RuleView<'a> {
         effect: effect_text(&r.effect),
         when: condition_text(&r.when),
         note: &r.note,
+        review_policy_gap: r.review_policy_gap.as_deref(),
     }
 }
 
@@ -707,6 +833,9 @@ fn show(pack: &RulePack, id: &str, format: Format) -> anyhow::Result<ExitCode> {
                 if !v.note.is_empty() {
                     let _ = writeln!(out, "    note: {}", v.note);
                 }
+                if let Some(gap) = v.review_policy_gap {
+                    let _ = writeln!(out, "    no review policy: {gap}");
+                }
             }
             out!("{out}");
         }
@@ -736,67 +865,54 @@ fn validate(dir: Option<&Path>) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|(p, t)| (p.as_str(), t.as_str()))
         .collect();
-    // The pack must also make a classifier: a bundled command classifies with every pack.
-    let loaded = RulePack::from_files(&refs).and_then(|pack| match Vintages::from_pack(&pack) {
-        Ok(_) => Ok(pack),
-        Err(e) => Err(RulesError {
-            problems: vec![e.problem(&pack)],
-        }),
-    });
-    match loaded {
+    let catalog = embedded::catalog()?;
+    let problems = match RulePack::from_files(&refs) {
         Ok(pack) => {
-            // Named catalog items that the bundled catalog does not know are worth a warning:
-            // a misspelt id would silently never match.
-            let catalog = embedded::catalog()?;
-            let mut unknown = Vec::new();
-            for rule in &pack.rules {
-                collect_named(&rule.when, &mut |id| {
-                    if catalog.get(id).is_none() {
-                        unknown.push(format!(
-                            "rule `{}` names `{id}`, not in the catalog",
-                            rule.id
-                        ));
+            match Vintages::from_pack(&pack) {
+                // The pack must also make a classifier: every command classifies with it.
+                Err(e) => vec![e.problem(&pack)],
+                Ok(vintages) => {
+                    let mut problems = reference_problems(&pack, &catalog);
+                    problems.extend(pack.check_review_policies(&mut |date| {
+                        catalog_facts(&catalog, &vintages, date)
+                    }));
+                    if problems.is_empty() {
+                        outln!(
+                            "{label}: ok: {} {} with {} instruments and {} rules (sha256 {})",
+                            pack.id,
+                            pack.version,
+                            pack.instruments.len(),
+                            pack.rules.len(),
+                            pack.hash
+                        );
+                        let declared: Vec<&str> = pack
+                            .rules
+                            .iter()
+                            .filter(|r| r.review_policy_gap.is_some())
+                            .map(|r| r.id.as_str())
+                            .collect();
+                        if !declared.is_empty() {
+                            outln!(
+                        "licence requirements declaring a review-policy gap (`review_policy_gap`): {}",
+                        declared.join(", ")
+                    );
+                        }
+                        return Ok(ExitCode::SUCCESS);
                     }
-                });
-            }
-            unknown.sort();
-            unknown.dedup();
-            for u in &unknown {
-                eprintln!("warning: {u}");
-            }
-            outln!(
-                "{label}: ok: {} {} with {} instruments and {} rules (sha256 {})",
-                pack.id,
-                pack.version,
-                pack.instruments.len(),
-                pack.rules.len(),
-                pack.hash
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            for p in &e.problems {
-                match dir {
-                    Some(d) => eprintln!("{}/{p}", d.display()),
-                    None => eprintln!("{p}"),
+                    problems
                 }
             }
-            eprintln!("{label}: {} problems", e.problems.len());
-            Ok(ExitCode::from(1))
+        }
+        Err(e) => e.problems,
+    };
+    for p in &problems {
+        match dir {
+            Some(d) => eprintln!("{}/{p}", d.display()),
+            None => eprintln!("{p}"),
         }
     }
-}
-
-fn collect_named(c: &earmark_core::rules::Condition, f: &mut dyn FnMut(&str)) {
-    for n in &c.named {
-        f(n);
-    }
-    for a in &c.any {
-        collect_named(a, f);
-    }
-    if let Some(n) = &c.not {
-        collect_named(n, f);
-    }
+    eprintln!("{label}: {} problems", problems.len());
+    Ok(ExitCode::from(1))
 }
 
 #[derive(Serialize)]

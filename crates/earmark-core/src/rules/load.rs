@@ -200,6 +200,7 @@ struct RuleDef {
     #[serde(default)]
     conditions: Vec<LicenceCondition>,
     bars_exceptions: Option<bool>,
+    review_policy_gap: Option<String>,
     text: Option<String>,
     presume_eccn: Option<Eccn>,
     presume_datacenter: Option<bool>,
@@ -624,11 +625,12 @@ impl RulePack {
             ));
         }
         check_contradictions(&rules, &instruments, &parsed_instruments, &mut problems);
+        problems.extend(super::validate::supersedes_cycles(&rules, &instruments));
 
         problems.sort();
         problems.dedup();
         match (problems.is_empty(), header) {
-            (true, Some((id, title, version, starts, verified_through))) => Ok(Self {
+            (true, Some((id, title, version, starts, verified_through))) => Self {
                 id,
                 title,
                 version,
@@ -642,7 +644,8 @@ impl RulePack {
                 treatments,
                 set_order,
                 set_slots: names.slots.get(),
-            }),
+            }
+            .with_country_sets_checked(),
             _ => Err(RulesError { problems }),
         }
     }
@@ -994,6 +997,11 @@ fn load_rule(
             def.bars_exceptions.is_some(),
             RuleKind::LicenceRequirement,
         ),
+        (
+            "review_policy_gap",
+            def.review_policy_gap.is_some(),
+            RuleKind::LicenceRequirement,
+        ),
         ("text", def.text.is_some(), RuleKind::Advisory),
         (
             "presume_eccn",
@@ -1046,6 +1054,12 @@ fn load_rule(
         when,
         effect,
         note: def.note.trim().to_owned(),
+        review_policy_gap: def
+            .review_policy_gap
+            .as_deref()
+            .map(str::trim)
+            .filter(|why| !why.is_empty())
+            .map(str::to_owned),
         line,
     })
 }
@@ -1191,6 +1205,7 @@ fn load_condition(ctx: &mut Ctx<'_>, def: &WhenDef, names: &PackNames<'_>, at: u
     let facts = tests(ctx, &def.facts, "facts");
     let facts_any = tests(ctx, &def.facts_any, "facts_any");
     let mut named = Vec::new();
+    let mut named_lines = Vec::new();
     for n in &def.named {
         if !is_valid_id(n.get_ref()) {
             ctx.at(
@@ -1199,6 +1214,7 @@ fn load_condition(ctx: &mut Ctx<'_>, def: &WhenDef, names: &PackNames<'_>, at: u
             );
         }
         named.push(n.get_ref().clone());
+        named_lines.push(line_column(ctx.text, n.span().start).0);
     }
     let any = def
         .any
@@ -1214,6 +1230,7 @@ fn load_condition(ctx: &mut Ctx<'_>, def: &WhenDef, names: &PackNames<'_>, at: u
         datacenter: def.datacenter,
         item_kind: def.item_kind.clone(),
         named,
+        named_lines,
         facts,
         facts_any,
         destination,

@@ -18,6 +18,7 @@
 
 mod expr;
 mod load;
+mod validate;
 
 use serde::{Deserialize, Serialize};
 
@@ -318,6 +319,9 @@ pub struct Condition {
     pub item_kind: Vec<ItemKind>,
     /// Named catalog items (by catalog id).
     pub named: Vec<String>,
+    /// The line of each `named` id in its file (parallel to `named`), so that an id the
+    /// catalog lacks can be reported where it is written.
+    pub named_lines: Vec<usize>,
     /// All of these fact tests hold.
     pub facts: Vec<FactTest>,
     /// At least one of these fact tests holds (a parameter envelope).
@@ -485,6 +489,10 @@ pub struct Rule {
     pub effect: Effect,
     /// Interpretation notes (why the rule reads the text this way).
     pub note: String,
+    /// For a licence requirement: why the sources give no review policy for some shipments it
+    /// covers. Only such a declared gap lets the review-policy check accept a licence required
+    /// with no policy ([`RulePack::check_review_policies`]).
+    pub review_policy_gap: Option<String>,
     /// Line of the rule in its file.
     pub line: usize,
 }
