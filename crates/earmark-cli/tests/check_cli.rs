@@ -644,3 +644,104 @@ fn an_h100_to_north_korea_before_the_pack_starts_is_indeterminate_not_cleared() 
     assert!(text.starts_with("INDETERMINATE"), "{text}");
     assert!(!text.contains("NO LICENSE REQUIRED"), "{text}");
 }
+
+#[test]
+fn check_names_a_stale_list_in_the_decision_not_only_in_lists_status() {
+    let args = [
+        "check",
+        "nvidia-h20",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--end-user",
+        "Moore Threads",
+        "--as-of",
+        "2024-06-01",
+    ];
+    let d = json(&args);
+    let warnings = d["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("days old")),
+        "the bundled lists of 2026-07-31 are older than 7 days: {warnings:?}"
+    );
+    let mut lenient = args.to_vec();
+    lenient.extend(["--max-list-age-days", "100000"]);
+    let d = json(&lenient);
+    assert!(
+        !d["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("days old")),
+        "{}",
+        d["warnings"]
+    );
+}
+
+#[test]
+fn check_exit_codes_say_clear_licence_review_or_blocked() {
+    let code = |args: &[&str]| earmark(args).status.code();
+    // No licence required: 0.
+    assert_eq!(
+        code(&[
+            "check",
+            "nvidia-h20",
+            "--to",
+            "DE",
+            "--end-user-hq",
+            "DE",
+            "--parent-hq",
+            "same",
+            "--as-of",
+            "2024-06-01"
+        ]),
+        Some(0)
+    );
+    // Licence required: 3.
+    assert_eq!(
+        code(&[
+            "check",
+            "nvidia-h20",
+            "--to",
+            "CN",
+            "--end-user-hq",
+            "CN",
+            "--as-of",
+            "2025-04-20"
+        ]),
+        Some(3)
+    );
+    // Indeterminate: 4.
+    assert_eq!(
+        code(&[
+            "check",
+            "nvidia-h100-sxm",
+            "--to",
+            "MY",
+            "--as-of",
+            "2024-06-01"
+        ]),
+        Some(4)
+    );
+    // Prohibited: 5.
+    assert_eq!(
+        code(&[
+            "check",
+            "huawei-ascend-910b",
+            "--to",
+            "DE",
+            "--end-user-hq",
+            "DE",
+            "--parent-hq",
+            "same",
+            "--as-of",
+            "2025-06-01"
+        ]),
+        Some(5)
+    );
+    // Bad input: 2.
+    assert_eq!(code(&["check", "nvidia-h20", "--to", "XX"]), Some(2));
+}

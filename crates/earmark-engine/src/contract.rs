@@ -205,6 +205,12 @@ pub struct ShipmentDecision {
     /// When TPP rests on how TF32 counts: the answer under the other reading.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tf32_alternative: Option<Tf32Alternative>,
+    /// For a system: the answer when the rules' figures (TPP, memory bandwidth, ...) are read
+    /// per IC rather than for the whole system. Which reading a rule means is an
+    /// interpretation (the January 2026 gate, TPP < 21,000 and DRAM bandwidth < 6,500 GB/s,
+    /// admits an H200 and refuses an 8-GPU H200 board).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_ic_alternative: Option<PerIcAlternative>,
     pub data: DataUsed,
     /// Things the reader must know that are not rules: stale lists, unscreened parties.
     pub warnings: Vec<String>,
@@ -243,6 +249,18 @@ pub struct NextChange {
 pub struct Tf32Alternative {
     pub bits: u32,
     pub tpp: Option<f64>,
+    #[serde(flatten)]
+    pub answer: Answer,
+    pub differs: bool,
+}
+
+/// A system's answer with its figures read per IC.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PerIcAlternative {
+    /// The contained IC whose figures were read: the one with the highest TPP.
+    pub ic: String,
+    pub tpp: Option<f64>,
+    pub memory_bandwidth_gbs: Option<f64>,
     #[serde(flatten)]
     pub answer: Answer,
     pub differs: bool,

@@ -19,15 +19,15 @@ use earmark_core::determine::{
     Decision, Determiner, ItemFacts, Outcome, Reading, Request, Verdict,
 };
 use earmark_core::rules::{Confidence, ListStatus, ObligationKind, RulePack, Transaction};
-use earmark_core::spec::{Spec, Tf32Reading};
+use earmark_core::spec::{ItemKind, ItemRef as SpecItemRef, Spec, Tf32Reading};
 use earmark_core::Date;
 use earmark_screen::{Index, Searcher, Thresholds};
 use rustc_hash::FxHashMap;
 
 use crate::contract::{
     Alternative, Answer, DataUsed, ItemRef, ListUsed, NextChange, ParentHeadquarters, Party,
-    PartyRole, PartyScreening, ScreeningBasis, Severity, Shipment, ShipmentDecision,
-    Tf32Alternative, SCHEMA_VERSION,
+    PartyRole, PartyScreening, PerIcAlternative, ScreeningBasis, Severity, Shipment,
+    ShipmentDecision, Tf32Alternative, SCHEMA_VERSION,
 };
 use crate::screening::{self, RawScreening};
 
@@ -563,6 +563,27 @@ impl<'e> Worker<'e> {
             });
         }
 
+        let per_ic_alternative = self.per_ic_alternative(&item, &request, tf32, facts, &answer);
+        if let Some(alt) = per_ic_alternative.as_ref().filter(|a| a.differs) {
+            let why = format!(
+                "the answer depends on whether the rules' figures are read for the whole system \
+                 (TPP {}, memory bandwidth {} GB/s: {}) or per IC ({}: TPP {}, memory bandwidth \
+                 {} GB/s: {})",
+                figure(facts.tpp),
+                figure(facts.memory_bandwidth_gbs),
+                brief(&answer),
+                alt.ic,
+                figure(alt.tpp),
+                figure(alt.memory_bandwidth_gbs),
+                brief(&alt.answer),
+            );
+            decision.uncertain.push(UncertainView {
+                id: "system-figures-per-ic".to_owned(),
+                confidence: Confidence::Uncertain,
+                why,
+            });
+        }
+
         let other_layer = self.other_layer(&item, &request, tf32, &answer);
         let next_change = self.next_change(&item, &request, tf32, &answer);
         let mut warnings = Vec::new();
@@ -588,6 +609,7 @@ impl<'e> Worker<'e> {
             other_layer,
             next_change,
             tf32_alternative,
+            per_ic_alternative,
             data,
             warnings,
         })
@@ -642,6 +664,73 @@ impl<'e> Worker<'e> {
             tpp: alt.1.tpp,
             differs: alt_answer != *answer,
             answer: alt_answer,
+        })
+    }
+
+    /// A system's answer with the figures of its most capable IC in place of the system's.
+    fn per_ic_alternative(
+        &mut self,
+        item: &Item<'_>,
+        request: &Request,
+        tf32: Tf32Reading,
+        system: &ItemFacts,
+        answer: &Answer,
+    ) -> Option<PerIcAlternative> {
+        let spec = item.spec();
+        if spec.kind != ItemKind::System {
+            return None;
+        }
+        let when =
+            self.determiner
+                .classification_date(request.as_of, request.known_on, request.reading);
+        let engine = self.engine;
+        let mut best: Option<(ItemFacts, String)> = None;
+        for component in &spec.contains {
+            let (id, part) = match &component.item {
+                SpecItemRef::CatalogId(id) => match engine.catalog.get(id) {
+                    Some(entry) => (Some(entry.id.as_str()), &entry.spec),
+                    None => continue,
+                },
+                SpecItemRef::Inline(spec) => (None, spec.as_ref()),
+            };
+            if part.kind != ItemKind::Ic {
+                continue;
+            }
+            let c = classify_with(
+                part,
+                when,
+                &ClassifyOptions { tf32 },
+                &engine.catalog,
+                &engine.vintages,
+            );
+            let facts = ItemFacts::from_classification(id, part, &c);
+            let better = match (&best, facts.tpp) {
+                (_, None) => false,
+                (None, Some(_)) => true,
+                (Some((b, _)), Some(t)) => b.tpp.is_none_or(|bt| t > bt),
+            };
+            if better {
+                best = Some((facts, part.name.clone()));
+            }
+        }
+        let (ic, name) = best?;
+        // The system's classification and identity, the IC's figures.
+        let per_ic = ItemFacts {
+            tpp: ic.tpp,
+            performance_density: ic.performance_density,
+            memory_bandwidth_density: ic.memory_bandwidth_density,
+            memory_bandwidth_gbs: ic.memory_bandwidth_gbs,
+            interconnect_bidir_gbs: ic.interconnect_bidir_gbs,
+            ..system.clone()
+        };
+        let v = self.determiner.decide(request, &per_ic);
+        let alt = answer_of_verdict(&v, &self.engine.pack);
+        Some(PerIcAlternative {
+            ic: name,
+            tpp: per_ic.tpp,
+            memory_bandwidth_gbs: per_ic.memory_bandwidth_gbs,
+            differs: alt != *answer,
+            answer: alt,
         })
     }
 

@@ -23,8 +23,8 @@ pub mod stored;
 
 pub use contract::{
     Alternative, Answer, DataUsed, ItemRef, ListUsed, NextChange, ParentHeadquarters, Party,
-    PartyRole, PartyScreening, ScreenedMatch, ScreeningBasis, Severity, Shipment, ShipmentDecision,
-    Tf32Alternative, SCHEMA_VERSION,
+    PartyRole, PartyScreening, PerIcAlternative, ScreenedMatch, ScreeningBasis, Severity, Shipment,
+    ShipmentDecision, Tf32Alternative, SCHEMA_VERSION,
 };
 pub use engine::{CheckError, Engine, Verdicts, Worker};
 pub use stored::{Replay, ReplayError, StoredDecision};
