@@ -18,7 +18,7 @@ mod embedded;
 mod snapshot;
 
 /// Export-control compliance for AI compute: classify accelerators under ECCN 3A090/4A090,
-/// determine licence requirements, and screen parties against the US restricted lists.
+/// determine license requirements, and screen parties against the US restricted lists.
 #[derive(Debug, Parser)]
 #[command(name = "earmark", version, about, long_about = None)]
 struct Cli {
@@ -40,7 +40,7 @@ enum Command {
     Lists(commands::lists::Command),
     /// List, show, validate and diff the rule packs (the regulations as dated data).
     Rules(commands::rules::Args),
-    /// Determine whether a shipment needs a licence, under which rule, with which exceptions.
+    /// Determine whether a shipment needs a license, under which rule, with which exceptions.
     Check(commands::check::Args),
 }
 

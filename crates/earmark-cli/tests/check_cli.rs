@@ -12,7 +12,7 @@ mod common;
 use common::{copy_dir, earmark, json, stdout, workspace};
 
 #[test]
-fn h20_to_china_after_the_letter_needs_a_licence_with_no_exception() {
+fn h20_to_china_after_the_letter_needs_a_license_with_no_exception() {
     let d = json(&[
         "check",
         "nvidia-h20",
@@ -369,7 +369,7 @@ fn assert_no_repeated_keys(text: &str) {
 }
 
 #[test]
-fn secondary_licence_conditions_do_not_repeat_the_confidence_key() {
+fn secondary_license_conditions_do_not_repeat_the_confidence_key() {
     let text = stdout(&earmark(&[
         "check",
         "nvidia-h200-sxm",
@@ -386,7 +386,7 @@ fn secondary_licence_conditions_do_not_repeat_the_confidence_key() {
 }
 
 #[test]
-fn an_end_user_screened_onto_the_entity_list_needs_a_licence() {
+fn an_end_user_screened_onto_the_entity_list_needs_a_license() {
     let d = json(&[
         "check",
         "nvidia-h20",
@@ -682,9 +682,9 @@ fn check_names_a_stale_list_in_the_decision_not_only_in_lists_status() {
 }
 
 #[test]
-fn check_exit_codes_say_clear_licence_review_or_blocked() {
+fn check_exit_codes_say_clear_license_review_or_blocked() {
     let code = |args: &[&str]| earmark(args).status.code();
-    // No licence required: 0.
+    // No license required: 0.
     assert_eq!(
         code(&[
             "check",
@@ -700,7 +700,7 @@ fn check_exit_codes_say_clear_licence_review_or_blocked() {
         ]),
         Some(0)
     );
-    // Licence required: 3.
+    // License required: 3.
     assert_eq!(
         code(&[
             "check",

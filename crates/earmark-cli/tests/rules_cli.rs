@@ -131,7 +131,7 @@ fn diff_names_the_instruments_and_the_answers_that_flip() {
                 .unwrap()
                 .starts_with("license_required")
             // From 2026-07-10 the UAE is A:5 and out of Scope X, but .a items still need a
-            // licence (uncertain reading of the UAE rule), with STA-UAE for approved entities.
+            // license (uncertain reading of the UAE rule), with STA-UAE for approved entities.
             && f["after"] == "license_required [STA-UAE]"),
         "{flips:?}"
     );
@@ -206,7 +206,7 @@ fn validate_and_check_reject_a_pack_naming_an_item_the_catalog_lacks() {
 }
 
 #[test]
-fn validate_rejects_a_licence_requirement_left_without_a_review_policy() {
+fn validate_rejects_a_license_requirement_left_without_a_review_policy() {
     let dir = pack_copy("policy-gap");
     let file = dir.join("instruments/2026-07-10-uae.toml");
     let text = std::fs::read_to_string(&file).unwrap();
@@ -228,7 +228,7 @@ fn validate_rejects_a_licence_requirement_left_without_a_review_policy() {
     assert!(
         err.contains("instruments/2026-07-10-uae.toml:")
             && err.contains(
-                "licence required with no review policy (enforced reading): `uae26-a` requires a licence for"
+                "license required with no review policy (enforced reading): `uae26-a` requires a license for"
             )
             && err.contains("to AE on 2026-07-10"),
         "{err}"

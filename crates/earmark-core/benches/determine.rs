@@ -149,13 +149,13 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(cases.len() as u64));
     group.bench_function("decide_mix", |b| {
         b.iter(|| {
-            let mut licences = 0usize;
+            let mut licenses = 0usize;
             for case in &cases {
                 let v = determiner.decide(black_box(&case.request), &facts[case.item]);
-                licences +=
+                licenses +=
                     usize::from(v.outcome == earmark_core::determine::Outcome::LicenseRequired);
             }
-            licences
+            licenses
         });
     });
     let sample: Vec<&Case> = cases.iter().step_by(97).collect();

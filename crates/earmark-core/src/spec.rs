@@ -526,7 +526,7 @@ impl Spec {
     /// The fields only classification reads, each with the one kind whose paragraphs read it
     /// (3A090.a/.b for `ic`, 3A090.c for `hbm`, 4A090 for `system`). The other fields apply to
     /// every kind: `datacenter`, `memory_bandwidth_gbs` and `interconnect_bidir_gbs` are item
-    /// facts licence determination tests whatever the kind (the 2026 case-by-case gate reads a
+    /// facts license determination tests whatever the kind (the 2026 case-by-case gate reads a
     /// system's memory bandwidth), and `memory_gb` only describes.
     fn fields_read_by_one_kind(&self) -> [(&'static str, bool, ItemKind); 7] {
         [

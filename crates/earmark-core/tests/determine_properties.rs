@@ -1,6 +1,6 @@
 //! Properties of determination over random requests against the bundled pack and catalog:
 //! the fast path agrees with the explaining (naive) path, an indeterminate answer names what is
-//! missing, a "no licence" answer never rests on a missing fact, and nothing panics.
+//! missing, a "no license" answer never rests on a missing fact, and nothing panics.
 
 #![allow(
     clippy::unwrap_used,

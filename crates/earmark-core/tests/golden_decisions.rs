@@ -1,4 +1,4 @@
-//! Golden licence decisions: `rules/us-ear/golden/decisions.md`, a Markdown table of requests
+//! Golden license decisions: `rules/us-ear/golden/decisions.md`, a Markdown table of requests
 //! and expected answers, run against the bundled rule pack and catalog. A failure names the
 //! row. Each row also holds the fast path (`Determiner::decide`) to the explaining one, and
 //! checks that the JSON of a decision is byte-identical when made twice.

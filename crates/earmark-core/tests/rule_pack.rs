@@ -265,7 +265,7 @@ fn catalog_facts(catalog: &earmark_core::catalog::Catalog, date: Date) -> Vec<It
 }
 
 #[test]
-fn the_bundled_pack_has_a_review_policy_wherever_it_requires_a_licence() {
+fn the_bundled_pack_has_a_review_policy_wherever_it_requires_a_license() {
     let pack = bundled::pack();
     let catalog = bundled::catalog();
     let problems = pack.check_review_policies(&mut |date| catalog_facts(&catalog, date));
@@ -315,7 +315,7 @@ fn the_bundled_pack_names_only_catalog_items() {
     assert!(problems.is_empty(), "{problems:?}");
 }
 
-/// A pack of a few lines: China needs a licence with a presumption of denial from 2022, and
+/// A pack of a few lines: China needs a license with a presumption of denial from 2022, and
 /// Country Group E:2 (Cuba) loses Cuba on 2024-01-01 by instrument `b`, whose rules are given.
 fn tiny_pack(a_rules: &str, b_rules: &str) -> Result<RulePack, Vec<String>> {
     let instrument = |id: &str, rules: &str| {
@@ -329,7 +329,7 @@ fn tiny_pack(a_rules: &str, b_rules: &str) -> Result<RulePack, Vec<String>> {
             r#"
 [[rules]]
 id = "a-china"
-kind = "licence_requirement"
+kind = "license_requirement"
 cite = "test"
 [rules.when]
 destination = "CN"
@@ -396,7 +396,7 @@ supersedes = ["b-one"]
 fn a_country_set_that_is_empty_while_its_rule_is_in_force_is_an_error() {
     let requirement = |destination: &str| {
         format!(
-            "\n[[rules]]\nid = \"a-embargo\"\nkind = \"licence_requirement\"\ncite = \"test\"\n[rules.when]\ndestination = \"{destination}\"\n"
+            "\n[[rules]]\nid = \"a-embargo\"\nkind = \"license_requirement\"\ncite = \"test\"\n[rules.when]\ndestination = \"{destination}\"\n"
         )
     };
     // Cuba leaves E:2 on 2024-01-01 while the requirement on E:2 stays in force.
@@ -467,7 +467,7 @@ fn a_review_policy_ended_while_its_requirement_stays_in_force_is_an_error() {
     for (p, reading) in problems.iter().zip(["enforced", "legal"]) {
         assert!(
             p.starts_with(&format!(
-                "instruments/a.toml:13: licence required with no review policy ({reading} reading): `a-china` requires a licence for `a 3A090.a datacenter IC (3A090.a)`: export from US to CN on 2024-01-01"
+                "instruments/a.toml:13: license required with no review policy ({reading} reading): `a-china` requires a license for `a 3A090.a datacenter IC (3A090.a)`: export from US to CN on 2024-01-01"
             )),
             "{p}"
         );
@@ -475,9 +475,9 @@ fn a_review_policy_ended_while_its_requirement_stays_in_force_is_an_error() {
 }
 
 #[test]
-fn a_declared_review_policy_gap_is_accepted_only_on_a_licence_requirement() {
+fn a_declared_review_policy_gap_is_accepted_only_on_a_license_requirement() {
     let lift = "\n[[rules]]\nid = \"b-lift\"\nkind = \"suspension\"\nfrom = 2024-01-01\nsupersedes = [\"a-china-review\"]\n";
-    let declared = "\n[[rules]]\nid = \"a-macau\"\nkind = \"licence_requirement\"\ncite = \"test\"\nreview_policy_gap = \"the sources give no policy\"\n[rules.when]\ndestination = \"MO\"\n";
+    let declared = "\n[[rules]]\nid = \"a-macau\"\nkind = \"license_requirement\"\ncite = \"test\"\nreview_policy_gap = \"the sources give no policy\"\n[rules.when]\ndestination = \"MO\"\n";
     let pack = tiny_pack(declared, lift).unwrap();
     let problems = pack.check_review_policies(&mut any_3a090a);
     // Macau's declared gap is accepted; China's silent one is not.
@@ -489,7 +489,7 @@ fn a_declared_review_policy_gap_is_accepted_only_on_a_licence_requirement() {
     );
     assert_eq!(problems.len(), 2, "{problems:?}");
     let misplaced = declared.replace(
-        "kind = \"licence_requirement\"",
+        "kind = \"license_requirement\"",
         "kind = \"advisory\"\ntext = \"x\"",
     );
     let problems = tiny_pack(&misplaced, "").unwrap_err();

@@ -148,9 +148,9 @@ pub enum ParentHeadquarters {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
-    /// No licence required and no list match: nothing stops the shipment.
+    /// No license required and no list match: nothing stops the shipment.
     Clear,
-    /// A licence is required (apply for it, or use a licence exception listed).
+    /// A license is required (apply for it, or use a license exception listed).
     LicenseRequired,
     /// Indeterminate, or a possible list match: a person must look before it ships.
     Review,
@@ -159,7 +159,7 @@ pub enum Severity {
 }
 
 impl Severity {
-    /// Exit codes: 0 clear, 3 licence required, 4 review, 5 blocked (2 is bad input, 1 is not
+    /// Exit codes: 0 clear, 3 license required, 4 review, 5 blocked (2 is bad input, 1 is not
     /// used so that a crash is never read as an answer).
     pub fn exit_code(self) -> u8 {
         match self {

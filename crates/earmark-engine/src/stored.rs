@@ -32,7 +32,7 @@ pub struct StoredDecision {
     pub review_policy: Option<ReviewPolicy>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub license_exceptions: Vec<String>,
-    /// Ids of the licence conditions that attach.
+    /// Ids of the license conditions that attach.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<String>,
     pub determining_rules: Vec<String>,

@@ -122,7 +122,7 @@ pub struct Entry {
     pub programs: Vec<String>,
     /// Federal Register citations and similar.
     pub citations: Vec<String>,
-    /// Entity List footnotes (FN1 to FN5): the footnote column, and the markers the licence
+    /// Entity List footnotes (FN1 to FN5): the footnote column, and the markers the license
     /// texts carried (taken out of those texts, kept here).
     pub footnotes: Vec<String>,
     pub license_requirement: Option<String>,

@@ -412,7 +412,7 @@ fn the_real_list_files_load_without_warnings() {
 }
 
 #[test]
-fn entity_list_licence_texts_carry_no_footnote_markers() {
+fn entity_list_license_texts_carry_no_footnote_markers() {
     let l = entity_list::load(
         "el.csv",
         &data("entity_list_extract/entities_all.csv"),
@@ -455,7 +455,7 @@ fn entity_list_licence_texts_carry_no_footnote_markers() {
 }
 
 #[test]
-fn csl_licence_texts_carry_no_footnote_markers_either() {
+fn csl_license_texts_carry_no_footnote_markers_either() {
     let l = csl::load(
         "csl.json",
         &data("csl_2026-07_compact/screening-list.json"),

@@ -1,4 +1,4 @@
-//! `earmark check`: does this shipment need a licence, under which rules, with which
+//! `earmark check`: does this shipment need a license, under which rules, with which
 //! exceptions and conditions, and what would change the answer.
 
 use std::fmt::Write as _;

@@ -416,9 +416,9 @@ fn rule_view<'a>(pack: &'a RulePack, r: &'a Rule) -> RuleView<'a> {
 fn effect_text(e: &Effect) -> String {
     match e {
         Effect::Requirement { bars_exceptions } => format!(
-            "licence required{}",
+            "license required{}",
             if *bars_exceptions {
-                "; no licence exception may be used"
+                "; no license exception may be used"
             } else {
                 ""
             }
@@ -430,7 +430,7 @@ fn effect_text(e: &Effect) -> String {
         Effect::Exception { code, obligations } => {
             let obligations: Vec<&str> = obligations.iter().map(|o| o.text.as_str()).collect();
             format!(
-                "licence exception {code}{}",
+                "license exception {code}{}",
                 if obligations.is_empty() {
                     String::new()
                 } else {
@@ -443,7 +443,7 @@ fn effect_text(e: &Effect) -> String {
                 .iter()
                 .map(|c| format!("{} ({})", c.id, c.text))
                 .collect();
-            format!("licence conditions: {}", items.join("; "))
+            format!("license conditions: {}", items.join("; "))
         }
         Effect::Advisory { text } => format!("advisory: {text}"),
         Effect::Presumption { eccn, datacenter } => format!(
@@ -893,7 +893,7 @@ fn validate(dir: Option<&Path>) -> anyhow::Result<ExitCode> {
                             .collect();
                         if !declared.is_empty() {
                             outln!(
-                        "licence requirements declaring a review-policy gap (`review_policy_gap`): {}",
+                        "license requirements declaring a review-policy gap (`review_policy_gap`): {}",
                         declared.join(", ")
                     );
                         }

@@ -339,7 +339,7 @@ fn render_human(index: &Index, query: &Query<'_>, t: &Thresholds, matches: &[Mat
             let _ = writeln!(out, "       entry:     {}", facts.join(" | "));
         }
         if let Some(lr) = &e.license_requirement {
-            let _ = writeln!(out, "       licence requirement: {lr}");
+            let _ = writeln!(out, "       license requirement: {lr}");
         }
     }
     let lists: Vec<String> = index

@@ -21,7 +21,7 @@ pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Exit codes of a run that gave an answer: 0 clear, 3 licence required, 4 review or
+/// Exit codes of a run that gave an answer: 0 clear, 3 license required, 4 review or
 /// indeterminate, 5 blocked (README, "Exit codes"). 2 is bad input; 1 is never an answer.
 pub const ANSWER_CODES: [i32; 4] = [0, 3, 4, 5];
 

@@ -143,7 +143,7 @@ pub(super) fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decis
                 )
         })
         .collect();
-    let licence = outcome == Outcome::LicenseRequired;
+    let license = outcome == Outcome::LicenseRequired;
 
     let mut license_exceptions = Vec::new();
     let mut conditions = Vec::new();
@@ -202,7 +202,7 @@ pub(super) fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decis
                                 determining.push(i);
                                 Reason::Applied
                             } else {
-                                match (licence, policy_rule, policy_blocked_by) {
+                                match (license, policy_rule, policy_blocked_by) {
                                     (false, _, _) => Reason::HoldsButNoLicenseRequired,
                                     (true, Some(w), _) => Reason::HoldsButOutranked {
                                         by: pack.rules[w].id.clone(),
@@ -215,7 +215,7 @@ pub(super) fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decis
                             }
                         }
                         Effect::Exception { code, obligations } => {
-                            if !licence {
+                            if !license {
                                 Reason::HoldsButNoLicenseRequired
                             } else if let Some(&b) = barring.first() {
                                 Reason::HoldsButExceptionsBarred {
@@ -233,7 +233,7 @@ pub(super) fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decis
                             }
                         }
                         Effect::Conditions(list) => {
-                            if licence {
+                            if license {
                                 for c in list {
                                     conditions.push(ConditionView {
                                         rule: rule.id.clone(),
@@ -241,7 +241,7 @@ pub(super) fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decis
                                         confidence: c.confidence.unwrap_or(rule.confidence),
                                         // The view carries the effective confidence; the
                                         // condition's own override would repeat the key.
-                                        condition: LicenceCondition {
+                                        condition: LicenseCondition {
                                             confidence: None,
                                             ..c.clone()
                                         },
@@ -323,7 +323,7 @@ pub(super) fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decis
             sources: instrument.map_or_else(Vec::new, |i| i.citations.clone()),
         });
         // A non-primary requirement is not relied on when a primary one also requires the
-        // licence, unless it is what bars the licence exceptions.
+        // license, unless it is what bars the license exceptions.
         let redundant = matches!(rule.effect, Effect::Requirement { bars_exceptions } if !bars_exceptions || !exceptions_barred)
             && primary_requirement;
         if rule.confidence != Confidence::Primary && !redundant {
@@ -428,7 +428,7 @@ pub(super) fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decis
             req.known_on, pack.starts
         ));
     }
-    if licence && review_policy.is_none() {
+    if license && review_policy.is_none() {
         notes.push(match policy_blocked_by {
             Some(_) => "the review policy is undecided: see `missing`".to_owned(),
             None => "no encoded rule states a review policy for this case".to_owned(),

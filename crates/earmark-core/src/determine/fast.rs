@@ -198,7 +198,7 @@ pub(super) fn verdict(pack: &RulePack, s: &Snapshot, req: &Request, item: &ItemF
     };
     let prohibited = tally(&s.prohibitions, &mut applied, &mut unknown);
     let required = tally(&s.requirements, &mut applied, &mut unknown);
-    // An unknown prohibition is indeterminate even when a licence is surely required: the
+    // An unknown prohibition is indeterminate even when a license is surely required: the
     // answer might be "do not proceed".
     let outcome = match (prohibited, required) {
         (Tri::True, _) => Outcome::Prohibited,
@@ -326,7 +326,7 @@ pub fn determine(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decision {
 }
 
 impl Verdict {
-    /// Ids of the licence exceptions the fast path found available.
+    /// Ids of the license exceptions the fast path found available.
     pub fn exceptions<'p>(&self, pack: &'p RulePack) -> Vec<&'p str> {
         self.applied
             .iter()

@@ -1,10 +1,10 @@
-//! Licence determination: does this shipment need a licence, under which rules, with which
+//! License determination: does this shipment need a license, under which rules, with which
 //! exceptions and conditions, and what would change the answer.
 //!
 //! A decision is a pure function of a [`Request`] (destination, parties, transaction, dates,
 //! layer), the classified item ([`ItemFacts`]) and a [`RulePack`]. Rules are evaluated in
 //! three-valued logic: a fact that is unknown and could decide the answer makes the outcome
-//! `indeterminate` and is named in `missing`; it is never read as "no licence required".
+//! `indeterminate` and is named in `missing`; it is never read as "no license required".
 //!
 //! Two evaluators share the rule semantics:
 //! - the fast path ([`Determiner::decide`]) precompiles the pack for each interval of dates in
@@ -16,10 +16,10 @@
 //!
 //! Precedence, in order: a presumption (foundry due diligence) may replace the item's
 //! classification; any applicable prohibition makes the outcome `prohibited`; any applicable
-//! licence requirement makes it `license_required`; an unknown in either makes it
+//! license requirement makes it `license_required`; an unknown in either makes it
 //! `indeterminate`. The review policy is that of the applicable rule with the highest
 //! priority (the loader rejects two disagreeing rules at one priority in overlapping windows).
-//! Licence exceptions are listed only when a licence is required and no applied requirement
+//! License exceptions are listed only when a license is required and no applied requirement
 //! bars them. A rule is out of play when its window does not contain the as-of date, its
 //! instrument was not public on the known-on date, its layer is not asked for, or a rule in
 //! play `supersedes` it.
@@ -39,7 +39,7 @@ use crate::classify::{Classification, Status};
 use crate::country::{Country, CountrySet};
 use crate::rules::{
     Citation, Condition, Confidence, Eccn, Effect, EndUse, ExporterRole, FactName, FactTest, Layer,
-    LicenceCondition, ListStatus, Obligation, Rebuttal, ReviewPolicy, Rule, RulePack, SetRef,
+    LicenseCondition, ListStatus, Obligation, Rebuttal, ReviewPolicy, Rule, RulePack, SetRef,
     Transaction,
 };
 use crate::spec::{ItemKind, Spec};
@@ -201,7 +201,7 @@ impl Outcome {
     }
 }
 
-/// A licence exception available for the transaction.
+/// A license exception available for the transaction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExceptionView {
     pub id: String,
@@ -210,14 +210,14 @@ pub struct ExceptionView {
     pub obligations: Vec<Obligation>,
 }
 
-/// A licence condition that would attach.
+/// A license condition that would attach.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ConditionView {
     pub rule: String,
     pub citation: String,
     pub confidence: Confidence,
     #[serde(flatten)]
-    pub condition: LicenceCondition,
+    pub condition: LicenseCondition,
 }
 
 /// An advisory (red flag, policy statement) that bears on the transaction.
@@ -307,13 +307,13 @@ pub enum Reason {
     Applied,
     /// A requirement that holds, overridden because the transaction is prohibited.
     OverriddenByProhibition,
-    /// Holds, but no licence is required, so it has nothing to act on.
+    /// Holds, but no license is required, so it has nothing to act on.
     HoldsButNoLicenseRequired,
     /// A review policy that holds, below a higher-priority one that also holds.
     HoldsButOutranked { by: String },
     /// A review policy that holds, below a higher-priority one that is undecided.
     HoldsButUndecidedAbove { by: String },
-    /// A licence exception that holds, barred by an applied requirement.
+    /// A license exception that holds, barred by an applied requirement.
     HoldsButExceptionsBarred { by: String },
     /// A classification vintage in force (it dates the thresholds the item was read with).
     ClassificationInForce,

@@ -85,7 +85,7 @@ pub fn classification_date(pack: &RulePack, as_of: Date, known_on: Date, reading
 
 /// Why the pack cannot answer for a date: it encodes nothing before its first instrument, and
 /// its sources were checked only through `verified_through`. Either way the answer is
-/// indeterminate, never "no licence required" (an H100 to North Korea the week before the
+/// indeterminate, never "no license required" (an H100 to North Korea the week before the
 /// 2022 rule was still under the Part 746 embargo, which the pack starts encoding with it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CoverageGap {

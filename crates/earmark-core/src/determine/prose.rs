@@ -18,18 +18,18 @@ pub(super) fn describe_effect(rule: &Rule) -> String {
     match &rule.effect {
         Effect::Requirement { bars_exceptions } => {
             if *bars_exceptions {
-                "a licence is required; no licence exception may be used".to_owned()
+                "a license is required; no license exception may be used".to_owned()
             } else {
-                "a licence is required".to_owned()
+                "a license is required".to_owned()
             }
         }
         Effect::Prohibition => "do not proceed: the transaction risks a violation".to_owned(),
         Effect::ReviewPolicy { policy, priority } => {
             format!("review policy {} (priority {priority})", policy.as_str())
         }
-        Effect::Exception { code, .. } => format!("licence exception {code} is available"),
+        Effect::Exception { code, .. } => format!("license exception {code} is available"),
         Effect::Conditions(c) => format!(
-            "licence conditions attach: {}",
+            "license conditions attach: {}",
             c.iter()
                 .map(|c| c.id.as_str())
                 .collect::<Vec<_>>()
@@ -379,13 +379,13 @@ pub(super) fn reason_text(
             "{} (overridden: the transaction is prohibited)",
             describe_effect(rule)
         ),
-        Reason::HoldsButNoLicenseRequired => "holds, but no licence is required".to_owned(),
+        Reason::HoldsButNoLicenseRequired => "holds, but no license is required".to_owned(),
         Reason::HoldsButOutranked { by } => format!("holds, but `{by}` has a higher priority"),
         Reason::HoldsButUndecidedAbove { by } => {
             format!("holds, but higher-priority `{by}` is undecided")
         }
         Reason::HoldsButExceptionsBarred { by } => {
-            format!("holds, but `{by}` bars licence exceptions")
+            format!("holds, but `{by}` bars license exceptions")
         }
         Reason::ClassificationInForce => format!(
             "classification thresholds in force; the item was classified as of {}",

@@ -17,7 +17,7 @@ use crate::catalog::is_valid_id;
 
 use super::{
     Citation, Compare, Condition, Confidence, Eccn, Effect, EndUse, ExporterRole, FactName,
-    FactTest, Group, GroupAction, GroupChange, Instrument, InstrumentKind, Layer, LicenceCondition,
+    FactTest, Group, GroupAction, GroupChange, Instrument, InstrumentKind, Layer, LicenseCondition,
     ListStatus, NamedSet, Obligation, Rebuttal, ReviewPolicy, Rule, RulePack, SetRef, ThresholdKey,
     Transaction, Treatment, MAX_RULES,
 };
@@ -165,11 +165,11 @@ struct InstrumentFile {
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 enum RuleKind {
-    LicenceRequirement,
+    LicenseRequirement,
     Prohibition,
     ReviewPolicy,
-    LicenceException,
-    LicenceCondition,
+    LicenseException,
+    LicenseCondition,
     Advisory,
     Presumption,
     Classification,
@@ -198,7 +198,7 @@ struct RuleDef {
     #[serde(default)]
     obligations: Vec<Obligation>,
     #[serde(default)]
-    conditions: Vec<LicenceCondition>,
+    conditions: Vec<LicenseCondition>,
     bars_exceptions: Option<bool>,
     review_policy_gap: Option<String>,
     text: Option<String>,
@@ -915,7 +915,7 @@ fn load_rule(
         );
     };
     let effect = match def.kind {
-        RuleKind::LicenceRequirement => Effect::Requirement {
+        RuleKind::LicenseRequirement => Effect::Requirement {
             bars_exceptions: def.bars_exceptions.unwrap_or(false),
         },
         RuleKind::Prohibition => Effect::Prohibition,
@@ -931,7 +931,7 @@ fn load_rule(
                 priority: def.priority.unwrap_or(0),
             }
         }
-        RuleKind::LicenceException => {
+        RuleKind::LicenseException => {
             if def.exception.is_none() {
                 missing(ctx, "exception");
             }
@@ -940,7 +940,7 @@ fn load_rule(
                 obligations: def.obligations.clone(),
             }
         }
-        RuleKind::LicenceCondition => {
+        RuleKind::LicenseCondition => {
             if def.conditions.is_empty() {
                 missing(ctx, "conditions");
             }
@@ -980,27 +980,27 @@ fn load_rule(
         (
             "exception",
             def.exception.is_some(),
-            RuleKind::LicenceException,
+            RuleKind::LicenseException,
         ),
         (
             "obligations",
             !def.obligations.is_empty(),
-            RuleKind::LicenceException,
+            RuleKind::LicenseException,
         ),
         (
             "conditions",
             !def.conditions.is_empty(),
-            RuleKind::LicenceCondition,
+            RuleKind::LicenseCondition,
         ),
         (
             "bars_exceptions",
             def.bars_exceptions.is_some(),
-            RuleKind::LicenceRequirement,
+            RuleKind::LicenseRequirement,
         ),
         (
             "review_policy_gap",
             def.review_policy_gap.is_some(),
-            RuleKind::LicenceRequirement,
+            RuleKind::LicenseRequirement,
         ),
         ("text", def.text.is_some(), RuleKind::Advisory),
         (
@@ -1142,11 +1142,11 @@ fn classification_thresholds(
 
 fn kind_name(kind: RuleKind) -> &'static str {
     match kind {
-        RuleKind::LicenceRequirement => "licence_requirement",
+        RuleKind::LicenseRequirement => "license_requirement",
         RuleKind::Prohibition => "prohibition",
         RuleKind::ReviewPolicy => "review_policy",
-        RuleKind::LicenceException => "licence_exception",
-        RuleKind::LicenceCondition => "licence_condition",
+        RuleKind::LicenseException => "license_exception",
+        RuleKind::LicenseCondition => "license_condition",
         RuleKind::Advisory => "advisory",
         RuleKind::Presumption => "presumption",
         RuleKind::Classification => "classification",

@@ -10,8 +10,8 @@
 //! never the files.
 //!
 //! Rules are data, not code: each [`Rule`] pairs a [`Condition`] (a small vocabulary over the
-//! item, the parties, the transaction and dates) with an [`Effect`] (a licence requirement, a
-//! review policy, a licence exception with its obligations, licence conditions, a prohibition,
+//! item, the parties, the transaction and dates) with an [`Effect`] (a license requirement, a
+//! review policy, a license exception with its obligations, license conditions, a prohibition,
 //! an advisory, a classification presumption). Later instruments end earlier rules with
 //! `supersedes`, so that an older rule's end is only known once the newer instrument is
 //! published, which is what the "known on" view of a decision needs.
@@ -100,7 +100,7 @@ pub enum InstrumentKind {
     Announcement,
 }
 
-/// A licence review policy.
+/// A license review policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewPolicy {
@@ -358,7 +358,7 @@ impl Condition {
     }
 }
 
-/// What an obligation of a licence exception asks of the exporter.
+/// What an obligation of a license exception asks of the exporter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ObligationKind {
@@ -369,7 +369,7 @@ pub enum ObligationKind {
     Recordkeeping,
 }
 
-/// One obligation that comes with using a licence exception.
+/// One obligation that comes with using a license exception.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Obligation {
@@ -393,7 +393,7 @@ pub struct Obligation {
     pub period: Option<String>,
 }
 
-/// What kind of licence condition.
+/// What kind of license condition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConditionKind {
@@ -405,10 +405,10 @@ pub enum ConditionKind {
     Cap,
 }
 
-/// A condition attached to a licence (payment share, testing, volume cap, certification, cap).
+/// A condition attached to a license (payment share, testing, volume cap, certification, cap).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct LicenceCondition {
+pub struct LicenseCondition {
     pub id: String,
     pub kind: ConditionKind,
     pub text: String,
@@ -428,20 +428,20 @@ pub struct LicenceCondition {
 /// What a rule does when its condition holds.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// A licence is required. `bars_exceptions`: no licence exception may be used (is-informed
+    /// A license is required. `bars_exceptions`: no license exception may be used (is-informed
     /// letters).
     Requirement { bars_exceptions: bool },
     /// Do not proceed (General Prohibition 10 guidance).
     Prohibition,
-    /// The licence review policy; the applicable rule with the highest priority wins.
+    /// The license review policy; the applicable rule with the highest priority wins.
     ReviewPolicy { policy: ReviewPolicy, priority: i32 },
-    /// A licence exception is available, with obligations.
+    /// A license exception is available, with obligations.
     Exception {
         code: String,
         obligations: Vec<Obligation>,
     },
-    /// Conditions attached to a licence.
-    Conditions(Vec<LicenceCondition>),
+    /// Conditions attached to a license.
+    Conditions(Vec<LicenseCondition>),
     /// A warning that does not change the outcome (red flags, policy statements).
     Advisory { text: String },
     /// The item is presumed to have this classification (foundry due diligence).
@@ -459,11 +459,11 @@ pub enum Effect {
 impl Effect {
     pub fn kind_str(&self) -> &'static str {
         match self {
-            Self::Requirement { .. } => "licence_requirement",
+            Self::Requirement { .. } => "license_requirement",
             Self::Prohibition => "prohibition",
             Self::ReviewPolicy { .. } => "review_policy",
-            Self::Exception { .. } => "licence_exception",
-            Self::Conditions(_) => "licence_condition",
+            Self::Exception { .. } => "license_exception",
+            Self::Conditions(_) => "license_condition",
             Self::Advisory { .. } => "advisory",
             Self::Presumption { .. } => "presumption",
             Self::Classification { .. } => "classification",
@@ -489,8 +489,8 @@ pub struct Rule {
     pub effect: Effect,
     /// Interpretation notes (why the rule reads the text this way).
     pub note: String,
-    /// For a licence requirement: why the sources give no review policy for some shipments it
-    /// covers. Only such a declared gap lets the review-policy check accept a licence required
+    /// For a license requirement: why the sources give no review policy for some shipments it
+    /// covers. Only such a declared gap lets the review-policy check accept a license required
     /// with no policy ([`RulePack::check_review_policies`]).
     pub review_policy_gap: Option<String>,
     /// Line of the rule in its file.

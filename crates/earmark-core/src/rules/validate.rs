@@ -3,11 +3,11 @@
 //! The loader ([`RulePack::from_files`]) runs the checks that need nothing but the pack: a
 //! `supersedes` cycle, and a country set a rule in force needs that has no member on some date.
 //! Two more are called by whoever holds the other data, because the core reads no files: named
-//! catalog ids the catalog lacks ([`RulePack::check_references`]), and licence requirements
+//! catalog ids the catalog lacks ([`RulePack::check_references`]), and license requirements
 //! left without a review policy ([`RulePack::check_review_policies`]), which decides a sweep of
 //! shipments and so needs classified items. Each exists because the gap it finds would
 //! otherwise read as an answer: a rule naming a misspelt item never applies, an empty
-//! destination set turns a requirement into "no licence required", and a requirement whose
+//! destination set turns a requirement into "no license required", and a requirement whose
 //! review policy another rule ended silently reports no policy at all.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -174,7 +174,7 @@ impl RulePack {
 
     /// Country sets and Country Groups that are empty on a date where a rule in force reads
     /// them, in either reading and whether or not later instruments are known: a destination
-    /// set with no member would turn a requirement into "no licence required". Each is
+    /// set with no member would turn a requirement into "no license required". Each is
     /// reported once, on the first such date, at the rule's line.
     pub fn check_country_sets(&self) -> Vec<Problem> {
         let last_known = self
@@ -295,12 +295,12 @@ impl RulePack {
         out
     }
 
-    /// Licence requirements left without a review policy: for every date on which something
+    /// License requirements left without a review policy: for every date on which something
     /// in the pack changes, both readings (with every instrument known), one destination per
     /// class of countries the pack's sets tell apart, export / reexport / in-country transfer,
     /// end users headquartered at home or in each class of headquarters, every end use, list
     /// status and exporter role the rules name, and every item `items_on(classification date)`
-    /// returns, decide with the [`Determiner`]. A decision that requires a licence with no
+    /// returns, decide with the [`Determiner`]. A decision that requires a license with no
     /// review policy, where no policy was merely undecided for want of a fact and not every
     /// requiring rule declares a `review_policy_gap`, is reported once per reading and set of
     /// requiring rules, at the first requiring rule, with its first case and the number of
@@ -384,7 +384,7 @@ impl RulePack {
                     .filter_map(|&i| self.rules.get(i).map(|r| format!("`{}`", r.id)))
                     .collect();
                 let message = format!(
-                    "licence required with no review policy ({reading} reading): {} {} a licence {case}, and no review policy applies ({count} such cases in the sweep)",
+                    "license required with no review policy ({reading} reading): {} {} a license {case}, and no review policy applies ({count} such cases in the sweep)",
                     ids.join(" and "),
                     if ids.len() == 1 { "requires" } else { "require" },
                 );

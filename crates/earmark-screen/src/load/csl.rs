@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use super::{
-    check_last_row, check_shape, csv_reader, decode, field, is_blank, licence_text, next_record,
+    check_last_row, check_shape, csv_reader, decode, field, is_blank, license_text, next_record,
     require_entries, split_list, trim_file, LastRow, LoadError,
 };
 use crate::country;
@@ -175,8 +175,8 @@ fn load_csv(label: &str, body: &[u8]) -> Result<(Vec<Entry>, Vec<RowIssue>), Loa
         }
         entry.addresses = addresses;
         entry.citations = fr.into_iter().collect();
-        entry.license_requirement = licence_text(get(c_lr), &mut entry.footnotes);
-        entry.license_policy = licence_text(get(c_lp), &mut entry.footnotes);
+        entry.license_requirement = license_text(get(c_lr), &mut entry.footnotes);
+        entry.license_policy = license_text(get(c_lp), &mut entry.footnotes);
         entry.remarks = get(c_remarks);
         entries.push(entry);
     }
@@ -379,9 +379,9 @@ fn load_json(label: &str, body: &[u8]) -> Result<JsonLoad, LoadError> {
         entry.addresses = addresses;
         entry.citations = fr.into_iter().collect();
         entry.license_requirement =
-            licence_text(string(obj.get("license_requirement")), &mut entry.footnotes);
+            license_text(string(obj.get("license_requirement")), &mut entry.footnotes);
         entry.license_policy =
-            licence_text(string(obj.get("license_policy")), &mut entry.footnotes);
+            license_text(string(obj.get("license_policy")), &mut entry.footnotes);
         entry.remarks = string(obj.get("remarks"));
         entries.push(entry);
     }
@@ -485,8 +485,8 @@ fn load_compact(label: &str, root: &Value) -> Result<JsonLoad, LoadError> {
             .unwrap_or_default();
         entry.citations = fr.into_iter().collect();
         entry.license_requirement =
-            licence_text(lookup(&requirements, obj.get("lr")), &mut entry.footnotes);
-        entry.license_policy = licence_text(lookup(&policies, obj.get("lp")), &mut entry.footnotes);
+            license_text(lookup(&requirements, obj.get("lr")), &mut entry.footnotes);
+        entry.license_policy = license_text(lookup(&policies, obj.get("lp")), &mut entry.footnotes);
         entries.push(entry);
     }
     let date = root

@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use super::{
-    check_last_row, check_shape, csv_reader, field, is_blank, licence_text, next_record,
+    check_last_row, check_shape, csv_reader, field, is_blank, license_text, next_record,
     require_entries, split_list, trim_file, LastRow, LoadError,
 };
 use crate::country;
@@ -139,8 +139,8 @@ fn load_extract(
         entry.addresses = split_list(get("addresses").as_deref(), "; ");
         entry.citations = split_list(get("federal_register_citation").as_deref(), "; ");
         entry.footnotes = split_list(get("footnote").as_deref(), "; ");
-        entry.license_requirement = licence_text(get("license_requirement"), &mut entry.footnotes);
-        entry.license_policy = licence_text(get("license_review_policy"), &mut entry.footnotes);
+        entry.license_requirement = license_text(get("license_requirement"), &mut entry.footnotes);
+        entry.license_policy = license_text(get("license_review_policy"), &mut entry.footnotes);
         // Only a well-formed date is kept: a decision compares it with its own date.
         entry.listed_on = get("date_added").filter(|d| {
             d.len() == 10
@@ -300,10 +300,10 @@ fn load_grouped(
             }
         }
         if entry.license_requirement.is_none() {
-            entry.license_requirement = licence_text(get(c_lr), &mut entry.footnotes);
+            entry.license_requirement = license_text(get(c_lr), &mut entry.footnotes);
         }
         if entry.license_policy.is_none() {
-            entry.license_policy = licence_text(get(c_lp), &mut entry.footnotes);
+            entry.license_policy = license_text(get(c_lp), &mut entry.footnotes);
         }
     }
     Read {

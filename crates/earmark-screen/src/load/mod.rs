@@ -272,7 +272,7 @@ pub(crate) fn require_entries(label: &str, bytes: &[u8], kept: usize) -> Result<
     Ok(())
 }
 
-/// Entity List licence texts carry the Supplement No. 4 footnote markers glued to them
+/// Entity List license texts carry the Supplement No. 4 footnote markers glued to them
 /// ("744.11 of the EAR 2", "734.9(g),3 746.8(a)(3)"). A marker is a single digit 1 to 5 right
 /// after a closing parenthesis or the word EAR (a comma and spaces between allowed), and
 /// followed by a space, comma, full stop, semicolon or the end. Returns the text without the
@@ -298,10 +298,10 @@ pub fn strip_footnote_markers(text: &str) -> (String, Vec<String>) {
     (out.trim_end().to_string(), footnotes)
 }
 
-/// A licence text without its footnote markers; the footnotes they stood for are added to
+/// A license text without its footnote markers; the footnotes they stood for are added to
 /// `footnotes` (once each), so that the text reads as the regulation does and no footnote is
 /// lost.
-pub(crate) fn licence_text(text: Option<String>, footnotes: &mut Vec<String>) -> Option<String> {
+pub(crate) fn license_text(text: Option<String>, footnotes: &mut Vec<String>) -> Option<String> {
     let (clean, notes) = strip_footnote_markers(&text?);
     for n in notes {
         if !footnotes.contains(&n) {
