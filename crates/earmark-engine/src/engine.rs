@@ -16,7 +16,7 @@ use earmark_core::classify::{
 use earmark_core::country::Country;
 use earmark_core::determine::UncertainView;
 use earmark_core::determine::{
-    Decision, Determiner, ItemFacts, Outcome, Reading, Request, Verdict,
+    Decision, Determiner, ItemFacts, Outcome, Reading, Reason, Request, Verdict,
 };
 use earmark_core::rules::{Confidence, ListStatus, ObligationKind, RulePack, Transaction};
 use earmark_core::spec::{Spec, Tf32Reading};
@@ -517,6 +517,12 @@ impl<'e> Worker<'e> {
         let classified = self.classified(&item, &request, tf32);
         let (facts, classification) = (&classified.0, &classified.1);
         let mut decision = self.determiner.explain(&request, facts);
+        // A check as known on a past date must not reveal what was published after it: a
+        // rule not yet public then is left out, not listed as "public on" a later date with
+        // the citation of a letter nobody had seen.
+        decision
+            .trace
+            .retain(|t| !matches!(t.code, Reason::NotYetPublic { .. }));
         // What classification had to say (an unmodelled .z paragraph, an interpretation)
         // bears on the decision too.
         decision.notes.extend(
