@@ -644,7 +644,27 @@ impl<'e> Worker<'e> {
     ) -> Option<NextChange> {
         let pack = &self.engine.pack;
         let known = |i: &earmark_core::rules::Instrument| i.is_known_on(request.known_on);
-        let mut dates: Vec<Date> = pack.boundaries();
+        let known_at = |instrument: usize| pack.instruments.get(instrument).is_some_and(known);
+        // Only the dates of what was public on the known-on date: a date set by a later
+        // instrument would reveal that it exists.
+        let mut dates: Vec<Date> = vec![pack.starts];
+        for rule in pack.rules.iter().filter(|r| known_at(r.instrument)) {
+            dates.push(rule.window.from);
+            dates.extend(rule.window.to.and_then(|d| d.succ_opt()));
+        }
+        for group in &pack.groups {
+            dates.extend(
+                group
+                    .changes
+                    .iter()
+                    .filter(|c| known_at(c.instrument))
+                    .map(|c| c.date),
+            );
+        }
+        dates.extend(pack.treatments.iter().map(|t| t.since));
+        // The day after its sources were verified the pack stops answering (indeterminate):
+        // that is a change too, and often the next one.
+        dates.extend(pack.verified_through.and_then(|d| d.succ_opt()));
         dates.extend(
             pack.instruments
                 .iter()
