@@ -361,6 +361,36 @@ fn shipments_and_decisions_round_trip_through_json_unchanged() {
 }
 
 #[test]
+fn every_catalog_item_decision_round_trips_and_validates() {
+    // Figures differ per item (fractional densities, unpublished figures, systems): every
+    // float the classifier computes must read back as the same f64.
+    let engine = engine_with(pack_of(&pack_files()), None);
+    let decision_schema = validator("decision.schema.json");
+    let mut worker = engine.worker();
+    let ids: Vec<String> = engine.catalog().items().map(|i| i.id.clone()).collect();
+    assert!(ids.len() >= 70, "{} catalog items", ids.len());
+    for id in ids {
+        for (to, as_of) in [("CN", "2025-01-20"), ("AE", "2026-07-20")] {
+            let mut s = shipment(&id, to, as_of);
+            s.parties.push(end_user(None, to));
+            let d = worker.check(&s, date(CHECKED_ON)).unwrap();
+            let text = serde_json::to_string(&d).unwrap();
+            let back: ShipmentDecision = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, d, "{id} to {to}: changed through JSON");
+            assert!(
+                serde_json::to_string(&back).unwrap() == text,
+                "{id} to {to}"
+            );
+            assert_valid(
+                &decision_schema,
+                &format!("{id} to {to}"),
+                &serde_json::from_str(&text).unwrap(),
+            );
+        }
+    }
+}
+
+#[test]
 fn a_decision_whose_item_has_no_z_paragraphs_or_components_reads_back_from_its_json() {
     // A single IC has neither; the JSON leaves both out, and reading it back required them.
     let d = decision("h20-cn-moore-threads");
