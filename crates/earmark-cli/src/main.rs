@@ -42,6 +42,8 @@ enum Command {
     Rules(commands::rules::Args),
     /// Determine whether a shipment needs a license, under which rule, with which exceptions.
     Check(commands::check::Args),
+    /// Print or write the JSON Schemas of the shipment, the decision and the stored decision.
+    Schema(commands::schema::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Command::Lists(command) => commands::lists::run(command),
         Command::Rules(args) => commands::rules::run(args),
         Command::Check(args) => commands::check::run(args),
+        Command::Schema(args) => commands::schema::run(args),
     };
     match result {
         Ok(code) => code,

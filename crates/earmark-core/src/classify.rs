@@ -144,7 +144,7 @@ pub struct Classification {
     pub outside: Option<Outside>,
     /// For systems holding an IC at the 3A090.a or .b level: the `.z` paragraph of each legacy
     /// entry that would describe the item, were the item otherwise described there.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub z_paragraphs: Vec<ZParagraph>,
     /// The first paragraph that holds, in the order a.1, a.2, b.1, b.2.
     pub paragraph: Option<String>,
@@ -168,7 +168,7 @@ pub struct Classification {
     pub notes: Vec<String>,
     pub trace: Vec<TraceEntry>,
     /// For systems: the classification of each distinct component.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub components: Vec<ComponentClassification>,
 }
 

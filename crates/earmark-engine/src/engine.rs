@@ -16,7 +16,7 @@ use earmark_core::classify::{
 use earmark_core::country::Country;
 use earmark_core::determine::UncertainView;
 use earmark_core::determine::{
-    Decision, Determiner, ItemFacts, Outcome, Reading, Request, Verdict,
+    Decision, Determiner, ItemFacts, Outcome, Reading, Reason, Request, Verdict,
 };
 use earmark_core::rules::{Confidence, ListStatus, ObligationKind, RulePack, Transaction};
 use earmark_core::spec::{ItemKind, ItemRef as SpecItemRef, Spec, Tf32Reading};
@@ -532,6 +532,12 @@ impl<'e> Worker<'e> {
         let classified = self.classified(&item, &request, tf32);
         let (facts, classification) = (&classified.0, &classified.1);
         let mut decision = self.determiner.explain(&request, facts);
+        // A check as known on a past date must not reveal what was published after it: a
+        // rule not yet public then is left out, not listed as "public on" a later date with
+        // the citation of a letter nobody had seen.
+        decision
+            .trace
+            .retain(|t| !matches!(t.code, Reason::NotYetPublic { .. }));
         // What classification had to say (an unmodelled .z paragraph, an interpretation)
         // bears on the decision too.
         decision.notes.extend(
@@ -745,7 +751,27 @@ impl<'e> Worker<'e> {
     ) -> Option<NextChange> {
         let pack = &self.engine.pack;
         let known = |i: &earmark_core::rules::Instrument| i.is_known_on(request.known_on);
-        let mut dates: Vec<Date> = pack.boundaries();
+        let known_at = |instrument: usize| pack.instruments.get(instrument).is_some_and(known);
+        // Only the dates of what was public on the known-on date: a date set by a later
+        // instrument would reveal that it exists.
+        let mut dates: Vec<Date> = vec![pack.starts];
+        for rule in pack.rules.iter().filter(|r| known_at(r.instrument)) {
+            dates.push(rule.window.from);
+            dates.extend(rule.window.to.and_then(|d| d.succ_opt()));
+        }
+        for group in &pack.groups {
+            dates.extend(
+                group
+                    .changes
+                    .iter()
+                    .filter(|c| known_at(c.instrument))
+                    .map(|c| c.date),
+            );
+        }
+        dates.extend(pack.treatments.iter().map(|t| t.since));
+        // The day after its sources were verified the pack stops answering (indeterminate):
+        // that is a change too, and often the next one.
+        dates.extend(pack.verified_through.and_then(|d| d.succ_opt()));
         dates.extend(
             pack.instruments
                 .iter()

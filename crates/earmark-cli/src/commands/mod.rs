@@ -6,6 +6,7 @@ pub mod check;
 pub mod classify;
 pub mod lists;
 pub mod rules;
+pub mod schema;
 pub mod screen;
 
 use std::path::PathBuf;
