@@ -769,9 +769,6 @@ impl<'e> Worker<'e> {
             );
         }
         dates.extend(pack.treatments.iter().map(|t| t.since));
-        // The day after its sources were verified the pack stops answering (indeterminate):
-        // that is a change too, and often the next one.
-        dates.extend(pack.verified_through.and_then(|d| d.succ_opt()));
         dates.extend(
             pack.instruments
                 .iter()

@@ -183,7 +183,7 @@ impl Engine {
         let decision = self.check(&shipment, stored.checked_on)?;
         let rebuilt = StoredDecision::from(&decision);
         // Severity too: a party blocked by a list match is not cleared by a replay that
-        // agrees on the licence answer alone.
+        // agrees on the license answer alone.
         let agrees = rebuilt.outcome == stored.outcome
             && rebuilt.severity == stored.severity
             && rebuilt.review_policy == stored.review_policy

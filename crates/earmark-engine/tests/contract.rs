@@ -206,7 +206,7 @@ fn shipments() -> Vec<(&'static str, Shipment)> {
 
     let mut s = shipment("nvidia-h100-sxm", "DE", "2026-07-20");
     s.parties.push(end_user(None, "DE"));
-    out.push(("h100-de-no-licence", s));
+    out.push(("h100-de-no-license", s));
 
     let mut s = shipment("nvidia-h20", "CN", "2025-04-10");
     s.known_on = Some(date("2025-04-10"));
@@ -525,7 +525,7 @@ fn a_replay_under_another_rule_pack_says_the_pack_changed_and_whether_the_answer
     assert!(!replay.agrees, "a changed review policy went unnoticed");
     assert_eq!(replay.decision.decision.outcome, Outcome::LicenseRequired);
 
-    // The letter dropped: nothing requires a licence for the H20 any more.
+    // The letter dropped: nothing requires a license for the H20 any more.
     let mut files = pack_files();
     files.retain(|(p, _)| p != letter);
     let dropped = engine_with(pack_of(&files), None);
@@ -547,7 +547,7 @@ fn entity_list_only() -> Index {
 
 #[test]
 fn a_replay_that_no_longer_blocks_a_sanctioned_party_does_not_agree() {
-    // An SDN match blocks the shipment whatever the licence answer; the stored form kept no
+    // An SDN match blocks the shipment whatever the license answer; the stored form kept no
     // trace of it, and `agrees` ignored severity, so a replay on lists without the SDN
     // "agreed" with a blocked record while clearing the shipment.
     let mut s = shipment("nvidia-h100-sxm", "DE", "2026-07-20");
@@ -644,22 +644,28 @@ fn a_known_on_check_reveals_nothing_published_after_the_known_on_date() {
 }
 
 #[test]
-fn the_next_change_is_the_day_the_rule_pack_stops_answering_not_a_later_boundary() {
-    // After the date its sources were verified through, the pack answers indeterminate; the
-    // next change was reported at the next rule boundary instead (2026-11-10, the end of the
-    // Affiliates rule's stay), naming instruments that change nothing for the shipment and,
-    // for a check as known on 2025-04-10, revealing a date set by a rule published later.
+fn the_next_change_stops_at_the_date_the_rule_pack_was_verified_through() {
+    // After the date its sources were verified through, the pack answers indeterminate for
+    // want of coverage. That is no change the rules make: the next change was reported at the
+    // next rule boundary after it (2026-11-10, the end of the Affiliates rule's stay), naming
+    // instruments that change nothing for the shipment. No date past the horizon is reported.
     let pack = engine().pack();
-    let coverage_ends = pack.verified_through.unwrap().succ_opt().unwrap();
+    let horizon = pack.verified_through.unwrap();
     for label in [
         "h20-cn-moore-threads",
-        "h100-de-no-licence",
+        "h100-de-no-license",
         "h20-cn-known-on-2025-04-10",
     ] {
         let d = decision(label);
-        let next = d.next_change.as_ref().unwrap();
-        assert_eq!(next.date, coverage_ends, "{label}: {next:?}");
-        assert_eq!(next.answer.outcome, Outcome::Indeterminate, "{label}");
+        if let Some(next) = d.next_change.as_ref() {
+            assert!(next.date <= horizon, "{label}: {next:?}");
+            assert_ne!(
+                next.answer.outcome,
+                Outcome::Indeterminate,
+                "{label}: {next:?}"
+            );
+        }
+        assert_eq!(d.data.rule_pack_verified_through, Some(horizon), "{label}");
     }
 }
 
@@ -667,7 +673,7 @@ fn the_next_change_is_the_day_the_rule_pack_stops_answering_not_a_later_boundary
 
 #[test]
 fn a_clearance_with_no_party_named_says_no_party_screened() {
-    let d = decision("h100-de-no-licence");
+    let d = decision("h100-de-no-license");
     assert_eq!(d.decision.outcome, Outcome::NoLicenseRequired);
     assert!(
         d.headline.contains("no party screened"),
@@ -763,7 +769,7 @@ fn no_entity_list_text_in_a_decision_ends_in_a_footnote_digit() {
                 seen += 1;
                 assert!(
                     !text.trim_end().ends_with(|c: char| c.is_ascii_digit()),
-                    "{label}: Entity List licence text ends in a footnote marker: `{text}`"
+                    "{label}: Entity List license text ends in a footnote marker: `{text}`"
                 );
             }
         }
@@ -786,7 +792,7 @@ fn sdn_only() -> Index {
 #[test]
 fn a_party_that_cannot_be_screened_without_an_entity_list_is_unknown_never_not_listed() {
     let engine = engine_with(pack_of(&pack_files()), Some(sdn_only()));
-    // The H100 to Germany needs no licence unless a party is listed: the rules read the
+    // The H100 to Germany needs no license unless a party is listed: the rules read the
     // list status, which an SDN list cannot answer.
     let mut s = shipment("nvidia-h100-sxm", "DE", "2026-07-20");
     s.parties
