@@ -1,4 +1,5 @@
-//! README.md stays true: every `earmark ...` command it shows runs and succeeds.
+//! README.md stays true: every `earmark ...` (or `cargo run --release -- ...`) command it
+//! shows runs and gives an answer.
 //!
 //! Commands are taken from the README's `sh` blocks. A trailing `# comment` and a `> file`
 //! redirection are dropped; a line with `...` is an illustration, not a command, and is skipped.
@@ -52,7 +53,13 @@ fn readme_commands() -> Vec<(usize, Vec<String>)> {
             in_sh = line == "```sh";
             continue;
         }
-        let Some(rest) = line.strip_prefix("earmark ").filter(|_| in_sh) else {
+        // `cargo run --release -- ARGS` is the first of the README's two commands: the same
+        // binary, built by cargo.
+        let Some(rest) = line
+            .strip_prefix("earmark ")
+            .or_else(|| line.strip_prefix("cargo run --release -- "))
+            .filter(|_| in_sh)
+        else {
             continue;
         };
         if rest.contains("...") {
