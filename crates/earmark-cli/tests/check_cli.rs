@@ -745,3 +745,47 @@ fn check_exit_codes_say_clear_license_review_or_blocked() {
     // Bad input: 2.
     assert_eq!(code(&["check", "nvidia-h20", "--to", "XX"]), Some(2));
 }
+
+#[test]
+fn check_end_user_without_an_entity_list_is_unknown_not_no_entry_came_close() {
+    // Only OFAC's SDN list is loaded: nothing can say whether the end user is on the Entity
+    // List, so the party question is not answered and the Entity List rules are undecided.
+    let sdn = format!(
+        "ofac:{}/../shared/data/screening/ofac_sdn_2024-05@2024-05-31",
+        workspace().display()
+    );
+    let out = earmark(&[
+        "check",
+        "nvidia-l20",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--end-user",
+        "Moore Threads",
+        "--as-of",
+        "2024-06-01",
+        "--max-list-age-days",
+        "100000",
+        "--lists",
+        &sdn,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["parties"][0]["status"], "unknown");
+    assert_eq!(d["parties"][0]["basis"], "no_entity_list");
+    assert_ne!(d["outcome"], "no_license_required");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("came close"));
+    assert!(d["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w.as_str().unwrap().contains("Entity List")));
+}
