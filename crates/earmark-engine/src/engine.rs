@@ -49,6 +49,8 @@ pub enum CheckError {
     SameParentWithoutHeadquarters,
     #[error("{0} parties have the role end user; a shipment has at most one")]
     SeveralEndUsers(usize),
+    #[error("the inline spec: {0}")]
+    InvalidSpec(String),
     #[error("{role} `{name}`: {reason}")]
     Screening {
         role: &'static str,
@@ -279,7 +281,14 @@ impl<'e> Worker<'e> {
                 // INVARIANT: the engine outlives the shipment's borrow ('e: 's).
                 Item::Catalog(entry.id.as_str(), &entry.spec)
             }
-            ItemRef::Spec(spec) => Item::Inline(spec),
+            ItemRef::Spec(spec) => {
+                // A spec that came in a request (JSON from a front end) has not been through
+                // the spec reader's checks: a figure that overflows would classify as an
+                // infinite TPP.
+                spec.validate()
+                    .map_err(|e| CheckError::InvalidSpec(e.to_string()))?;
+                Item::Inline(spec)
+            }
         };
         let (from, to) = (shipment.from, shipment.to);
         match shipment.transaction {
