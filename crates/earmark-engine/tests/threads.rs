@@ -14,7 +14,7 @@ mod mix;
 
 use std::sync::Arc;
 
-use earmark_engine::{Engine, Shipment};
+use earmark_engine::{Engine, ItemRef, Shipment};
 
 /// A server shares one engine across threads; this fails to compile if it cannot.
 const _: () = {
@@ -81,6 +81,18 @@ fn eight_threads_sharing_one_engine_answer_exactly_as_one_thread() {
 #[test]
 fn the_fast_path_agrees_with_the_full_check_on_every_shipment_of_the_mix() {
     let (engine, shipments) = corpus();
+    // Every tenth shipment again with its item given inline, which no worker caches.
+    let inline = shipments.iter().step_by(10).map(|s| {
+        let ItemRef::CatalogId(id) = &s.item else {
+            panic!("the mix names catalog items")
+        };
+        let spec = engine.catalog().get(id).unwrap().spec.clone();
+        Shipment {
+            item: ItemRef::Spec(Box::new(spec)),
+            ..s.clone()
+        }
+    });
+    let shipments: Vec<Shipment> = shipments.iter().cloned().chain(inline).collect();
     let mut fast = engine.worker();
     let mut full = engine.worker();
     let mut screened_parties = 0;
@@ -122,4 +134,53 @@ fn the_fast_path_agrees_with_the_full_check_on_every_shipment_of_the_mix() {
         "{screened_parties} parties screened"
     );
     assert_eq!(outcomes.len(), 4, "outcomes seen: {outcomes:?}");
+}
+
+/// The fast path keeps one classification per item between two dates on which a
+/// classification text starts or ends (`Worker::facts_in_interval`), on the ground that
+/// classification reads its date only through those texts. Were it ever to read the date
+/// otherwise (a dated note, a threshold phased in), the fast path would answer with stale
+/// facts: this walks every catalog item through every day and fails on a change anywhere else.
+#[test]
+fn an_items_facts_change_only_where_a_classification_text_starts_or_ends() {
+    use earmark_core::classify::{classify_with, ClassifyOptions};
+    use earmark_core::determine::ItemFacts;
+    use earmark_core::Date;
+
+    let engine = mix::engine();
+    let vintages = engine.vintages();
+    let windows = vintages
+        .ic()
+        .iter()
+        .map(|v| &v.rule.window)
+        .chain(vintages.system_b().iter().map(|v| &v.window))
+        .chain(vintages.hbm().iter().map(|v| &v.rule.window));
+    let boundaries: std::collections::BTreeSet<Date> = windows
+        .flat_map(|w| [Some(w.from), w.to.and_then(|to| to.succ_opt())])
+        .flatten()
+        .collect();
+    let first = Date::from_ymd_opt(2022, 9, 1).unwrap();
+    let last = Date::from_ymd_opt(2026, 12, 31).unwrap();
+    let options = ClassifyOptions::default();
+    let facts_on = |item: &earmark_core::catalog::CatalogItem, day: Date| {
+        let c = classify_with(&item.spec, day, &options, engine.catalog(), vintages);
+        ItemFacts {
+            classified_as_of: None,
+            ..ItemFacts::from_classification(Some(&item.id), &item.spec, &c)
+        }
+    };
+    for item in engine.catalog().items() {
+        let mut before = facts_on(item, first);
+        for day in first.iter_days().skip(1).take_while(|d| *d <= last) {
+            let now = facts_on(item, day);
+            if now != before {
+                assert!(
+                    boundaries.contains(&day),
+                    "`{}`: facts change on {day}, which starts or ends no classification text",
+                    item.id
+                );
+            }
+            before = now;
+        }
+    }
 }
