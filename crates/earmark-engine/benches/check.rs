@@ -18,6 +18,10 @@
 //! - `screening/first_time` vs `screening/cached`: 500 shipments, each with a distinct end
 //!   user, on a fresh worker (every party screened against the index) and on a warm one.
 //!
+//! After criterion, the bench prints the fast path's rate per second of CPU time (Linux),
+//! on one core and on all: criterion times the wall clock, which on a machine shared with
+//! other work measures the share of the cores the bench got rather than the engine.
+//!
 //! Run: `cargo bench -p earmark-engine --bench check` (add `-- --warm-up-time 2
 //! --measurement-time 5` for a quicker run). Figures: `benches/RESULTS.md`.
 
@@ -33,13 +37,11 @@ mod mix;
 
 use std::hint::black_box;
 use std::num::NonZeroUsize;
-use std::sync::{mpsc, Barrier};
-use std::time::Instant;
+use std::sync::{mpsc, Barrier, OnceLock};
+use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
-use criterion::{
-    criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion, Throughput,
-};
+use criterion::{criterion_group, BatchSize, BenchmarkGroup, Criterion, Throughput};
 use earmark_engine::{Engine, Shipment, Worker};
 
 const SHIPMENTS: usize = 20_000;
@@ -47,6 +49,29 @@ const PARTIES: usize = 5_000;
 /// Parties screened for the first time per iteration of `screening/first_time`: a full
 /// screening costs tens of microseconds, so a few hundred keep an iteration short.
 const FIRST_TIME: usize = 500;
+/// Passes over the mix for the CPU-time rates: a few seconds of CPU.
+const CPU_TIME_PASSES: usize = 10;
+
+struct Corpus {
+    engine: Engine,
+    pool: Vec<mix::PoolParty>,
+    shipments: Vec<Shipment>,
+}
+
+/// Built once for criterion and the CPU-time rates: loading the lists takes seconds.
+fn corpus() -> &'static Corpus {
+    static CORPUS: OnceLock<Corpus> = OnceLock::new();
+    CORPUS.get_or_init(|| {
+        let engine = mix::engine();
+        let pool = mix::party_pool(engine.lists().unwrap(), PARTIES, 7);
+        let shipments = mix::shipments(engine.catalog(), &pool, SHIPMENTS, 11);
+        Corpus {
+            engine,
+            pool,
+            shipments,
+        }
+    })
+}
 
 /// Checks every shipment once, so that the worker's caches hold every party and item, and
 /// fails the run on an error (the mix measures answers, not rejected requests).
@@ -110,16 +135,18 @@ fn all_cores(g: &mut BenchmarkGroup<'_, WallTime>, engine: &Engine, shipments: &
 }
 
 fn bench(c: &mut Criterion) {
-    let engine = mix::engine();
-    let pool = mix::party_pool(engine.lists().unwrap(), PARTIES, 7);
-    let shipments = mix::shipments(engine.catalog(), &pool, SHIPMENTS, 11);
+    let Corpus {
+        engine,
+        pool,
+        shipments,
+    } = corpus();
 
     let mut g = c.benchmark_group("verdict");
     g.throughput(Throughput::Elements(SHIPMENTS as u64));
     let mut worker = engine.worker();
-    warm(&mut worker, &shipments);
-    g.bench_function("one_core", |b| b.iter(|| verdicts(&mut worker, &shipments)));
-    all_cores(&mut g, &engine, &shipments);
+    warm(&mut worker, shipments);
+    g.bench_function("one_core", |b| b.iter(|| verdicts(&mut worker, shipments)));
+    all_cores(&mut g, engine, shipments);
     g.finish();
 
     let explained = &shipments[..2_000];
@@ -151,5 +178,62 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
+/// The CPU time the calling thread has run for, from the scheduler; `None` off Linux.
+fn thread_cpu_time() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(nanos))
+}
+
+/// CPU time for `CPU_TIME_PASSES` passes of the fast path over `part` on a warmed worker.
+fn fast_path_cpu_time(engine: &Engine, part: &[Shipment]) -> Option<Duration> {
+    let mut worker = engine.worker();
+    warm(&mut worker, part);
+    let began = thread_cpu_time()?;
+    for _ in 0..CPU_TIME_PASSES {
+        verdicts(&mut worker, part);
+    }
+    Some(thread_cpu_time()? - began)
+}
+
+/// The fast path's rate per second of CPU time, on one core and on all. For all cores the
+/// slowest thread's CPU time stands for the wall time: what the cores would take with the
+/// machine to themselves (memory bandwidth and caches are shared all the same).
+fn cpu_time_rates() {
+    let Corpus {
+        engine, shipments, ..
+    } = corpus();
+    let checks = (CPU_TIME_PASSES * shipments.len()) as f64;
+    let Some(one) = fast_path_cpu_time(engine, shipments) else {
+        println!("cpu time: not available on this system");
+        return;
+    };
+    let threads = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    let slowest = std::thread::scope(|s| {
+        let handles: Vec<_> = shipments
+            .chunks(shipments.len().div_ceil(threads))
+            .map(|part| s.spawn(move || fast_path_cpu_time(engine, part)))
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().unwrap())
+            .max()
+            .unwrap_or(Duration::MAX)
+    });
+    println!(
+        "cpu time: verdict one core {:.0} shipments/s; all {threads} cores {:.0} shipments/s",
+        checks / one.as_secs_f64(),
+        checks / slowest.as_secs_f64(),
+    );
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    // Not when cargo only lists or smoke-tests the benches.
+    if !std::env::args().any(|a| a == "--list" || a == "--test") {
+        cpu_time_rates();
+    }
+    Criterion::default().configure_from_args().final_summary();
+}
