@@ -9,7 +9,7 @@
 
 use std::rc::Rc;
 
-use earmark_core::catalog::Catalog;
+use earmark_core::catalog::{Catalog, CatalogItem};
 use earmark_core::classify::{
     classify_with, Classification, ClassifyOptions, Vintages, VintagesError,
 };
@@ -70,6 +70,10 @@ pub struct Engine {
     lists: Option<Index>,
     /// Whether the lists loaded can answer the Entity List question at all.
     has_entity_list: bool,
+    /// The dates on which some classification text starts or stops being in force, sorted.
+    /// Classification reads its date only through those texts' windows, so between two of
+    /// these dates an item's facts are the same: see [`Worker::facts_in_interval`].
+    vintage_boundaries: Vec<Date>,
     thresholds: Thresholds,
     /// A list older than this many days on the check's date is named in the warnings.
     max_list_age_days: u32,
@@ -93,6 +97,18 @@ impl Engine {
         let has_entity_list = lists
             .as_ref()
             .is_some_and(|i| i.entries().iter().any(|e| e.list == "EL"));
+        let windows = vintages
+            .ic()
+            .iter()
+            .map(|v| &v.rule.window)
+            .chain(vintages.system_b().iter().map(|v| &v.window))
+            .chain(vintages.hbm().iter().map(|v| &v.rule.window));
+        let mut vintage_boundaries: Vec<Date> = windows
+            .flat_map(|w| [Some(w.from), w.to.and_then(|to| to.succ_opt())])
+            .flatten()
+            .collect();
+        vintage_boundaries.sort_unstable();
+        vintage_boundaries.dedup();
         Ok(Self {
             pack,
             vintages,
@@ -100,6 +116,7 @@ impl Engine {
             catalog_hash,
             lists,
             has_entity_list,
+            vintage_boundaries,
             thresholds: Thresholds::DEFAULT,
             max_list_age_days: DEFAULT_MAX_LIST_AGE_DAYS,
         })
@@ -145,7 +162,8 @@ impl Engine {
             engine: self,
             determiner: Determiner::new(&self.pack),
             searcher: self.lists.as_ref().map(Index::searcher),
-            facts: FxHashMap::default(),
+            item_slots: FxHashMap::default(),
+            items: Vec::new(),
             screenings: FxHashMap::default(),
         }
     }
@@ -195,20 +213,21 @@ impl Engine {
 
 /// The item of a shipment, resolved.
 enum Item<'a> {
-    Catalog(&'a str, &'a Spec),
+    /// A catalog item, with its slot in the worker's classification cache.
+    Catalog(&'a str, &'a Spec, usize),
     Inline(&'a Spec),
 }
 
 impl Item<'_> {
     fn spec(&self) -> &Spec {
         match self {
-            Item::Catalog(_, spec) | Item::Inline(spec) => spec,
+            Item::Catalog(_, spec, _) | Item::Inline(spec) => spec,
         }
     }
 
     fn catalog_id(&self) -> Option<&str> {
         match self {
-            Item::Catalog(id, _) => Some(id),
+            Item::Catalog(id, _, _) => Some(id),
             Item::Inline(_) => None,
         }
     }
@@ -240,13 +259,27 @@ struct CachedScreening {
     raw: Rc<RawScreening>,
 }
 
+/// A catalog item and its classifications, in a worker's cache.
+struct CatalogSlot<'e> {
+    item: &'e CatalogItem,
+    classified: FxHashMap<(Date, Tf32Reading), ClassifiedItem>,
+    /// One classification per interval between vintage boundaries and TF32 reading, indexed
+    /// by `interval * 2 + reading`, for the answers that read only the item's facts.
+    by_interval: Vec<Option<ClassifiedItem>>,
+}
+
 /// Per-thread scratch state over a shared [`Engine`].
 pub struct Worker<'e> {
     engine: &'e Engine,
     determiner: Determiner<'e>,
     searcher: Option<Searcher<'e>>,
-    /// Classification per catalog id, then per (classification date, TF32 reading).
-    facts: FxHashMap<String, FxHashMap<(Date, Tf32Reading), ClassifiedItem>>,
+    /// The slot in `items` of each catalog id met. One hash of the id per shipment finds both
+    /// the catalog entry and its classifications: looking the id up in the catalog's
+    /// `BTreeMap` and then hashing it again into a cache keyed by `String` cost a string
+    /// comparison per tree level and a second hash on every fast-path check.
+    item_slots: FxHashMap<&'e str, usize>,
+    /// Each catalog item met, with its classifications per (date, TF32 reading).
+    items: Vec<CatalogSlot<'e>>,
     /// Raw screening per name, then per (country, address).
     screenings: FxHashMap<String, Vec<CachedScreening>>,
 }
@@ -254,7 +287,7 @@ pub struct Worker<'e> {
 impl std::fmt::Debug for Worker<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Worker")
-            .field("cached_items", &self.facts.len())
+            .field("cached_items", &self.items.len())
             .field("cached_parties", &self.screenings.len())
             .finish_non_exhaustive()
     }
@@ -266,7 +299,7 @@ impl<'e> Worker<'e> {
     }
 
     fn resolve<'s>(
-        &self,
+        &mut self,
         shipment: &'s Shipment,
         checked_on: Date,
     ) -> Result<Resolved<'s>, CheckError>
@@ -275,11 +308,25 @@ impl<'e> Worker<'e> {
     {
         let item = match &shipment.item {
             ItemRef::CatalogId(id) => {
-                let Some(entry) = self.engine.catalog.get(id) else {
-                    return Err(CheckError::UnknownItem(id.clone()));
+                let slot = match self.item_slots.get(id.as_str()) {
+                    Some(&slot) => slot,
+                    None => {
+                        let Some(entry) = self.engine.catalog.get(id) else {
+                            return Err(CheckError::UnknownItem(id.clone()));
+                        };
+                        self.items.push(CatalogSlot {
+                            item: entry,
+                            classified: FxHashMap::default(),
+                            by_interval: vec![None; (self.engine.vintage_boundaries.len() + 1) * 2],
+                        });
+                        self.item_slots
+                            .insert(entry.id.as_str(), self.items.len() - 1);
+                        self.items.len() - 1
+                    }
                 };
+                let entry: &'e CatalogItem = self.items[slot].item;
                 // INVARIANT: the engine outlives the shipment's borrow ('e: 's).
-                Item::Catalog(entry.id.as_str(), &entry.spec)
+                Item::Catalog(entry.id.as_str(), &entry.spec, slot)
             }
             ItemRef::Spec(spec) => {
                 // A spec that came in a request (JSON from a front end) has not been through
@@ -314,15 +361,17 @@ impl<'e> Worker<'e> {
         {
             return Err(CheckError::RebuttalWithoutRole);
         }
-        let end_users: Vec<&Party> = shipment
+        // Counted rather than collected: resolving runs on every fast-path check, and a Vec
+        // here was an allocation per shipment.
+        let mut end_users = shipment
             .parties
             .iter()
-            .filter(|p| p.role == PartyRole::EndUser)
-            .collect();
-        if end_users.len() > 1 {
-            return Err(CheckError::SeveralEndUsers(end_users.len()));
+            .filter(|p| p.role == PartyRole::EndUser);
+        let end_user: Option<&Party> = end_users.next();
+        let others = end_users.count();
+        if others > 0 {
+            return Err(CheckError::SeveralEndUsers(others + 1));
         }
-        let end_user = end_users.first();
         let end_user_hq = end_user.and_then(|p| p.headquarters);
         let parent_hq = match end_user.and_then(|p| p.parent_headquarters) {
             None => None,
@@ -369,6 +418,53 @@ impl<'e> Worker<'e> {
         self.classified_on(item, when, tf32)
     }
 
+    /// The item's facts for a determination, as [`Worker::classified`] gives them, through a
+    /// cache per interval between vintage boundaries rather than per date.
+    ///
+    /// Why: the per-date cache holds one full classification (trace, summary, notes) per
+    /// item, date and reading; a mix spread over four years fills it with hundreds of
+    /// thousands of them, and every fast-path check then read its facts from a cold cache
+    /// line far away in memory. Classification reads its date only through the windows of the
+    /// pack's classification texts (`Vintages`: in force, before, after), so two dates with no
+    /// window boundary between them give the same facts, except `classified_as_of`, which the
+    /// fast determination (`Determiner::decide`) does not read. A few hundred entries per
+    /// worker then serve every date. The full decision still classifies on its own date.
+    fn facts_in_interval(
+        &mut self,
+        item: &Item<'_>,
+        request: &Request,
+        tf32: Tf32Reading,
+    ) -> ClassifiedItem {
+        let when =
+            self.determiner
+                .classification_date(request.as_of, request.known_on, request.reading);
+        let Item::Catalog(_, _, slot) = item else {
+            return self.classified_on(item, when, tf32);
+        };
+        let interval = self
+            .engine
+            .vintage_boundaries
+            .partition_point(|b| *b <= when);
+        let at = interval * 2 + usize::from(tf32 == Tf32Reading::Significant19);
+        if let Some(hit) = self
+            .items
+            .get(*slot)
+            .and_then(|s| s.by_interval.get(at))
+            .and_then(Option::as_ref)
+        {
+            return Rc::clone(hit);
+        }
+        let value = self.classified_on(item, when, tf32);
+        if let Some(cell) = self
+            .items
+            .get_mut(*slot)
+            .and_then(|s| s.by_interval.get_mut(at))
+        {
+            *cell = Some(Rc::clone(&value));
+        }
+        value
+    }
+
     fn classified_on(&mut self, item: &Item<'_>, when: Date, tf32: Tf32Reading) -> ClassifiedItem {
         let catalog = &self.engine.catalog;
         let vintages = &self.engine.vintages;
@@ -383,17 +479,18 @@ impl<'e> Worker<'e> {
             let facts = ItemFacts::from_classification(item.catalog_id(), item.spec(), &c);
             Rc::new((facts, c))
         };
-        match item.catalog_id() {
-            None => compute(),
-            Some(id) => {
-                if let Some(hit) = self.facts.get(id).and_then(|m| m.get(&(when, tf32))) {
+        match item {
+            Item::Inline(_) => compute(),
+            Item::Catalog(_, _, slot) => {
+                let Some(cache) = self.items.get_mut(*slot).map(|s| &mut s.classified) else {
+                    // Every slot an `Item` names was made by this worker's `resolve`.
+                    return compute();
+                };
+                if let Some(hit) = cache.get(&(when, tf32)) {
                     return Rc::clone(hit);
                 }
                 let value = compute();
-                self.facts
-                    .entry(id.to_owned())
-                    .or_default()
-                    .insert((when, tf32), Rc::clone(&value));
+                cache.insert((when, tf32), Rc::clone(&value));
                 value
             }
         }
@@ -500,6 +597,53 @@ impl<'e> Worker<'e> {
         Ok(out)
     }
 
+    /// What the fast path needs of the parties: the combined list status
+    /// ([`screening::combined_status`]) and the severity the screening alone raises the answer
+    /// to ([`screening::severity`] without the outcome). The same answers as
+    /// [`Worker::screen_parties`] (`tests/threads.rs` holds them together), but without a
+    /// `PartyScreening` per party: building those cloned the name and every match, several
+    /// allocations a party, on every shipment, for a record the fast path throws away.
+    fn screen_parties_fast(
+        &mut self,
+        shipment: &Shipment,
+        as_of: Date,
+    ) -> Result<(Option<ListStatus>, Severity), CheckError> {
+        let mut combined: Option<ListStatus> = None;
+        let mut raised = Severity::Clear;
+        for party in &shipment.parties {
+            let (status, other_lists) = if let Some(given) = party.list_status {
+                (given, Severity::Clear)
+            } else if let Some(name) = party.name.as_deref() {
+                let country = party.country.unwrap_or(shipment.to);
+                let raw = self
+                    .raw_screening(name, Some(country.code()), party.address.as_deref())
+                    .map_err(|e| CheckError::Screening {
+                        role: party.role.as_str(),
+                        name: name.to_owned(),
+                        reason: e.to_string(),
+                    })?;
+                match raw {
+                    Some(raw) if self.engine.has_entity_list => {
+                        (raw.status_on(as_of), raw.other_lists_severity())
+                    }
+                    // Nothing loaded can say whether the party is on the Entity List.
+                    Some(raw) => (ListStatus::Unknown, raw.other_lists_severity()),
+                    None => (ListStatus::Unknown, Severity::Clear),
+                }
+            } else {
+                continue;
+            };
+            raised = raised
+                .max(screening::status_severity(Some(status)))
+                .max(other_lists);
+            if combined.is_none_or(|c| screening::status_rank(status) >= screening::status_rank(c))
+            {
+                combined = Some(status);
+            }
+        }
+        Ok((combined, raised))
+    }
+
     /// The fast path: outcome, review policy, exceptions (through the verdict) and severity,
     /// without explanation. Screening and classification are cached.
     pub fn verdict(
@@ -512,11 +656,11 @@ impl<'e> Worker<'e> {
             mut request,
             tf32,
         } = self.resolve(shipment, checked_on)?;
-        let parties = self.screen_parties(shipment, request.as_of)?;
-        request.end_user_list = screening::combined_status(&parties);
-        let classified = self.classified(&item, &request, tf32);
+        let (list_status, raised) = self.screen_parties_fast(shipment, request.as_of)?;
+        request.end_user_list = list_status;
+        let classified = self.facts_in_interval(&item, &request, tf32);
         let verdict = self.determiner.decide(&request, &classified.0);
-        let severity = screening::severity(verdict.outcome, &parties);
+        let severity = Severity::of_outcome(verdict.outcome).max(raised);
         Ok(Verdicts {
             verdict,
             severity,
@@ -631,7 +775,8 @@ impl<'e> Worker<'e> {
     }
 
     fn fast_answer(&mut self, item: &Item<'_>, request: &Request, tf32: Tf32Reading) -> Answer {
-        let classified = self.classified(item, request, tf32);
+        // The other layer and each later date of `next_change` need only the facts.
+        let classified = self.facts_in_interval(item, request, tf32);
         let v = self.determiner.decide(request, &classified.0);
         answer_of_verdict(&v, &self.engine.pack)
     }

@@ -36,6 +36,49 @@ pub fn consequence(list: &str, band: Band) -> Severity {
 #[derive(Debug, Clone)]
 pub(crate) struct RawScreening {
     pub matches: Vec<ScreenedMatch>,
+    /// The Entity List matches, in `matches` order, with their listing dates parsed. The fast
+    /// path reads these instead of `matches`: a cached party is judged on every shipment, and
+    /// comparing list codes and parsing dates there cost more than the determination did.
+    entity_list: Vec<(Band, Option<Date>)>,
+    /// The most severe consequence of the matches on lists other than the Entity List: it does
+    /// not depend on the date, so it is computed once per party, not per shipment.
+    other_lists: Severity,
+}
+
+impl RawScreening {
+    fn new(matches: Vec<ScreenedMatch>) -> Self {
+        let entity_list = matches
+            .iter()
+            .filter(|m| m.list == "EL")
+            .map(|m| (m.band, listed_on(m)))
+            .collect();
+        let other_lists = matches
+            .iter()
+            .filter(|m| m.list != "EL")
+            .map(|m| consequence(&m.list, m.band))
+            .max()
+            .unwrap_or(Severity::Clear);
+        Self {
+            matches,
+            entity_list,
+            other_lists,
+        }
+    }
+
+    /// The Entity List status on `as_of`, as [`judge`] finds it, without building the
+    /// explanation.
+    pub(crate) fn status_on(&self, as_of: Date) -> ListStatus {
+        let decisive = self
+            .entity_list
+            .iter()
+            .find(|(_, listed)| !listed.is_some_and(|d| d > as_of));
+        status_of_band(decisive.map(|(band, _)| *band))
+    }
+
+    /// The most severe consequence of a match on a list the rule pack does not model.
+    pub(crate) fn other_lists_severity(&self) -> Severity {
+        self.other_lists
+    }
 }
 
 /// Rounds a score for the record: four decimals, without the float noise of an f32 printed
@@ -63,7 +106,7 @@ pub(crate) fn screen(
         .filter(|m| m.band != Band::NoMatch)
         .map(|m| screened(index, m))
         .collect();
-    Ok(RawScreening { matches })
+    Ok(RawScreening::new(matches))
 }
 
 fn screened(index: &Index, m: &Match) -> ScreenedMatch {
@@ -80,11 +123,21 @@ fn screened(index: &Index, m: &Match) -> ScreenedMatch {
     }
 }
 
+/// The listing date, where the entry gives one that reads as a date.
+fn listed_on(m: &ScreenedMatch) -> Option<Date> {
+    m.listed_on.as_deref().and_then(|d| d.parse::<Date>().ok())
+}
+
 fn is_listed_after(m: &ScreenedMatch, as_of: Date) -> bool {
-    m.listed_on
-        .as_deref()
-        .and_then(|d| d.parse::<Date>().ok())
-        .is_some_and(|d| d > as_of)
+    listed_on(m).is_some_and(|d| d > as_of)
+}
+
+fn status_of_band(band: Option<Band>) -> ListStatus {
+    match band {
+        Some(Band::Match) => ListStatus::Listed,
+        Some(Band::Review) => ListStatus::PossibleMatch,
+        _ => ListStatus::NotListed,
+    }
 }
 
 /// The party's Entity List status on `as_of` from its raw matches: the best Entity List
@@ -98,11 +151,7 @@ pub(crate) fn judge(
         .matches
         .iter()
         .find(|m| m.list == "EL" && !is_listed_after(m, as_of));
-    let status = match entity_list.map(|m| m.band) {
-        Some(Band::Match) => ListStatus::Listed,
-        Some(Band::Review) => ListStatus::PossibleMatch,
-        _ => ListStatus::NotListed,
-    };
+    let status = status_of_band(entity_list.map(|m| m.band));
     let later = raw
         .matches
         .iter()
@@ -116,18 +165,34 @@ pub(crate) fn judge(
 /// (purchaser, intermediate or ultimate consignee, end user), so the most restrictive status
 /// of any party counts. `None` when no party was screened or given a status.
 pub(crate) fn combined_status(parties: &[PartyScreening]) -> Option<ListStatus> {
-    let rank = |s: ListStatus| match s {
+    parties
+        .iter()
+        .filter(|p| p.basis != ScreeningBasis::NotScreened)
+        .filter_map(|p| p.status)
+        .max_by_key(|s| status_rank(*s))
+}
+
+/// How restrictive a status is, for [`combined_status`] and its fast-path twin.
+pub(crate) fn status_rank(s: ListStatus) -> u8 {
+    match s {
         ListStatus::NotListed => 0,
         ListStatus::PossibleMatch => 1,
         ListStatus::Unknown => 2,
         ListStatus::Affiliate => 3,
         ListStatus::Listed => 4,
-    };
-    parties
-        .iter()
-        .filter(|p| p.basis != ScreeningBasis::NotScreened)
-        .filter_map(|p| p.status)
-        .max_by_key(|s| rank(*s))
+    }
+}
+
+/// What a party's status alone raises the severity to (see [`severity`]).
+pub(crate) fn status_severity(status: Option<ListStatus>) -> Severity {
+    if matches!(
+        status,
+        Some(ListStatus::PossibleMatch | ListStatus::Unknown)
+    ) {
+        Severity::Review
+    } else {
+        Severity::Clear
+    }
 }
 
 /// How a script should treat the shipment: the decision's outcome, raised by what the
@@ -137,12 +202,7 @@ pub(crate) fn combined_status(parties: &[PartyScreening]) -> Option<ListStatus> 
 pub(crate) fn severity(outcome: Outcome, parties: &[PartyScreening]) -> Severity {
     let mut severity = Severity::of_outcome(outcome);
     for p in parties {
-        if matches!(
-            p.status,
-            Some(ListStatus::PossibleMatch | ListStatus::Unknown)
-        ) {
-            severity = severity.max(Severity::Review);
-        }
+        severity = severity.max(status_severity(p.status));
         for m in &p.other_lists {
             severity = severity.max(consequence(&m.list, m.band));
         }
