@@ -81,12 +81,6 @@ impl RawScreening {
     }
 }
 
-/// Rounds a score for the record: four decimals, without the float noise of an f32 printed
-/// as f64 (0.8600000143051147).
-pub(crate) fn round_score(score: f32) -> f64 {
-    (f64::from(score) * 10_000.0).round() / 10_000.0
-}
-
 pub(crate) fn screen(
     index: &Index,
     searcher: &mut Searcher<'_>,
@@ -112,7 +106,7 @@ pub(crate) fn screen(
 fn screened(index: &Index, m: &Match) -> ScreenedMatch {
     ScreenedMatch {
         band: m.band,
-        score: round_score(m.score),
+        score: earmark_screen::index::rounded_score(m.score),
         list: m.list.clone(),
         source_id: m.source_id.clone(),
         matched_name: m.matched_name.clone(),

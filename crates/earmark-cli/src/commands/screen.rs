@@ -369,6 +369,7 @@ struct BatchRow<'a> {
     id: &'a str,
     name: &'a str,
     band: Band,
+    #[serde(serialize_with = "earmark_screen::index::serialize_score")]
     score: f32,
     list: Option<&'a str>,
     source_id: Option<&'a str>,
