@@ -404,6 +404,13 @@ impl<'e> Worker<'e> {
         })
     }
 
+    /// The date the request's item is classified as of: its as-of date, or earlier when the
+    /// known-on date predates a classification text in force then.
+    fn classification_date(&mut self, request: &Request) -> Date {
+        self.determiner
+            .classification_date(request.as_of, request.known_on, request.reading)
+    }
+
     /// Classifies the item as of the date the request classifies on, through the cache for
     /// catalog items.
     fn classified(
@@ -412,9 +419,7 @@ impl<'e> Worker<'e> {
         request: &Request,
         tf32: Tf32Reading,
     ) -> ClassifiedItem {
-        let when =
-            self.determiner
-                .classification_date(request.as_of, request.known_on, request.reading);
+        let when = self.classification_date(request);
         self.classified_on(item, when, tf32)
     }
 
@@ -435,9 +440,7 @@ impl<'e> Worker<'e> {
         request: &Request,
         tf32: Tf32Reading,
     ) -> ClassifiedItem {
-        let when =
-            self.determiner
-                .classification_date(request.as_of, request.known_on, request.reading);
+        let when = self.classification_date(request);
         let Item::Catalog(_, _, slot) = item else {
             return self.classified_on(item, when, tf32);
         };
@@ -810,9 +813,7 @@ impl<'e> Worker<'e> {
         answer: &Answer,
     ) -> Option<Tf32Alternative> {
         let other = tf32.other();
-        let when =
-            self.determiner
-                .classification_date(request.as_of, request.known_on, request.reading);
+        let when = self.classification_date(request);
         let alt = self.classified_on(item, when, other);
         if alt.1.tpp == classification.tpp {
             return None;
@@ -840,9 +841,7 @@ impl<'e> Worker<'e> {
         if spec.kind != ItemKind::System {
             return None;
         }
-        let when =
-            self.determiner
-                .classification_date(request.as_of, request.known_on, request.reading);
+        let when = self.classification_date(request);
         let engine = self.engine;
         let mut best: Option<(ItemFacts, String)> = None;
         for component in &spec.contains {

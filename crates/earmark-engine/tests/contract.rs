@@ -10,6 +10,9 @@
     reason = "test code: a panic is a failed test, with its message"
 )]
 
+#[path = "../../earmark-core/tests/support/bundled.rs"]
+mod bundled;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -45,22 +48,9 @@ fn country(code: &str) -> Country {
 
 /// Every file under the bundled rule pack's directory, as (path relative to it, text).
 fn pack_files() -> Vec<(String, String)> {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(base, &path, out);
-            } else if let Ok(text) = std::fs::read_to_string(&path) {
-                let rel = path.strip_prefix(base).unwrap().to_string_lossy();
-                out.push((rel.replace('\\', "/"), text));
-            }
-        }
-    }
-    let dir = root().join("rules/us-ear");
-    let mut out = Vec::new();
-    walk(&dir, &dir, &mut out);
-    out.sort();
-    out
+    let mut files = bundled::read_files(&bundled::pack_dir());
+    files.sort();
+    files
 }
 
 fn pack_of(files: &[(String, String)]) -> RulePack {

@@ -18,6 +18,9 @@
 
 #![allow(dead_code, reason = "the bench and the test each use part of it")]
 
+#[path = "../../../earmark-core/tests/support/bundled.rs"]
+mod bundled;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -37,27 +40,9 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The bundled rule pack (`rules/us-ear/`), every file under it as the CLI embeds it.
+/// The bundled rule pack (`rules/us-ear/`), read as core's tests read it.
 pub fn pack() -> RulePack {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(base, &path, out);
-            } else if let Ok(text) = std::fs::read_to_string(&path) {
-                let rel = path.strip_prefix(base).unwrap().to_string_lossy();
-                out.push((rel.replace('\\', "/"), text));
-            }
-        }
-    }
-    let dir = root().join("rules/us-ear");
-    let mut files = Vec::new();
-    walk(&dir, &dir, &mut files);
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    RulePack::from_files(&refs).unwrap()
+    bundled::pack()
 }
 
 /// The bundled catalog and its content hash, as the CLI computes it.
