@@ -42,6 +42,10 @@ enum Command {
     Rules(commands::rules::Args),
     /// Determine whether a shipment needs a licence, under which rule, with which exceptions.
     Check(commands::check::Args),
+    /// The system of record: licences, shipments, dispositions, caps, and their status.
+    Ledger(commands::ledger::LedgerArgs),
+    /// Verify the ledger's chain, export a period, or replay a recorded decision.
+    Audit(commands::audit::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +57,8 @@ fn main() -> ExitCode {
         Command::Lists(command) => commands::lists::run(command),
         Command::Rules(args) => commands::rules::run(args),
         Command::Check(args) => commands::check::run(args),
+        Command::Ledger(args) => commands::ledger::run(args),
+        Command::Audit(args) => commands::audit::run(args),
     };
     match result {
         Ok(code) => code,
