@@ -119,6 +119,10 @@ impl Walker {
             return Err(Break::Edited { seq: r.seq });
         }
         if r.prev_hash != self.prev_hash {
+            if r.seq == 1 {
+                // Nothing comes before the first record: its own link was rewritten.
+                return Err(Break::Edited { seq: 1 });
+            }
             return Err(match written_after(&r.prev_hash) {
                 Some(other) if other != r.seq - 1 => Break::Reordered {
                     seq: r.seq,
@@ -146,5 +150,64 @@ impl Walker {
             return Err(Break::HeadMismatch { seq: last });
         }
         Ok(head.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test code")]
+
+    use super::*;
+
+    fn chain(n: u64) -> Vec<Record> {
+        let mut head = ChainHead {
+            seq: 0,
+            hash: GENESIS.to_owned(),
+        };
+        (0..n)
+            .map(|i| {
+                let r = next_record(
+                    &head,
+                    "decision",
+                    "2026-12-01T00:00:00Z",
+                    "a",
+                    format!("{{\"n\":{i}}}"),
+                );
+                head = ChainHead {
+                    seq: r.seq,
+                    hash: r.hash.clone(),
+                };
+                r
+            })
+            .collect()
+    }
+
+    fn walk(records: &[Record], head: &ChainHead) -> Result<ChainHead, Break> {
+        let mut w = Walker::new();
+        for r in records {
+            w.step(r, |h| records.iter().find(|x| x.hash == h).map(|x| x.seq))?;
+        }
+        w.finish(head)
+    }
+
+    #[test]
+    fn a_first_record_whose_link_was_rewritten_is_named_as_edited_not_record_zero() {
+        let mut records = chain(3);
+        let head = ChainHead {
+            seq: 3,
+            hash: records[2].hash.clone(),
+        };
+        assert!(walk(&records, &head).is_ok());
+        records[0].prev_hash = "f".repeat(64);
+        records[0].hash = link_hash(&records[0].prev_hash, &records[0].content_hash);
+        assert_eq!(walk(&records, &head), Err(Break::Edited { seq: 1 }));
+    }
+
+    #[test]
+    fn content_fields_are_framed_so_moving_text_between_them_changes_the_hash() {
+        assert_ne!(
+            content_hash("ab", "c", "", ""),
+            content_hash("a", "bc", "", "")
+        );
     }
 }

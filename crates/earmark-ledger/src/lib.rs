@@ -20,6 +20,7 @@ mod postgres;
 mod sqlite;
 mod store;
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use earmark_engine::StoredDecision;
@@ -128,12 +129,12 @@ impl Ledger {
                 Ok(out)
             }
             Backend::Postgres(client) => {
-                let mut tx = postgres::PgTx(client.transaction()?);
+                let mut tx = postgres::PgTx::new(client.transaction()?);
                 if write {
                     tx.head(true)?;
                 }
                 let out = f(&mut tx)?;
-                tx.0.commit()?;
+                tx.tx.commit()?;
                 Ok(out)
             }
         }
@@ -147,7 +148,7 @@ impl Ledger {
         body: String,
     ) -> Result<u64> {
         let record = chain::next_record(head, kind, &meta.at, &meta.actor, body);
-        store.append(&record)?;
+        store.insert_record(&record)?;
         head.seq = record.seq;
         head.hash = record.hash;
         Ok(record.seq)
@@ -165,6 +166,7 @@ impl Ledger {
             }
             let mut head = s.head(true)?;
             let seq = Self::append(s, &mut head, kind::LICENCE, meta, body)?;
+            s.set_head(&head)?;
             s.insert_licence(&licence.number, seq, &to_json(licence)?)?;
             Ok(seq)
         })
@@ -201,13 +203,25 @@ impl Ledger {
         meta: &Meta,
     ) -> Result<Vec<Result<Recorded>>> {
         self.tx(true, |s| {
-            let mut head = s.head(true)?;
+            let start = s.head(true)?;
+            let mut head = start.clone();
+            // Licences read once per batch and kept here as lines deplete them: the head's
+            // lock keeps every other writer out until this transaction ends.
+            let mut licences: HashMap<String, Option<LicenceStatus>> = HashMap::new();
             let mut out = Vec::with_capacity(batch.len());
             for shipment in batch {
-                match Self::record_one(s, &mut head, shipment, meta) {
+                match Self::record_one(s, &mut head, &mut licences, shipment, meta) {
                     Err(e) if e.is_refusal() => out.push(Err(e)),
                     other => out.push(Ok(other?)),
                 }
+            }
+            for (number, status) in &licences {
+                if let Some(status) = status {
+                    s.set_used(number, &status.used)?;
+                }
+            }
+            if head != start {
+                s.set_head(&head)?;
             }
             Ok(out)
         })
@@ -216,6 +230,7 @@ impl Ledger {
     fn record_one(
         s: &mut dyn Store,
         head: &mut ChainHead,
+        licences: &mut HashMap<String, Option<LicenceStatus>>,
         shipment: &NewShipment,
         meta: &Meta,
     ) -> Result<Recorded> {
@@ -230,10 +245,16 @@ impl Ledger {
             )));
         }
         let licence = match &shipment.authorisation {
-            Authorisation::Licence { number } => s.licences(Some(number))?.into_iter().next(),
+            Authorisation::Licence { number } => {
+                if !licences.contains_key(number) {
+                    let status = s.licences(Some(number))?.into_iter().next();
+                    licences.insert(number.clone(), status);
+                }
+                licences.get(number).and_then(Option::as_ref)
+            }
             _ => None,
         };
-        let authorised = model::authorise(shipment, licence.as_ref())?;
+        let authorised = model::authorise(shipment, licence)?;
         let body = to_json(&ShipmentBody {
             shipment,
             depletion: authorised.as_ref().map(|a| &a.0),
@@ -241,7 +262,9 @@ impl Ledger {
         let seq = Self::append(s, head, kind::SHIPMENT, meta, body)?;
         let warnings = match authorised {
             Some((depletion, used, warnings)) => {
-                s.set_used(&depletion.licence, &used)?;
+                if let Some(Some(status)) = licences.get_mut(&depletion.licence) {
+                    status.used = used;
+                }
                 warnings
             }
             None => Vec::new(),
@@ -273,7 +296,9 @@ impl Ledger {
         let body = to_json(decision)?;
         self.tx(true, |s| {
             let mut head = s.head(true)?;
-            Self::append(s, &mut head, kind::DECISION, meta, body)
+            let seq = Self::append(s, &mut head, kind::DECISION, meta, body)?;
+            s.set_head(&head)?;
+            Ok(seq)
         })
     }
 
@@ -300,6 +325,7 @@ impl Ledger {
         self.tx(true, |s| {
             let mut head = s.head(true)?;
             let seq = Self::append(s, &mut head, kind::DISPOSITION, meta, body)?;
+            s.set_head(&head)?;
             s.insert_disposition(seq, &d, &meta.at)?;
             Ok(seq)
         })
@@ -343,6 +369,7 @@ impl Ledger {
             }
             let mut head = s.head(true)?;
             let seq = Self::append(s, &mut head, kind::CAP, meta, body.clone())?;
+            s.set_head(&head)?;
             s.insert_cap(&cap.id, seq, &body)?;
             Ok(seq)
         })

@@ -3,7 +3,9 @@
 //! another at READ COMMITTED: the head, the licences' depletion and the order-line check read
 //! in a transaction cannot change before it commits, and no serialization retry is needed.
 
-use postgres::{Client, NoTls, Row, Transaction};
+use std::collections::HashMap;
+
+use postgres::{Client, NoTls, Row, Statement, Transaction};
 
 use crate::error::{LedgerError, Result};
 use crate::model::{
@@ -60,7 +62,30 @@ fn migrate(client: &mut Client) -> Result<()> {
     Ok(())
 }
 
-pub(crate) struct PgTx<'c>(pub Transaction<'c>);
+pub(crate) struct PgTx<'c> {
+    pub tx: Transaction<'c>,
+    /// Statements prepared once per transaction: a batch runs each hot statement hundreds of
+    /// times, and an unprepared one costs a second round trip every time.
+    prepared: HashMap<&'static str, Statement>,
+}
+
+impl<'c> PgTx<'c> {
+    pub(crate) fn new(tx: Transaction<'c>) -> Self {
+        Self {
+            tx,
+            prepared: HashMap::new(),
+        }
+    }
+
+    fn prepared(&mut self, sql: &'static str) -> Result<Statement> {
+        if let Some(st) = self.prepared.get(sql) {
+            return Ok(st.clone());
+        }
+        let st = self.tx.prepare(sql)?;
+        self.prepared.insert(sql, st.clone());
+        Ok(st)
+    }
+}
 
 fn record_from(r: &Row) -> Record {
     Record {
@@ -86,29 +111,44 @@ impl Store for PgTx<'_> {
         } else {
             "SELECT seq, hash FROM chain_head WHERE id = 1"
         };
-        let row = self.0.query_one(sql, &[])?;
+        let row = self.tx.query_one(sql, &[])?;
         Ok(ChainHead {
             seq: to_u64(row.get(0)),
             hash: row.get(1),
         })
     }
 
-    fn append(&mut self, r: &Record) -> Result<()> {
-        let seq = to_i64(r.seq);
-        self.0.execute(
+    fn insert_record(&mut self, r: &Record) -> Result<()> {
+        let st = self.prepared(
             "INSERT INTO records (seq, kind, recorded_at, actor, body, content_hash, prev_hash, hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            &[&seq, &r.kind, &r.recorded_at, &r.actor, &r.body, &r.content_hash, &r.prev_hash, &r.hash],
         )?;
-        self.0.execute(
+        self.tx.execute(
+            &st,
+            &[
+                &to_i64(r.seq),
+                &r.kind,
+                &r.recorded_at,
+                &r.actor,
+                &r.body,
+                &r.content_hash,
+                &r.prev_hash,
+                &r.hash,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn set_head(&mut self, head: &ChainHead) -> Result<()> {
+        self.tx.execute(
             "UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1",
-            &[&seq, &r.hash],
+            &[&to_i64(head.seq), &head.hash],
         )?;
         Ok(())
     }
 
     fn records_page(&mut self, after: u64, limit: u64) -> Result<Vec<Record>> {
-        let rows = self.0.query(
+        let rows = self.tx.query(
             &format!("SELECT {RECORD_COLUMNS} FROM records WHERE seq > $1 ORDER BY seq LIMIT $2"),
             &[&to_i64(after), &to_i64(limit)],
         )?;
@@ -117,7 +157,7 @@ impl Store for PgTx<'_> {
 
     fn record(&mut self, seq: u64) -> Result<Option<Record>> {
         Ok(self
-            .0
+            .tx
             .query_opt(
                 &format!("SELECT {RECORD_COLUMNS} FROM records WHERE seq = $1"),
                 &[&to_i64(seq)],
@@ -128,13 +168,13 @@ impl Store for PgTx<'_> {
 
     fn seq_of_hash(&mut self, hash: &str) -> Result<Option<u64>> {
         Ok(self
-            .0
+            .tx
             .query_opt("SELECT seq FROM records WHERE hash = $1", &[&hash])?
             .map(|r| to_u64(r.get(0))))
     }
 
     fn records_between(&mut self, from: &str, to: &str) -> Result<Vec<Record>> {
-        let rows = self.0.query(
+        let rows = self.tx.query(
             &format!(
                 "SELECT {RECORD_COLUMNS} FROM records WHERE recorded_at >= $1 AND recorded_at < $2 ORDER BY seq"
             ),
@@ -144,7 +184,7 @@ impl Store for PgTx<'_> {
     }
 
     fn licences(&mut self, number: Option<&str>) -> Result<Vec<LicenceStatus>> {
-        let rows = self.0.query(
+        let rows = self.tx.query(
             "SELECT body, used_units, used_value_cents, used_tpp, record_seq FROM licences \
              WHERE $1::TEXT IS NULL OR number = $1 ORDER BY number",
             &[&number],
@@ -166,7 +206,7 @@ impl Store for PgTx<'_> {
     }
 
     fn insert_licence(&mut self, number: &str, seq: u64, body: &str) -> Result<()> {
-        self.0.execute(
+        self.tx.execute(
             "INSERT INTO licences (number, record_seq, body) VALUES ($1, $2, $3)",
             &[&number, &to_i64(seq), &body],
         )?;
@@ -174,7 +214,7 @@ impl Store for PgTx<'_> {
     }
 
     fn set_used(&mut self, number: &str, used: &Used) -> Result<()> {
-        self.0.execute(
+        self.tx.execute(
             "UPDATE licences SET used_units = $2, used_value_cents = $3, used_tpp = $4 WHERE number = $1",
             &[&number, &to_i64(used.units), &used.value_cents, &used.tpp],
         )?;
@@ -182,20 +222,23 @@ impl Store for PgTx<'_> {
     }
 
     fn shipment_facts(&mut self, order_id: &str, line: u32) -> Result<Option<(u64, String)>> {
+        let st = self.prepared(
+            "SELECT record_seq, facts_hash FROM shipments WHERE order_id = $1 AND line = $2",
+        )?;
         Ok(self
-            .0
-            .query_opt(
-                "SELECT record_seq, facts_hash FROM shipments WHERE order_id = $1 AND line = $2",
-                &[&order_id, &i64::from(line)],
-            )?
+            .tx
+            .query_opt(&st, &[&order_id, &i64::from(line)])?
             .map(|r| (to_u64(r.get(0)), r.get(1))))
     }
 
     fn insert_shipment(&mut self, s: &ShipmentRow) -> Result<()> {
-        self.0.execute(
+        let st = self.prepared(
             "INSERT INTO shipments (order_id, line, record_seq, facts_hash, item, quantity, \
              value_cents, tpp, destination, consignee, ship_date, year, authorisation, licence) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )?;
+        self.tx.execute(
+            &st,
             &[
                 &s.order_id,
                 &i64::from(s.line),
@@ -218,14 +261,14 @@ impl Store for PgTx<'_> {
 
     fn shipment_count(&mut self) -> Result<u64> {
         Ok(to_u64(
-            self.0
+            self.tx
                 .query_one("SELECT COUNT(*) FROM shipments", &[])?
                 .get(0),
         ))
     }
 
     fn insert_disposition(&mut self, seq: u64, d: &Disposition, at: &str) -> Result<()> {
-        self.0.execute(
+        self.tx.execute(
             "INSERT INTO dispositions (record_seq, party, entry, list_hash, by_whom, why, cleared_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[&to_i64(seq), &d.party, &d.entry, &d.list_hash, &d.by, &d.why, &at],
@@ -234,7 +277,7 @@ impl Store for PgTx<'_> {
     }
 
     fn dispositions(&mut self, party: &str) -> Result<Vec<StoredDisposition>> {
-        let rows = self.0.query(
+        let rows = self.tx.query(
             "SELECT record_seq, party, entry, list_hash, by_whom, why, cleared_at FROM dispositions \
              WHERE party = $1 ORDER BY record_seq DESC",
             &[&party],
@@ -256,7 +299,7 @@ impl Store for PgTx<'_> {
     }
 
     fn insert_cap(&mut self, id: &str, seq: u64, body: &str) -> Result<()> {
-        self.0.execute(
+        self.tx.execute(
             "INSERT INTO caps (id, record_seq, body) VALUES ($1, $2, $3)",
             &[&id, &to_i64(seq), &body],
         )?;
@@ -264,12 +307,12 @@ impl Store for PgTx<'_> {
     }
 
     fn caps(&mut self) -> Result<Vec<Cap>> {
-        let rows = self.0.query("SELECT body FROM caps ORDER BY id", &[])?;
+        let rows = self.tx.query("SELECT body FROM caps ORDER BY id", &[])?;
         rows.iter().map(|r| parse("a cap", r.get(0))).collect()
     }
 
     fn usage(&mut self, year: i32, key: UsageKey) -> Result<Vec<UsageRow>> {
-        let rows = self.0.query(&usage_sql(key, "$1"), &[&i64::from(year)])?;
+        let rows = self.tx.query(&usage_sql(key, "$1"), &[&i64::from(year)])?;
         Ok(rows
             .iter()
             .map(|r| UsageRow {

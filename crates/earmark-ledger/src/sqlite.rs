@@ -90,7 +90,7 @@ impl Store for SqliteTx<'_> {
             })?)
     }
 
-    fn append(&mut self, r: &Record) -> Result<()> {
+    fn insert_record(&mut self, r: &Record) -> Result<()> {
         self.0
             .prepare_cached(
                 "INSERT INTO records (seq, kind, recorded_at, actor, body, content_hash, prev_hash, hash) \
@@ -106,9 +106,13 @@ impl Store for SqliteTx<'_> {
                 r.prev_hash,
                 r.hash
             ])?;
+        Ok(())
+    }
+
+    fn set_head(&mut self, head: &ChainHead) -> Result<()> {
         self.0
             .prepare_cached("UPDATE chain_head SET seq = ?1, hash = ?2 WHERE id = 1")?
-            .execute(params![to_i64(r.seq), r.hash])?;
+            .execute(params![to_i64(head.seq), head.hash])?;
         Ok(())
     }
 

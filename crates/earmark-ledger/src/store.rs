@@ -51,8 +51,9 @@ pub(crate) const RECORD_COLUMNS: &str =
 pub(crate) trait Store {
     /// The chain head; `lock` holds it (and so every other writer) until the transaction ends.
     fn head(&mut self, lock: bool) -> Result<ChainHead>;
-    /// Inserts the record and makes it the head.
-    fn append(&mut self, r: &Record) -> Result<()>;
+    /// Inserts a record; the transaction sets the head once, before it commits.
+    fn insert_record(&mut self, r: &Record) -> Result<()>;
+    fn set_head(&mut self, head: &ChainHead) -> Result<()>;
     fn records_page(&mut self, after: u64, limit: u64) -> Result<Vec<Record>>;
     fn record(&mut self, seq: u64) -> Result<Option<Record>>;
     fn seq_of_hash(&mut self, hash: &str) -> Result<Option<u64>>;
