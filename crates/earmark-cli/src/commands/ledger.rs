@@ -891,3 +891,36 @@ fn status(db: &DbArgs, a: &StatusArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test code")]
+
+    use super::{parse_dollars, redact};
+
+    #[test]
+    fn dollar_values_become_exact_cents_without_float_rounding() {
+        assert_eq!(parse_dollars("value", "1500").unwrap(), 150_000);
+        assert_eq!(parse_dollars("value", "1500.5").unwrap(), 150_050);
+        assert_eq!(parse_dollars("value", "$1,500.05").unwrap(), 150_005);
+        // 0.1 + 0.2 in floats is 0.30000000000000004; cents stay exact.
+        assert_eq!(parse_dollars("value", "0.29").unwrap(), 29);
+    }
+
+    #[test]
+    fn a_value_with_a_sign_three_decimals_or_no_digits_is_refused() {
+        for bad in ["-5", "1.005", "", ".", "abc", "1e6", "99999999999999999999"] {
+            let e = parse_dollars("value", bad).unwrap_err().to_string();
+            assert!(e.contains(&format!("`--value {bad}`")), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_database_password_is_not_printed_in_messages() {
+        assert_eq!(
+            redact("postgres://ledger:s3cret@db.example/earmark"),
+            "postgres://ledger:***@db.example/earmark"
+        );
+        assert_eq!(redact("sqlite:///tmp/l.sqlite"), "sqlite:///tmp/l.sqlite");
+    }
+}
