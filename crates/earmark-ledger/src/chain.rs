@@ -68,18 +68,24 @@ pub enum Break {
     TailDeleted { seq: u64, head_seq: u64, last: u64 },
     #[error("the chain head does not match record #{seq}: the last record was edited or replaced")]
     HeadMismatch { seq: u64 },
+    /// The chain is whole but a table kept beside it disagrees with it (a depletion edited
+    /// to free room on a licence, a shipment row deleted to allow a re-import).
+    #[error("{0}")]
+    Index(String),
 }
 
 impl Break {
-    /// The record the break names first.
-    pub fn seq(&self) -> u64 {
+    /// The record the break names first; `None` when the chain is whole and a table beside
+    /// it was edited.
+    pub fn seq(&self) -> Option<u64> {
         match *self {
             Self::Edited { seq }
             | Self::Deleted { seq, .. }
             | Self::Reordered { seq, .. }
             | Self::Replaced { seq }
             | Self::TailDeleted { seq, .. }
-            | Self::HeadMismatch { seq } => seq,
+            | Self::HeadMismatch { seq } => Some(seq),
+            Self::Index(_) => None,
         }
     }
 }

@@ -76,6 +76,13 @@ struct ShipmentBody<'a> {
     depletion: Option<&'a Depletion>,
 }
 
+/// The part of a shipment record's body that verify re-adds.
+#[derive(Debug, serde::Deserialize)]
+struct ShipmentDepletion {
+    #[serde(default)]
+    depletion: Option<Depletion>,
+}
+
 /// What a verified chain holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verified {
@@ -451,14 +458,18 @@ impl Ledger {
             .map_err(|e| LedgerError::Corrupt(format!("record #{seq}: {e}")))
     }
 
-    /// Walks the whole chain. `Ok(Err(break))` names the first record edited, deleted or
-    /// reordered; `Err` is a storage failure.
+    /// Walks the whole chain, then checks the tables beside it against it (shipment lines,
+    /// licence depletion). `Ok(Err(break))` names the first record edited, deleted or
+    /// reordered, or the table that disagrees; `Err` is a storage failure.
     pub fn verify(&mut self) -> Result<std::result::Result<Verified, Break>> {
         self.tx(false, |s| {
             let head = s.head(false)?;
             let mut walker = chain::Walker::new();
             let mut after = 0;
             let mut count = 0;
+            // What the records say the tables beside them must hold.
+            let mut depleted: HashMap<String, Used> = HashMap::new();
+            let mut shipments = 0u64;
             loop {
                 let page = s.records_page(after, PAGE)?;
                 let Some(last) = page.last() else { break };
@@ -479,12 +490,55 @@ impl Ledger {
                         return Ok(Err(b));
                     }
                     count += 1;
+                    if r.kind == kind::SHIPMENT {
+                        shipments += 1;
+                        let body: ShipmentDepletion = serde_json::from_str(&r.body)
+                            .map_err(|e| LedgerError::Corrupt(format!("record #{}: {e}", r.seq)))?;
+                        if let Some(d) = body.depletion {
+                            let used = depleted.entry(d.licence).or_default();
+                            used.units += d.units;
+                            used.value_cents += d.value_cents;
+                            used.tpp += d.tpp;
+                        }
+                    }
                 }
             }
-            Ok(walker.finish(&head).map(|head| Verified {
-                records: count,
-                head,
-            }))
+            let verified = match walker.finish(&head) {
+                Ok(head) => Verified {
+                    records: count,
+                    head,
+                },
+                Err(b) => return Ok(Err(b)),
+            };
+            let indexed = s.shipment_count()?;
+            if indexed != shipments {
+                return Ok(Err(Break::Index(format!(
+                    "the shipments table holds {indexed} lines but the chain records {shipments}: the table was edited"
+                ))));
+            }
+            for status in s.licences(None)? {
+                let want = depleted.remove(&status.licence.number).unwrap_or_default();
+                let got = status.used;
+                let tpp_close = (want.tpp - got.tpp).abs() <= 1e-6 * want.tpp.abs().max(1.0);
+                if want.units != got.units || want.value_cents != got.value_cents || !tpp_close {
+                    return Ok(Err(Break::Index(format!(
+                        "licence `{}` shows {} units, {} and TPP {:.0} used but its shipment records add up to {} units, {} and TPP {:.0}: the licences table was edited",
+                        status.licence.number,
+                        got.units,
+                        dollars(got.value_cents),
+                        got.tpp,
+                        want.units,
+                        dollars(want.value_cents),
+                        want.tpp
+                    ))));
+                }
+            }
+            if let Some(number) = depleted.keys().next() {
+                return Ok(Err(Break::Index(format!(
+                    "licence `{number}` was depleted by shipment records but is not in the licences table: the table was edited"
+                ))));
+            }
+            Ok(Ok(verified))
         })
     }
 

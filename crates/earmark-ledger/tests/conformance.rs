@@ -112,14 +112,14 @@ fn a_deleted_last_record_is_named_by_verify(db: &TestDb) {
     let mut l = six_records(db);
     db.tamper("DELETE FROM records WHERE seq = 6");
     let b = broken(&mut l);
-    assert_eq!(b.seq(), 6, "{b}");
+    assert_eq!(b.seq(), Some(6), "{b}");
     assert!(b.to_string().contains("record #6 was deleted"), "{b}");
 }
 
 fn a_deleted_and_renumbered_record_is_named_by_verify(db: &TestDb) {
     let mut l = six_records(db);
     db.tamper("DELETE FROM records WHERE seq = 4; UPDATE records SET seq = seq - 1 WHERE seq > 4; UPDATE chain_head SET seq = 5");
-    assert_eq!(broken(&mut l).seq(), 3);
+    assert_eq!(broken(&mut l).seq(), Some(3));
 }
 
 fn reordered_records_are_named_by_verify(db: &TestDb) {
@@ -135,6 +135,31 @@ fn reordered_records_are_named_by_verify(db: &TestDb) {
         "{b}"
     );
     assert!(b.to_string().contains("record #4 is out of order"), "{b}");
+}
+
+fn an_edited_licence_depletion_is_found_by_verify(db: &TestDb) {
+    let mut l = six_records(db);
+    // Freeing room on a licence by editing the table beside the chain.
+    db.tamper("UPDATE licences SET used_units = 0 WHERE number = 'D1234567'");
+    let b = broken(&mut l);
+    assert_eq!(b.seq(), None);
+    assert!(
+        b.to_string().contains("licence `D1234567` shows 0 units")
+            && b.to_string().contains("add up to 10 units"),
+        "{b}"
+    );
+}
+
+fn a_deleted_shipment_row_is_found_by_verify(db: &TestDb) {
+    let mut l = six_records(db);
+    // Deleting the row would let the same order line be recorded (and depleted) again.
+    db.tamper("DELETE FROM shipments WHERE order_id = 'PO-1' AND line = 2");
+    let b = broken(&mut l);
+    assert!(
+        b.to_string()
+            .contains("holds 4 lines but the chain records 5"),
+        "{b}"
+    );
 }
 
 fn records_cannot_be_updated_or_deleted_through_the_database_guard(db: &TestDb) {
@@ -490,6 +515,8 @@ conformance!(
     a_deleted_and_renumbered_record_is_named_by_verify,
     reordered_records_are_named_by_verify,
     records_cannot_be_updated_or_deleted_through_the_database_guard,
+    an_edited_licence_depletion_is_found_by_verify,
+    a_deleted_shipment_row_is_found_by_verify,
     a_licence_depletes_and_an_overdraw_is_refused,
     licence_thresholds_warn_at_80_90_and_100_percent,
     an_expired_licence_authorises_nothing,

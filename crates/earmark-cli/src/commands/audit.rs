@@ -77,7 +77,7 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
                 ),
                 (Format::Json, Err(b)) => outln!(
                     "{}",
-                    serde_json::json!({"ok": false, "first_bad_record": b.seq(), "problem": b.to_string()})
+                    serde_json::json!({"ok": false, "first_bad_record": b.seq(), "table": matches!(b, earmark_ledger::Break::Index(_)), "problem": b.to_string()})
                 ),
                 (Format::Human, Ok(v)) => outln!(
                     "the chain verifies: {} records, head #{} {}",
