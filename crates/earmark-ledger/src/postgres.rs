@@ -40,7 +40,7 @@ fn migrate(client: &mut Client) -> Result<()> {
             "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
             &[],
         )?
-        .get(0);
+        .try_get(0)?;
     let newest = MIGRATIONS.last().map_or(0, |m| m.0);
     if u32::try_from(applied).unwrap_or(u32::MAX) > newest {
         return Err(LedgerError::Corrupt(format!(
@@ -87,17 +87,17 @@ impl<'c> PgTx<'c> {
     }
 }
 
-fn record_from(r: &Row) -> Record {
-    Record {
-        seq: to_u64(r.get(0)),
-        kind: r.get(1),
-        recorded_at: r.get(2),
-        actor: r.get(3),
-        body: r.get(4),
-        content_hash: r.get(5),
-        prev_hash: r.get(6),
-        hash: r.get(7),
-    }
+fn record_from(r: &Row) -> Result<Record, postgres::Error> {
+    Ok(Record {
+        seq: to_u64(r.try_get(0)?),
+        kind: r.try_get(1)?,
+        recorded_at: r.try_get(2)?,
+        actor: r.try_get(3)?,
+        body: r.try_get(4)?,
+        content_hash: r.try_get(5)?,
+        prev_hash: r.try_get(6)?,
+        hash: r.try_get(7)?,
+    })
 }
 
 fn parse<T: serde::de::DeserializeOwned>(what: &str, body: &str) -> Result<T> {
@@ -113,8 +113,8 @@ impl Store for PgTx<'_> {
         };
         let row = self.tx.query_one(sql, &[])?;
         Ok(ChainHead {
-            seq: to_u64(row.get(0)),
-            hash: row.get(1),
+            seq: to_u64(row.try_get(0)?),
+            hash: row.try_get(1)?,
         })
     }
 
@@ -152,7 +152,7 @@ impl Store for PgTx<'_> {
             &format!("SELECT {RECORD_COLUMNS} FROM records WHERE seq > $1 ORDER BY seq LIMIT $2"),
             &[&to_i64(after), &to_i64(limit)],
         )?;
-        Ok(rows.iter().map(record_from).collect())
+        Ok(rows.iter().map(record_from).collect::<Result<_, _>>()?)
     }
 
     fn record(&mut self, seq: u64) -> Result<Option<Record>> {
@@ -163,14 +163,16 @@ impl Store for PgTx<'_> {
                 &[&to_i64(seq)],
             )?
             .as_ref()
-            .map(record_from))
+            .map(record_from)
+            .transpose()?)
     }
 
     fn seq_of_hash(&mut self, hash: &str) -> Result<Option<u64>> {
         Ok(self
             .tx
             .query_opt("SELECT seq FROM records WHERE hash = $1", &[&hash])?
-            .map(|r| to_u64(r.get(0))))
+            .map(|r| r.try_get::<_, i64>(0).map(to_u64))
+            .transpose()?)
     }
 
     fn records_between(&mut self, from: &str, to: &str) -> Result<Vec<Record>> {
@@ -180,7 +182,7 @@ impl Store for PgTx<'_> {
             ),
             &[&from, &to],
         )?;
-        Ok(rows.iter().map(record_from).collect())
+        Ok(rows.iter().map(record_from).collect::<Result<_, _>>()?)
     }
 
     fn licences(&mut self, number: Option<&str>) -> Result<Vec<LicenceStatus>> {
@@ -191,15 +193,15 @@ impl Store for PgTx<'_> {
         )?;
         rows.iter()
             .map(|r| {
-                let licence: Licence = parse("a licence", r.get(0))?;
+                let licence: Licence = parse("a licence", r.try_get(0)?)?;
                 Ok(LicenceStatus {
                     licence,
                     used: Used {
-                        units: to_u64(r.get(1)),
-                        value_cents: r.get(2),
-                        tpp: r.get(3),
+                        units: to_u64(r.try_get(1)?),
+                        value_cents: r.try_get(2)?,
+                        tpp: r.try_get(3)?,
                     },
-                    record_seq: to_u64(r.get(4)),
+                    record_seq: to_u64(r.try_get(4)?),
                 })
             })
             .collect()
@@ -228,7 +230,8 @@ impl Store for PgTx<'_> {
         Ok(self
             .tx
             .query_opt(&st, &[&order_id, &i64::from(line)])?
-            .map(|r| (to_u64(r.get(0)), r.get(1))))
+            .map(|r| Ok::<_, postgres::Error>((to_u64(r.try_get(0)?), r.try_get(1)?)))
+            .transpose()?)
     }
 
     fn insert_shipment(&mut self, s: &ShipmentRow) -> Result<()> {
@@ -263,7 +266,7 @@ impl Store for PgTx<'_> {
         Ok(to_u64(
             self.tx
                 .query_one("SELECT COUNT(*) FROM shipments", &[])?
-                .get(0),
+                .try_get(0)?,
         ))
     }
 
@@ -284,18 +287,20 @@ impl Store for PgTx<'_> {
         )?;
         Ok(rows
             .iter()
-            .map(|r| StoredDisposition {
-                seq: to_u64(r.get(0)),
-                disposition: Disposition {
-                    party: r.get(1),
-                    entry: r.get(2),
-                    list_hash: r.get(3),
-                    by: r.get(4),
-                    why: r.get(5),
-                },
-                cleared_at: r.get(6),
+            .map(|r| {
+                Ok::<_, postgres::Error>(StoredDisposition {
+                    seq: to_u64(r.try_get(0)?),
+                    disposition: Disposition {
+                        party: r.try_get(1)?,
+                        entry: r.try_get(2)?,
+                        list_hash: r.try_get(3)?,
+                        by: r.try_get(4)?,
+                        why: r.try_get(5)?,
+                    },
+                    cleared_at: r.try_get(6)?,
+                })
             })
-            .collect())
+            .collect::<Result<_, _>>()?)
     }
 
     fn insert_cap(&mut self, id: &str, seq: u64, body: &str) -> Result<()> {
@@ -308,20 +313,22 @@ impl Store for PgTx<'_> {
 
     fn caps(&mut self) -> Result<Vec<Cap>> {
         let rows = self.tx.query("SELECT body FROM caps ORDER BY id", &[])?;
-        rows.iter().map(|r| parse("a cap", r.get(0))).collect()
+        rows.iter().map(|r| parse("a cap", r.try_get(0)?)).collect()
     }
 
     fn usage(&mut self, year: i32, key: UsageKey) -> Result<Vec<UsageRow>> {
         let rows = self.tx.query(&usage_sql(key, "$1"), &[&i64::from(year)])?;
         Ok(rows
             .iter()
-            .map(|r| UsageRow {
-                key: r.get(0),
-                lines: to_u64(r.get(1)),
-                units: to_u64(r.get::<_, Option<i64>>(2).unwrap_or(0)),
-                tpp: r.get::<_, Option<f64>>(3).unwrap_or(0.0),
-                lines_without_tpp: to_u64(r.get::<_, Option<i64>>(4).unwrap_or(0)),
+            .map(|r| {
+                Ok::<_, postgres::Error>(UsageRow {
+                    key: r.try_get(0)?,
+                    lines: to_u64(r.try_get(1)?),
+                    units: to_u64(r.try_get::<_, Option<i64>>(2)?.unwrap_or(0)),
+                    tpp: r.try_get::<_, Option<f64>>(3)?.unwrap_or(0.0),
+                    lines_without_tpp: to_u64(r.try_get::<_, Option<i64>>(4)?.unwrap_or(0)),
+                })
             })
-            .collect())
+            .collect::<Result<_, _>>()?)
     }
 }
