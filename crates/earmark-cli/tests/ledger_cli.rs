@@ -216,6 +216,25 @@ fn recording_depletes_a_licence_and_refuses_an_overdraw_with_exit_4() {
     assert!(status.contains("VN: 1 lines, 9 units"), "{status}");
     let again = ok(&record_vn(&db, "PO-1", "1", "9", "D1"));
     assert!(again.contains("already recorded (record #2)"), "{again}");
+    ok(&db.run(&[
+        "ledger",
+        "cap",
+        "add",
+        "--id",
+        "lpp",
+        "--per",
+        "consignee",
+        "--tpp",
+        "26900000",
+    ]));
+    let status = ok(&db.run(&["ledger", "status", "--year", "2024"]));
+    // Nine H100s are 9 x 15,832 TPP: nine H100-equivalents by the convention.
+    assert!(
+        status.contains(
+            "lpp (no consignee named): TPP 142488 of 26900000 used, 26757512 left (1690.1 H100-eq)"
+        ),
+        "{status}"
+    );
 }
 
 #[test]

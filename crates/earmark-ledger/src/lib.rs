@@ -391,6 +391,41 @@ impl Ledger {
         self.tx(false, |s| s.usage(year, key))
     }
 
+    /// A cap's usage in a calendar year: one row per consignee or country, counting only
+    /// shipments to the cap's destinations (all when it names none).
+    pub fn cap_usage(&mut self, year: i32, cap: &Cap) -> Result<Vec<UsageRow>> {
+        let (key, counted) = match cap.per {
+            CapScope::Consignee => (UsageKey::ConsigneeCountry, true),
+            CapScope::Country => (UsageKey::Country, false),
+        };
+        let mut out: Vec<UsageRow> = Vec::new();
+        for row in self.usage(year, key)? {
+            let (who, country) = if counted {
+                match row.key.rsplit_once('|') {
+                    Some((who, country)) => (who.to_owned(), country.to_owned()),
+                    None => continue,
+                }
+            } else {
+                (row.key.clone(), row.key.clone())
+            };
+            if !cap.destinations.is_empty()
+                && !cap.destinations.iter().any(|d| d.to_string() == country)
+            {
+                continue;
+            }
+            match out.iter_mut().find(|r| r.key == who) {
+                Some(r) => {
+                    r.lines += row.lines;
+                    r.units += row.units;
+                    r.tpp += row.tpp;
+                    r.lines_without_tpp += row.lines_without_tpp;
+                }
+                None => out.push(UsageRow { key: who, ..row }),
+            }
+        }
+        Ok(out)
+    }
+
     /// The H200 rule's volume condition: per item, units to China and Macau against units to
     /// US end users, in a calendar year.
     pub fn volume_ratios(&mut self, year: i32) -> Result<Vec<VolumeRatio>> {

@@ -33,6 +33,8 @@ pub enum UsageKey {
     Country,
     /// `item|destination`.
     ItemCountry,
+    /// `consignee|destination`.
+    ConsigneeCountry,
 }
 
 impl UsageKey {
@@ -41,6 +43,9 @@ impl UsageKey {
             Self::Consignee => "COALESCE(consignee, '(no consignee named)')",
             Self::Country => "destination",
             Self::ItemCountry => "item || '|' || destination",
+            Self::ConsigneeCountry => {
+                "COALESCE(consignee, '(no consignee named)') || '|' || destination"
+            }
         }
     }
 }

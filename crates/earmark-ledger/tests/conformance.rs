@@ -377,6 +377,41 @@ fn usage_counts_tpp_per_consignee_and_the_h200_volume_ratio(db: &TestDb) {
     assert_eq!(l.caps().unwrap().len(), 1);
 }
 
+fn a_cap_counts_only_its_destinations_per_consignee(db: &TestDb) {
+    let mut l = db.open();
+    l.add_licence(&licence("C1", 100), &meta()).unwrap();
+    l.record_shipment(&licensed_line("PO-C", 1, 4, "C1"), &meta())
+        .unwrap();
+    l.record_shipment(&free_line("PO-C", 2, 2), &meta())
+        .unwrap();
+    let vn_only = Cap {
+        id: "vn".into(),
+        description: String::new(),
+        per: CapScope::Consignee,
+        destinations: vec![earmark_core::country::Country::from_code("VN").unwrap()],
+        limit_tpp: 1e9,
+    };
+    let rows = l.cap_usage(2024, &vn_only).unwrap();
+    assert_eq!(
+        rows.iter()
+            .map(|r| (r.key.as_str(), r.units))
+            .collect::<Vec<_>>(),
+        [("SAIGON COMPUTE JSC", 4)]
+    );
+    let everywhere = Cap {
+        destinations: vec![],
+        per: CapScope::Country,
+        ..vn_only
+    };
+    let rows = l.cap_usage(2024, &everywhere).unwrap();
+    assert_eq!(
+        rows.iter()
+            .map(|r| (r.key.as_str(), r.units))
+            .collect::<Vec<_>>(),
+        [("DE", 2), ("VN", 4)]
+    );
+}
+
 fn the_h200_ratio_compares_china_and_macau_with_us_shipments(db: &TestDb) {
     let mut l = db.open();
     let cn = common::decide(&common::shipment(
@@ -527,6 +562,7 @@ conformance!(
     a_disposition_answers_the_same_entry_and_reopens_on_a_new_list,
     usage_counts_tpp_per_consignee_and_the_h200_volume_ratio,
     the_h200_ratio_compares_china_and_macau_with_us_shipments,
+    a_cap_counts_only_its_destinations_per_consignee,
     a_recorded_decision_replays_to_the_same_answer,
     two_writers_never_overdraw_a_licence,
     an_unbounded_or_empty_licence_is_refused,

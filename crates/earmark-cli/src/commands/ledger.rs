@@ -795,21 +795,15 @@ fn status(db: &DbArgs, a: &StatusArgs) -> anyhow::Result<ExitCode> {
     let consignees = ledger.usage(year, UsageKey::Consignee)?;
     let ratios = ledger.volume_ratios(year)?;
     let caps = ledger.caps()?;
-    let cap_rows: Vec<serde_json::Value> = caps
-        .iter()
-        .flat_map(|cap| {
-            let rows = match cap.per {
-                CapScope::Consignee => &consignees,
-                CapScope::Country => &countries,
-            };
-            rows.iter().map(move |r| {
-                serde_json::json!({
-                    "cap": cap.id, "key": r.key, "used_tpp": r.tpp, "limit_tpp": cap.limit_tpp,
-                    "left_tpp": cap.limit_tpp - r.tpp, "floor": r.lines_without_tpp > 0,
-                })
-            })
-        })
-        .collect();
+    let mut cap_rows: Vec<serde_json::Value> = Vec::new();
+    for cap in &caps {
+        for r in ledger.cap_usage(year, cap)? {
+            cap_rows.push(serde_json::json!({
+                "cap": cap.id, "key": r.key, "used_tpp": r.tpp, "limit_tpp": cap.limit_tpp,
+                "left_tpp": cap.limit_tpp - r.tpp, "floor": r.lines_without_tpp > 0,
+            }));
+        }
+    }
     if a.format == Format::Json {
         outln!(
             "{}",
