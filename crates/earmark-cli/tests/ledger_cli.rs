@@ -448,6 +448,11 @@ fn a_cleared_possible_match_is_answered_by_the_disposition_and_says_so() {
     let stored = db.ledger().stored_decision(2).unwrap();
     assert_eq!(stored.severity, earmark_engine::Severity::Clear);
     assert_eq!(stored.shipment.parties[0].name.as_deref(), Some("Huawei"));
+    let parties = ok(&db.run(&["ledger", "parties"]));
+    assert!(
+        parties.contains("HUAWEI (end user): headquartered in CN; records #2 to #2"),
+        "{parties}"
+    );
     let bad = db.run(&[
         "ledger", "clear", "--party", "Huawei", "--entry", "EL:NOPE", "--why", "x",
     ]);

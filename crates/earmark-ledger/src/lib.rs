@@ -30,8 +30,8 @@ pub use chain::Break;
 pub use error::{LedgerError, Result};
 pub use model::{
     dollars, h100_equivalents, normalize_party, Authorisation, Cap, CapScope, ChainHead, Depletion,
-    Disposition, Licence, LicenceStatus, Meta, NewShipment, Record, Recorded, StoredDisposition,
-    UsageRow, Used, VolumeRatio, H100_SXM_TPP,
+    Disposition, Licence, LicenceStatus, Meta, NewShipment, PartyRecord, Record, Recorded,
+    StoredDisposition, UsageRow, Used, VolumeRatio, H100_SXM_TPP,
 };
 pub use store::UsageKey;
 
@@ -295,7 +295,15 @@ impl Ledger {
                 _ => None,
             },
         })?;
+        for party in PartyRecord::of(shipment, seq) {
+            s.upsert_party(&party)?;
+        }
         Ok(Recorded::New { seq, warnings })
+    }
+
+    /// Every named party recorded, with its latest details.
+    pub fn parties(&mut self) -> Result<Vec<PartyRecord>> {
+        self.tx(false, |s| s.parties())
     }
 
     /// Records a determination that no shipment followed (a check kept for the record).

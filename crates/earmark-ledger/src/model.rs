@@ -585,3 +585,46 @@ pub struct ChainHead {
     pub seq: u64,
     pub hash: String,
 }
+
+/// A party as last recorded (its shipment records keep every version).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartyRecord {
+    /// Normalised (upper case, single spaces).
+    pub name: String,
+    /// `end user`, `ultimate consignee`, ...
+    pub role: String,
+    pub country: Option<String>,
+    pub address: Option<String>,
+    pub headquarters: Option<String>,
+    /// A country code, or `same` for a party with no separate parent.
+    pub parent_headquarters: Option<String>,
+    pub first_record_seq: u64,
+    pub last_record_seq: u64,
+}
+
+impl PartyRecord {
+    /// The named parties of a recorded line.
+    pub(crate) fn of(shipment: &NewShipment, seq: u64) -> Vec<Self> {
+        shipment
+            .decision
+            .shipment
+            .parties
+            .iter()
+            .filter_map(|p| {
+                Some(Self {
+                    name: normalize_party(p.name.as_deref()?),
+                    role: p.role.as_str().to_owned(),
+                    country: p.country.map(|c| c.to_string()),
+                    address: p.address.clone(),
+                    headquarters: p.headquarters.map(|c| c.to_string()),
+                    parent_headquarters: p.parent_headquarters.map(|h| match h {
+                        earmark_engine::ParentHeadquarters::Same => "same".to_owned(),
+                        earmark_engine::ParentHeadquarters::Country(c) => c.to_string(),
+                    }),
+                    first_record_seq: seq,
+                    last_record_seq: seq,
+                })
+            })
+            .collect()
+    }
+}

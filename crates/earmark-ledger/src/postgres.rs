@@ -9,15 +9,26 @@ use postgres::{Client, NoTls, Row, Statement, Transaction};
 
 use crate::error::{LedgerError, Result};
 use crate::model::{
-    Cap, ChainHead, Disposition, Licence, LicenceStatus, Record, StoredDisposition, UsageRow, Used,
+    Cap, ChainHead, Disposition, Licence, LicenceStatus, PartyRecord, Record, StoredDisposition,
+    UsageRow, Used,
 };
-use crate::store::{to_i64, to_u64, usage_sql, ShipmentRow, Store, UsageKey, RECORD_COLUMNS};
+use crate::store::{
+    to_i64, to_u64, upsert_party_sql, usage_sql, ShipmentRow, Store, UsageKey, PARTY_COLUMNS,
+    RECORD_COLUMNS,
+};
 
-pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[(
-    1,
-    "records",
-    include_str!("../migrations/postgres/0001_records.sql"),
-)];
+pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "records",
+        include_str!("../migrations/postgres/0001_records.sql"),
+    ),
+    (
+        2,
+        "parties",
+        include_str!("../migrations/postgres/0002_parties.sql"),
+    ),
+];
 
 /// An arbitrary constant: the advisory lock that serialises migrations across processes.
 const MIGRATION_LOCK: i64 = 0x0065_6172_6d61_726b;
@@ -330,5 +341,44 @@ impl Store for PgTx<'_> {
                 })
             })
             .collect::<Result<_, _>>()?)
+    }
+
+    fn upsert_party(&mut self, p: &PartyRecord) -> Result<()> {
+        let sql = upsert_party_sql(["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8"]);
+        self.tx.execute(
+            sql.as_str(),
+            &[
+                &p.name,
+                &p.role,
+                &p.country,
+                &p.address,
+                &p.headquarters,
+                &p.parent_headquarters,
+                &to_i64(p.first_record_seq),
+                &to_i64(p.last_record_seq),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn parties(&mut self) -> Result<Vec<PartyRecord>> {
+        let rows = self.tx.query(
+            &format!("SELECT {PARTY_COLUMNS} FROM parties ORDER BY name, role"),
+            &[],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(PartyRecord {
+                    name: r.try_get(0)?,
+                    role: r.try_get(1)?,
+                    country: r.try_get(2)?,
+                    address: r.try_get(3)?,
+                    headquarters: r.try_get(4)?,
+                    parent_headquarters: r.try_get(5)?,
+                    first_record_seq: to_u64(r.try_get(6)?),
+                    last_record_seq: to_u64(r.try_get(7)?),
+                })
+            })
+            .collect()
     }
 }

@@ -9,15 +9,26 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use crate::error::{LedgerError, Result};
 use crate::model::{
-    Cap, ChainHead, Disposition, Licence, LicenceStatus, Record, StoredDisposition, UsageRow, Used,
+    Cap, ChainHead, Disposition, Licence, LicenceStatus, PartyRecord, Record, StoredDisposition,
+    UsageRow, Used,
 };
-use crate::store::{to_i64, to_u64, usage_sql, ShipmentRow, Store, UsageKey, RECORD_COLUMNS};
+use crate::store::{
+    to_i64, to_u64, upsert_party_sql, usage_sql, ShipmentRow, Store, UsageKey, PARTY_COLUMNS,
+    RECORD_COLUMNS,
+};
 
-pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[(
-    1,
-    "records",
-    include_str!("../migrations/sqlite/0001_records.sql"),
-)];
+pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "records",
+        include_str!("../migrations/sqlite/0001_records.sql"),
+    ),
+    (
+        2,
+        "parties",
+        include_str!("../migrations/sqlite/0002_parties.sql"),
+    ),
+];
 
 pub(crate) fn open(path: &Path) -> Result<Connection> {
     let mut conn = Connection::open(path)?;
@@ -302,6 +313,40 @@ impl Store for SqliteTx<'_> {
                 units: to_u64(r.get(2)?),
                 tpp: r.get(3)?,
                 lines_without_tpp: to_u64(r.get(4)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn upsert_party(&mut self, p: &PartyRecord) -> Result<()> {
+        let sql = upsert_party_sql(["?1", "?2", "?3", "?4", "?5", "?6", "?7", "?8"]);
+        self.0.prepare_cached(&sql)?.execute(params![
+            p.name,
+            p.role,
+            p.country,
+            p.address,
+            p.headquarters,
+            p.parent_headquarters,
+            to_i64(p.first_record_seq),
+            to_i64(p.last_record_seq)
+        ])?;
+        Ok(())
+    }
+
+    fn parties(&mut self) -> Result<Vec<PartyRecord>> {
+        let mut st = self.0.prepare(&format!(
+            "SELECT {PARTY_COLUMNS} FROM parties ORDER BY name, role"
+        ))?;
+        let rows = st.query_map([], |r| {
+            Ok(PartyRecord {
+                name: r.get(0)?,
+                role: r.get(1)?,
+                country: r.get(2)?,
+                address: r.get(3)?,
+                headquarters: r.get(4)?,
+                parent_headquarters: r.get(5)?,
+                first_record_seq: to_u64(r.get(6)?),
+                last_record_seq: to_u64(r.get(7)?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -4,7 +4,8 @@
 
 use crate::error::Result;
 use crate::model::{
-    Cap, ChainHead, Disposition, LicenceStatus, Record, StoredDisposition, UsageRow, Used,
+    Cap, ChainHead, Disposition, LicenceStatus, PartyRecord, Record, StoredDisposition, UsageRow,
+    Used,
 };
 
 /// One shipment row, the query side of a shipment record.
@@ -77,6 +78,23 @@ pub(crate) trait Store {
     fn insert_cap(&mut self, id: &str, seq: u64, body: &str) -> Result<()>;
     fn caps(&mut self) -> Result<Vec<Cap>>;
     fn usage(&mut self, year: i32, key: UsageKey) -> Result<Vec<UsageRow>>;
+    /// Inserts a party, or updates its details and last record (keeping its first).
+    fn upsert_party(&mut self, p: &PartyRecord) -> Result<()>;
+    fn parties(&mut self) -> Result<Vec<PartyRecord>>;
+}
+
+pub(crate) const PARTY_COLUMNS: &str = "name, role, country, address, headquarters, \
+     parent_headquarters, first_record_seq, last_record_seq";
+
+pub(crate) fn upsert_party_sql(p: [&str; 8]) -> String {
+    format!(
+        "INSERT INTO parties ({PARTY_COLUMNS}) VALUES ({}, {}, {}, {}, {}, {}, {}, {}) \
+         ON CONFLICT (name, role) DO UPDATE SET country = excluded.country, \
+         address = excluded.address, headquarters = excluded.headquarters, \
+         parent_headquarters = excluded.parent_headquarters, \
+         last_record_seq = excluded.last_record_seq",
+        p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]
+    )
 }
 
 pub(crate) fn to_i64(v: u64) -> i64 {

@@ -412,6 +412,47 @@ fn a_cap_counts_only_its_destinations_per_consignee(db: &TestDb) {
     );
 }
 
+fn recorded_parties_are_kept_with_their_latest_details(db: &TestDb) {
+    let mut l = db.open();
+    l.add_licence(&licence("P1", 100), &meta()).unwrap();
+    l.record_shipment(&licensed_line("PO-P", 1, 1, "P1"), &meta())
+        .unwrap();
+    let mut moved = licensed_line("PO-P", 2, 1, "P1");
+    moved.decision.shipment.parties[1].address = Some("12 Le Loi, District 1".into());
+    l.record_shipment(&moved, &meta()).unwrap();
+    let parties = l.parties().unwrap();
+    assert_eq!(parties.len(), 1, "{parties:?}");
+    let p = &parties[0];
+    assert_eq!(
+        (p.name.as_str(), p.role.as_str()),
+        ("SAIGON COMPUTE JSC", "ultimate consignee")
+    );
+    assert_eq!(p.address.as_deref(), Some("12 Le Loi, District 1"));
+    assert_eq!((p.first_record_seq, p.last_record_seq), (2, 3));
+}
+
+fn a_database_at_schema_version_1_is_migrated_on_open(db: &TestDb) {
+    drop(six_records(db));
+    db.tamper("DROP TABLE parties; DELETE FROM schema_migrations WHERE version = 2");
+    let mut l = db.open();
+    assert!(l.parties().unwrap().is_empty());
+    l.record_shipment(&licensed_line("PO-M", 1, 1, "D1234567"), &meta())
+        .unwrap();
+    assert_eq!(l.parties().unwrap().len(), 1);
+    l.verify().unwrap().unwrap();
+}
+
+fn a_database_newer_than_this_earmark_is_refused(db: &TestDb) {
+    drop(db.open());
+    db.tamper("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', '2030-01-01')");
+    let e = Ledger::open(&db.url()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("schema version 99 is newer than this earmark's (2)"),
+        "{e}"
+    );
+}
+
 fn the_h200_ratio_compares_china_and_macau_with_us_shipments(db: &TestDb) {
     let mut l = db.open();
     let cn = common::decide(&common::shipment(
@@ -563,6 +604,9 @@ conformance!(
     usage_counts_tpp_per_consignee_and_the_h200_volume_ratio,
     the_h200_ratio_compares_china_and_macau_with_us_shipments,
     a_cap_counts_only_its_destinations_per_consignee,
+    recorded_parties_are_kept_with_their_latest_details,
+    a_database_at_schema_version_1_is_migrated_on_open,
+    a_database_newer_than_this_earmark_is_refused,
     a_recorded_decision_replays_to_the_same_answer,
     two_writers_never_overdraw_a_licence,
     an_unbounded_or_empty_licence_is_refused,

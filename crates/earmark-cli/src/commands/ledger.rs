@@ -128,6 +128,11 @@ pub enum Command {
     Cap(CapCommand),
     /// Licences, countries, consignees and caps: used and left.
     Status(StatusArgs),
+    /// The parties shipped to, with their latest recorded details.
+    Parties {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -334,6 +339,39 @@ pub fn run(args: LedgerArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Status(a) => status(&args.db, &a),
+        Command::Parties { format } => {
+            let parties = args.db.open()?.parties()?;
+            match format {
+                Format::Json => outln!("{}", serde_json::to_string_pretty(&parties)?),
+                Format::Human => {
+                    for p in &parties {
+                        let facts: Vec<String> = [
+                            p.country.as_ref().map(|c| format!("in {c}")),
+                            p.headquarters
+                                .as_ref()
+                                .map(|c| format!("headquartered in {c}")),
+                            p.parent_headquarters
+                                .as_ref()
+                                .map(|c| format!("parent {c}")),
+                            p.address.as_ref().map(|a| format!("address `{a}`")),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                        outln!(
+                            "{} ({}){}{}; records #{} to #{}",
+                            crate::output::terminal_safe(&p.name),
+                            p.role,
+                            if facts.is_empty() { "" } else { ": " },
+                            crate::output::terminal_safe(&facts.join(", ")),
+                            p.first_record_seq,
+                            p.last_record_seq
+                        );
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
