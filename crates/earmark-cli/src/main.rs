@@ -44,6 +44,10 @@ enum Command {
     Check(commands::check::Args),
     /// Print or write the JSON Schemas of the shipment, the decision and the stored decision.
     Schema(commands::schema::Args),
+    /// The system of record: licences, shipments, dispositions, caps, and their status.
+    Ledger(commands::ledger::LedgerArgs),
+    /// Verify the ledger's chain, export a period, or replay a recorded decision.
+    Audit(commands::audit::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +60,8 @@ fn main() -> ExitCode {
         Command::Rules(args) => commands::rules::run(args),
         Command::Check(args) => commands::check::run(args),
         Command::Schema(args) => commands::schema::run(args),
+        Command::Ledger(args) => commands::ledger::run(args),
+        Command::Audit(args) => commands::audit::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,9 +1,11 @@
 //! One module per subcommand: its clap `Args` and a `run` that validates, calls the libraries
 //! and renders. Helpers shared by several commands (item selection, dates) live here.
 
+pub mod audit;
 pub mod catalog;
 pub mod check;
 pub mod classify;
+pub mod ledger;
 pub mod lists;
 pub mod rules;
 pub mod schema;

@@ -1,0 +1,597 @@
+//! The system of record (EAR Part 762): licences and their depletion, shipments, screening
+//! dispositions, compute caps, and every decision, in one append-only, hash-chained record.
+//!
+//! One [`Ledger`] over two backends: an embedded SQLite file (the default, one user) and
+//! PostgreSQL (a team running several earmark processes against one database). The logic
+//! (the chain, licence depletion, re-import idempotency) is written once against a small
+//! per-transaction store interface that each backend implements in its own dialect.
+//!
+//! Synchronous, like the engine: a server calls it from `spawn_blocking`. It does database
+//! I/O and nothing else: no clock (callers pass [`Meta`]), no environment.
+//!
+//! Records are never updated or deleted; the tables beside the chain (licences with their
+//! depletion, shipments by order line, dispositions, caps) are indexes written in the same
+//! transaction as the record they come from.
+
+pub mod chain;
+mod error;
+pub mod model;
+mod postgres;
+mod sqlite;
+mod store;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use earmark_engine::StoredDecision;
+use serde::Serialize;
+
+pub use chain::Break;
+pub use error::{LedgerError, Result};
+pub use model::{
+    dollars, h100_equivalents, normalize_party, Authorisation, Cap, CapScope, ChainHead, Depletion,
+    Disposition, Licence, LicenceStatus, Meta, NewShipment, PartyRecord, Record, Recorded,
+    StoredDisposition, UsageRow, Used, VolumeRatio, H100_SXM_TPP,
+};
+pub use store::UsageKey;
+
+use store::{ShipmentRow, Store};
+
+/// Record kinds, as stored in `records.kind`.
+pub mod kind {
+    pub const LICENCE: &str = "licence";
+    pub const SHIPMENT: &str = "shipment";
+    pub const DECISION: &str = "decision";
+    pub const DISPOSITION: &str = "disposition";
+    pub const CAP: &str = "cap";
+}
+
+/// Records read per query when walking the chain.
+const PAGE: u64 = 5_000;
+
+/// A ledger database.
+pub struct Ledger {
+    backend: Backend,
+}
+
+enum Backend {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<::postgres::Client>),
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger")
+            .field("backend", &self.backend_name())
+            .finish()
+    }
+}
+
+/// The body of a shipment record.
+#[derive(Debug, Serialize)]
+struct ShipmentBody<'a> {
+    #[serde(flatten)]
+    shipment: &'a NewShipment,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    depletion: Option<&'a Depletion>,
+}
+
+/// The part of a shipment record's body that verify re-adds.
+#[derive(Debug, serde::Deserialize)]
+struct ShipmentDepletion {
+    #[serde(default)]
+    depletion: Option<Depletion>,
+}
+
+/// What a verified chain holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verified {
+    pub records: u64,
+    pub head: ChainHead,
+}
+
+impl Ledger {
+    /// Opens (creating and migrating) the database a URL names: `sqlite://PATH` or
+    /// `postgres://...` (also `postgresql://`).
+    pub fn open(url: &str) -> Result<Self> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(LedgerError::BadUrl(url.to_owned()));
+            }
+            return Self::open_sqlite(Path::new(path));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self {
+                backend: Backend::Postgres(Box::new(postgres::open(url)?)),
+            });
+        }
+        Err(LedgerError::BadUrl(url.to_owned()))
+    }
+
+    pub fn open_sqlite(path: &Path) -> Result<Self> {
+        Ok(Self {
+            backend: Backend::Sqlite(sqlite::open(path)?),
+        })
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgresql",
+        }
+    }
+
+    /// Runs `f` in one transaction; a write transaction holds the chain head from its start.
+    fn tx<R>(&mut self, write: bool, f: impl FnOnce(&mut dyn Store) -> Result<R>) -> Result<R> {
+        match &mut self.backend {
+            Backend::Sqlite(conn) => {
+                let behavior = if write {
+                    rusqlite::TransactionBehavior::Immediate
+                } else {
+                    rusqlite::TransactionBehavior::Deferred
+                };
+                let mut tx = sqlite::SqliteTx(conn.transaction_with_behavior(behavior)?);
+                let out = f(&mut tx)?;
+                tx.0.commit()?;
+                Ok(out)
+            }
+            Backend::Postgres(client) => {
+                let mut tx = postgres::PgTx::new(client.transaction()?);
+                if write {
+                    tx.head(true)?;
+                }
+                let out = f(&mut tx)?;
+                tx.tx.commit()?;
+                Ok(out)
+            }
+        }
+    }
+
+    fn append(
+        store: &mut dyn Store,
+        head: &mut ChainHead,
+        kind: &str,
+        meta: &Meta,
+        body: String,
+    ) -> Result<u64> {
+        let record = chain::next_record(head, kind, &meta.at, &meta.actor, body);
+        store.insert_record(&record)?;
+        head.seq = record.seq;
+        head.hash = record.hash;
+        Ok(record.seq)
+    }
+
+    pub fn add_licence(&mut self, licence: &Licence, meta: &Meta) -> Result<u64> {
+        licence.validate()?;
+        let body = to_json(licence)?;
+        self.tx(true, |s| {
+            if !s.licences(Some(&licence.number))?.is_empty() {
+                return Err(LedgerError::refused(format!(
+                    "licence `{}` is already in the ledger",
+                    licence.number
+                )));
+            }
+            let mut head = s.head(true)?;
+            let seq = Self::append(s, &mut head, kind::LICENCE, meta, body)?;
+            s.set_head(&head)?;
+            s.insert_licence(&licence.number, seq, &to_json(licence)?)?;
+            Ok(seq)
+        })
+    }
+
+    pub fn licence(&mut self, number: &str) -> Result<Option<LicenceStatus>> {
+        Ok(self
+            .tx(false, |s| s.licences(Some(number)))?
+            .into_iter()
+            .next())
+    }
+
+    pub fn licences(&mut self) -> Result<Vec<LicenceStatus>> {
+        self.tx(false, |s| s.licences(None))
+    }
+
+    /// Records one order line: checks that its decision and authorisation allow it, depletes
+    /// the licence and appends the record, all or nothing.
+    pub fn record_shipment(&mut self, shipment: &NewShipment, meta: &Meta) -> Result<Recorded> {
+        let mut results = self.record_shipments(std::slice::from_ref(shipment), meta)?;
+        results.pop().unwrap_or_else(|| {
+            Err(LedgerError::Corrupt(
+                "a batch of one returned nothing".into(),
+            ))
+        })
+    }
+
+    /// Records a batch of order lines in one transaction. A refused line (overdraw, expired
+    /// licence, a changed re-import) is reported in its slot and writes nothing; the others
+    /// are recorded. A storage error abandons the whole batch.
+    pub fn record_shipments(
+        &mut self,
+        batch: &[NewShipment],
+        meta: &Meta,
+    ) -> Result<Vec<Result<Recorded>>> {
+        self.tx(true, |s| {
+            let start = s.head(true)?;
+            let mut head = start.clone();
+            // Licences read once per batch and kept here as lines deplete them: the head's
+            // lock keeps every other writer out until this transaction ends.
+            let mut licences: HashMap<String, Option<LicenceStatus>> = HashMap::new();
+            let mut out = Vec::with_capacity(batch.len());
+            for shipment in batch {
+                match Self::record_one(s, &mut head, &mut licences, shipment, meta) {
+                    Err(e) if e.is_refusal() => out.push(Err(e)),
+                    other => out.push(Ok(other?)),
+                }
+            }
+            for (number, status) in &licences {
+                if let Some(status) = status {
+                    s.set_used(number, &status.used)?;
+                }
+            }
+            if head != start {
+                s.set_head(&head)?;
+            }
+            Ok(out)
+        })
+    }
+
+    fn record_one(
+        s: &mut dyn Store,
+        head: &mut ChainHead,
+        licences: &mut HashMap<String, Option<LicenceStatus>>,
+        shipment: &NewShipment,
+        meta: &Meta,
+    ) -> Result<Recorded> {
+        let facts = shipment.facts_hash();
+        if let Some((seq, recorded)) = s.shipment_facts(&shipment.order_id, shipment.line)? {
+            if recorded == facts {
+                return Ok(Recorded::AlreadyRecorded { seq });
+            }
+            return Err(LedgerError::refused(format!(
+                "order `{}` line {} was recorded (record #{seq}) with other content; a recorded line is never changed",
+                shipment.order_id, shipment.line
+            )));
+        }
+        let licence = match &shipment.authorisation {
+            Authorisation::Licence { number } => {
+                if !licences.contains_key(number) {
+                    let status = s.licences(Some(number))?.into_iter().next();
+                    licences.insert(number.clone(), status);
+                }
+                licences.get(number).and_then(Option::as_ref)
+            }
+            _ => None,
+        };
+        let authorised = model::authorise(shipment, licence)?;
+        let body = to_json(&ShipmentBody {
+            shipment,
+            depletion: authorised.as_ref().map(|a| &a.0),
+        })?;
+        let seq = Self::append(s, head, kind::SHIPMENT, meta, body)?;
+        let warnings = match authorised {
+            Some((depletion, used, warnings)) => {
+                if let Some(Some(status)) = licences.get_mut(&depletion.licence) {
+                    status.used = used;
+                }
+                warnings
+            }
+            None => Vec::new(),
+        };
+        s.insert_shipment(&ShipmentRow {
+            order_id: shipment.order_id.clone(),
+            line: shipment.line,
+            record_seq: seq,
+            facts_hash: facts,
+            item: shipment.item(),
+            quantity: shipment.decision.shipment.quantity.unwrap_or(0),
+            value_cents: shipment.value_cents,
+            tpp: shipment.tpp(),
+            destination: shipment.destination().to_string(),
+            consignee: shipment.consignee(),
+            ship_date: shipment.ship_date.to_string(),
+            year: shipment.year(),
+            authorisation: shipment.authorisation.describe(),
+            licence: match &shipment.authorisation {
+                Authorisation::Licence { number } => Some(number.clone()),
+                _ => None,
+            },
+        })?;
+        for party in PartyRecord::of(shipment, seq) {
+            s.upsert_party(&party)?;
+        }
+        Ok(Recorded::New { seq, warnings })
+    }
+
+    /// Every named party recorded, with its latest details.
+    pub fn parties(&mut self) -> Result<Vec<PartyRecord>> {
+        self.tx(false, |s| s.parties())
+    }
+
+    /// Records a determination that no shipment followed (a check kept for the record).
+    pub fn record_decision(&mut self, decision: &StoredDecision, meta: &Meta) -> Result<u64> {
+        let body = to_json(decision)?;
+        self.tx(true, |s| {
+            let mut head = s.head(true)?;
+            let seq = Self::append(s, &mut head, kind::DECISION, meta, body)?;
+            s.set_head(&head)?;
+            Ok(seq)
+        })
+    }
+
+    /// Keeps an officer's clearance of a possible match.
+    pub fn add_disposition(&mut self, d: &Disposition, meta: &Meta) -> Result<u64> {
+        for (field, value) in [
+            ("party", &d.party),
+            ("entry", &d.entry),
+            ("list hash", &d.list_hash),
+            ("why", &d.why),
+            ("by", &d.by),
+        ] {
+            if value.trim().is_empty() {
+                return Err(LedgerError::refused(format!(
+                    "a disposition needs its {field}"
+                )));
+            }
+        }
+        let d = Disposition {
+            party: normalize_party(&d.party),
+            ..d.clone()
+        };
+        let body = to_json(&d)?;
+        self.tx(true, |s| {
+            let mut head = s.head(true)?;
+            let seq = Self::append(s, &mut head, kind::DISPOSITION, meta, body)?;
+            s.set_head(&head)?;
+            s.insert_disposition(seq, &d, &meta.at)?;
+            Ok(seq)
+        })
+    }
+
+    /// The disposition that answers a screening of `party` against `entry` in the list with
+    /// `list_hash`: the newest clearance of that entry, if it was made against the same list.
+    /// A changed list re-opens it (`None`), and so does a different entry.
+    pub fn disposition_for(
+        &mut self,
+        party: &str,
+        entry: &str,
+        list_hash: &str,
+    ) -> Result<Option<StoredDisposition>> {
+        let party = normalize_party(party);
+        let all = self.tx(false, |s| s.dispositions(&party))?;
+        Ok(all
+            .into_iter()
+            .find(|d| d.disposition.entry == entry)
+            .filter(|d| d.disposition.list_hash == list_hash))
+    }
+
+    pub fn dispositions(&mut self, party: &str) -> Result<Vec<StoredDisposition>> {
+        let party = normalize_party(party);
+        self.tx(false, |s| s.dispositions(&party))
+    }
+
+    pub fn add_cap(&mut self, cap: &Cap, meta: &Meta) -> Result<u64> {
+        if cap.id.trim().is_empty() || !cap.limit_tpp.is_finite() || cap.limit_tpp < 0.0 {
+            return Err(LedgerError::refused(
+                "a cap needs an id and a TPP limit of zero or more",
+            ));
+        }
+        let body = to_json(cap)?;
+        self.tx(true, |s| {
+            if s.caps()?.iter().any(|c| c.id == cap.id) {
+                return Err(LedgerError::refused(format!(
+                    "cap `{}` is already in the ledger",
+                    cap.id
+                )));
+            }
+            let mut head = s.head(true)?;
+            let seq = Self::append(s, &mut head, kind::CAP, meta, body.clone())?;
+            s.set_head(&head)?;
+            s.insert_cap(&cap.id, seq, &body)?;
+            Ok(seq)
+        })
+    }
+
+    pub fn caps(&mut self) -> Result<Vec<Cap>> {
+        self.tx(false, |s| s.caps())
+    }
+
+    /// Shipments of a calendar year grouped by consignee, country, or item and country.
+    pub fn usage(&mut self, year: i32, key: UsageKey) -> Result<Vec<UsageRow>> {
+        self.tx(false, |s| s.usage(year, key))
+    }
+
+    /// A cap's usage in a calendar year: one row per consignee or country, counting only
+    /// shipments to the cap's destinations (all when it names none).
+    pub fn cap_usage(&mut self, year: i32, cap: &Cap) -> Result<Vec<UsageRow>> {
+        let (key, counted) = match cap.per {
+            CapScope::Consignee => (UsageKey::ConsigneeCountry, true),
+            CapScope::Country => (UsageKey::Country, false),
+        };
+        let mut out: Vec<UsageRow> = Vec::new();
+        for row in self.usage(year, key)? {
+            let (who, country) = if counted {
+                match row.key.rsplit_once('|') {
+                    Some((who, country)) => (who.to_owned(), country.to_owned()),
+                    None => continue,
+                }
+            } else {
+                (row.key.clone(), row.key.clone())
+            };
+            if !cap.destinations.is_empty()
+                && !cap.destinations.iter().any(|d| d.to_string() == country)
+            {
+                continue;
+            }
+            match out.iter_mut().find(|r| r.key == who) {
+                Some(r) => {
+                    r.lines += row.lines;
+                    r.units += row.units;
+                    r.tpp += row.tpp;
+                    r.lines_without_tpp += row.lines_without_tpp;
+                }
+                None => out.push(UsageRow { key: who, ..row }),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The H200 rule's volume condition: per item, units to China and Macau against units to
+    /// US end users, in a calendar year.
+    pub fn volume_ratios(&mut self, year: i32) -> Result<Vec<VolumeRatio>> {
+        let rows = self.usage(year, UsageKey::ItemCountry)?;
+        let mut out: Vec<VolumeRatio> = Vec::new();
+        for row in rows {
+            let Some((item, country)) = row.key.rsplit_once('|') else {
+                continue;
+            };
+            let slot = match out.iter_mut().position(|r| r.item == item) {
+                Some(i) => &mut out[i],
+                None => {
+                    out.push(VolumeRatio {
+                        item: item.to_owned(),
+                        china_macau_units: 0,
+                        us_units: 0,
+                        ratio: None,
+                    });
+                    let last = out.len() - 1;
+                    &mut out[last]
+                }
+            };
+            match country {
+                "CN" | "MO" => slot.china_macau_units += row.units,
+                "US" => slot.us_units += row.units,
+                _ => {}
+            }
+        }
+        out.retain(|r| r.china_macau_units > 0 || r.us_units > 0);
+        for r in &mut out {
+            r.ratio = (r.us_units > 0).then(|| r.china_macau_units as f64 / r.us_units as f64);
+        }
+        Ok(out)
+    }
+
+    pub fn shipment_count(&mut self) -> Result<u64> {
+        self.tx(false, |s| s.shipment_count())
+    }
+
+    pub fn head(&mut self) -> Result<ChainHead> {
+        self.tx(false, |s| s.head(false))
+    }
+
+    pub fn record(&mut self, seq: u64) -> Result<Option<Record>> {
+        self.tx(false, |s| s.record(seq))
+    }
+
+    /// The decision a record holds (a decision record, or the decision behind a shipment).
+    pub fn stored_decision(&mut self, seq: u64) -> Result<StoredDecision> {
+        let Some(record) = self.record(seq)? else {
+            return Err(LedgerError::refused(format!("there is no record #{seq}")));
+        };
+        let value: serde_json::Value = serde_json::from_str(&record.body)
+            .map_err(|e| LedgerError::Corrupt(format!("record #{seq}: {e}")))?;
+        let decision = match record.kind.as_str() {
+            kind::DECISION => value,
+            kind::SHIPMENT => value.get("decision").cloned().unwrap_or_default(),
+            other => {
+                return Err(LedgerError::refused(format!(
+                    "record #{seq} is a {other} record; only decision and shipment records hold a decision"
+                )))
+            }
+        };
+        serde_json::from_value(decision)
+            .map_err(|e| LedgerError::Corrupt(format!("record #{seq}: {e}")))
+    }
+
+    /// Walks the whole chain, then checks the tables beside it against it (shipment lines,
+    /// licence depletion). `Ok(Err(break))` names the first record edited, deleted or
+    /// reordered, or the table that disagrees; `Err` is a storage failure.
+    pub fn verify(&mut self) -> Result<std::result::Result<Verified, Break>> {
+        self.tx(false, |s| {
+            let head = s.head(false)?;
+            let mut walker = chain::Walker::new();
+            let mut after = 0;
+            let mut count = 0;
+            // What the records say the tables beside them must hold.
+            let mut depleted: HashMap<String, Used> = HashMap::new();
+            let mut shipments = 0u64;
+            loop {
+                let page = s.records_page(after, PAGE)?;
+                let Some(last) = page.last() else { break };
+                after = last.seq;
+                for r in &page {
+                    let mut lookup_error = None;
+                    let step = walker.step(r, |hash| match s.seq_of_hash(hash) {
+                        Ok(found) => found,
+                        Err(e) => {
+                            lookup_error = Some(e);
+                            None
+                        }
+                    });
+                    if let Some(e) = lookup_error {
+                        return Err(e);
+                    }
+                    if let Err(b) = step {
+                        return Ok(Err(b));
+                    }
+                    count += 1;
+                    if r.kind == kind::SHIPMENT {
+                        shipments += 1;
+                        let body: ShipmentDepletion = serde_json::from_str(&r.body)
+                            .map_err(|e| LedgerError::Corrupt(format!("record #{}: {e}", r.seq)))?;
+                        if let Some(d) = body.depletion {
+                            let used = depleted.entry(d.licence).or_default();
+                            used.units += d.units;
+                            used.value_cents += d.value_cents;
+                            used.tpp += d.tpp;
+                        }
+                    }
+                }
+            }
+            let verified = match walker.finish(&head) {
+                Ok(head) => Verified {
+                    records: count,
+                    head,
+                },
+                Err(b) => return Ok(Err(b)),
+            };
+            let indexed = s.shipment_count()?;
+            if indexed != shipments {
+                return Ok(Err(Break::Index(format!(
+                    "the shipments table holds {indexed} lines but the chain records {shipments}: the table was edited"
+                ))));
+            }
+            for status in s.licences(None)? {
+                let want = depleted.remove(&status.licence.number).unwrap_or_default();
+                let got = status.used;
+                let tpp_close = (want.tpp - got.tpp).abs() <= 1e-6 * want.tpp.abs().max(1.0);
+                if want.units != got.units || want.value_cents != got.value_cents || !tpp_close {
+                    return Ok(Err(Break::Index(format!(
+                        "licence `{}` shows {} units, {} and TPP {:.0} used but its shipment records add up to {} units, {} and TPP {:.0}: the licences table was edited",
+                        status.licence.number,
+                        got.units,
+                        dollars(got.value_cents),
+                        got.tpp,
+                        want.units,
+                        dollars(want.value_cents),
+                        want.tpp
+                    ))));
+                }
+            }
+            if let Some(number) = depleted.keys().next() {
+                return Ok(Err(Break::Index(format!(
+                    "licence `{number}` was depleted by shipment records but is not in the licences table: the table was edited"
+                ))));
+            }
+            Ok(Ok(verified))
+        })
+    }
+
+    /// Records appended at `from <= recorded_at < to` (RFC 3339 or plain dates: both compare
+    /// in time order as text).
+    pub fn records_between(&mut self, from: &str, to: &str) -> Result<Vec<Record>> {
+        self.tx(false, |s| s.records_between(from, to))
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| LedgerError::Corrupt(format!("serializing: {e}")))
+}

@@ -1,0 +1,614 @@
+//! The ledger's conformance suite: one function per property, run against SQLite and against
+//! PostgreSQL (which must be running: these tests fail, not skip, without it).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a panic is a failed test, with its message"
+)]
+
+mod common;
+
+use common::{free_line, licensed_line, meta, meta_at, TestDb};
+use earmark_ledger::{
+    Break, Cap, CapScope, Disposition, Ledger, LedgerError, Licence, Recorded, UsageKey,
+};
+
+fn licence(number: &str, units: u64) -> Licence {
+    Licence {
+        number: number.into(),
+        valid_from: common::date("2024-01-01"),
+        valid_to: common::date("2024-12-31"),
+        items: vec!["3A090".into()],
+        destinations: vec![earmark_core::country::Country::from_code("VN").unwrap()],
+        parties: vec![],
+        limit_units: Some(units),
+        limit_value_cents: None,
+        limit_tpp: None,
+        provisos: vec!["no reexport without prior authorisation".into()],
+    }
+}
+
+/// A ledger with a licence and five recorded lines: records #1..#6.
+fn six_records(db: &TestDb) -> Ledger {
+    let mut l = db.open();
+    l.add_licence(&licence("D1234567", 100), &meta()).unwrap();
+    for line in 1..=5 {
+        let r = l
+            .record_shipment(&licensed_line("PO-1", line, 2, "D1234567"), &meta())
+            .unwrap();
+        assert!(matches!(r, Recorded::New { .. }), "{r:?}");
+    }
+    l
+}
+
+fn broken(l: &mut Ledger) -> Break {
+    match l.verify().unwrap() {
+        Ok(v) => panic!("the chain verified ({} records) after tampering", v.records),
+        Err(b) => b,
+    }
+}
+
+fn refusal(r: Result<Recorded, LedgerError>) -> String {
+    match r {
+        Err(e @ LedgerError::Refused(_)) => e.to_string(),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn an_untouched_chain_verifies_and_survives_reopening(db: &TestDb) {
+    drop(six_records(db));
+    let mut l = db.open();
+    let v = l.verify().unwrap().unwrap();
+    assert_eq!(v.records, 6);
+    assert_eq!(v.head.seq, 6);
+    assert_eq!(l.head().unwrap(), v.head);
+}
+
+fn an_edited_record_is_named_by_verify(db: &TestDb) {
+    let mut l = six_records(db);
+    db.tamper("UPDATE records SET body = replace(body, '\"line\":3', '\"line\":33') WHERE seq = 4");
+    let b = broken(&mut l);
+    assert_eq!(b, Break::Edited { seq: 4 }, "{b}");
+    assert!(b.to_string().contains("record #4 was edited"), "{b}");
+}
+
+fn an_edited_record_with_recomputed_hashes_is_still_named(db: &TestDb) {
+    let mut l = six_records(db);
+    // A careful forger recomputes the edited record's own hashes; the next record's link
+    // still names the old one.
+    let rec = l.record(3).unwrap().unwrap();
+    let body = rec
+        .body
+        .replace("\"value_cents\":5000000", "\"value_cents\":1");
+    assert_ne!(body, rec.body);
+    let content =
+        earmark_ledger::chain::content_hash(&rec.kind, &rec.recorded_at, &rec.actor, &body);
+    let hash = earmark_ledger::chain::link_hash(&rec.prev_hash, &content);
+    db.tamper(&format!(
+        "UPDATE records SET body = '{}', content_hash = '{content}', hash = '{hash}' WHERE seq = 3",
+        body.replace('\'', "''")
+    ));
+    assert_eq!(broken(&mut l), Break::Replaced { seq: 3 });
+}
+
+fn a_deleted_record_is_named_by_verify(db: &TestDb) {
+    let mut l = six_records(db);
+    db.tamper("DELETE FROM records WHERE seq = 2");
+    let b = broken(&mut l);
+    assert_eq!(
+        b,
+        Break::Deleted {
+            seq: 2,
+            before: 1,
+            after: 3
+        },
+        "{b}"
+    );
+}
+
+fn a_deleted_last_record_is_named_by_verify(db: &TestDb) {
+    let mut l = six_records(db);
+    db.tamper("DELETE FROM records WHERE seq = 6");
+    let b = broken(&mut l);
+    assert_eq!(b.seq(), Some(6), "{b}");
+    assert!(b.to_string().contains("record #6 was deleted"), "{b}");
+}
+
+fn a_deleted_and_renumbered_record_is_named_by_verify(db: &TestDb) {
+    let mut l = six_records(db);
+    db.tamper("DELETE FROM records WHERE seq = 4; UPDATE records SET seq = seq - 1 WHERE seq > 4; UPDATE chain_head SET seq = 5");
+    assert_eq!(broken(&mut l).seq(), Some(3));
+}
+
+fn reordered_records_are_named_by_verify(db: &TestDb) {
+    let mut l = six_records(db);
+    db.tamper("UPDATE records SET seq = 100 WHERE seq = 4; UPDATE records SET seq = 4 WHERE seq = 5; UPDATE records SET seq = 5 WHERE seq = 100");
+    let b = broken(&mut l);
+    assert_eq!(
+        b,
+        Break::Reordered {
+            seq: 4,
+            written_after: 5
+        },
+        "{b}"
+    );
+    assert!(b.to_string().contains("record #4 is out of order"), "{b}");
+}
+
+fn an_edited_licence_depletion_is_found_by_verify(db: &TestDb) {
+    let mut l = six_records(db);
+    // Freeing room on a licence by editing the table beside the chain.
+    db.tamper("UPDATE licences SET used_units = 0 WHERE number = 'D1234567'");
+    let b = broken(&mut l);
+    assert_eq!(b.seq(), None);
+    assert!(
+        b.to_string().contains("licence `D1234567` shows 0 units")
+            && b.to_string().contains("add up to 10 units"),
+        "{b}"
+    );
+}
+
+fn a_deleted_shipment_row_is_found_by_verify(db: &TestDb) {
+    let mut l = six_records(db);
+    // Deleting the row would let the same order line be recorded (and depleted) again.
+    db.tamper("DELETE FROM shipments WHERE order_id = 'PO-1' AND line = 2");
+    let b = broken(&mut l);
+    assert!(
+        b.to_string()
+            .contains("holds 4 lines but the chain records 5"),
+        "{b}"
+    );
+}
+
+fn records_cannot_be_updated_or_deleted_through_the_database_guard(db: &TestDb) {
+    drop(six_records(db));
+    let e = db
+        .try_sql("UPDATE records SET actor = 'someone else' WHERE seq = 1")
+        .unwrap_err();
+    assert!(e.contains("append-only"), "{e}");
+    let e = db.try_sql("DELETE FROM records WHERE seq = 1").unwrap_err();
+    assert!(e.contains("append-only"), "{e}");
+}
+
+fn a_licence_depletes_and_an_overdraw_is_refused(db: &TestDb) {
+    let mut l = db.open();
+    l.add_licence(&licence("D1", 10), &meta()).unwrap();
+    l.record_shipment(&licensed_line("PO-9", 1, 6, "D1"), &meta())
+        .unwrap();
+    let e = refusal(l.record_shipment(&licensed_line("PO-9", 2, 5, "D1"), &meta()));
+    assert!(e.contains("overdraws licence `D1`"), "{e}");
+    assert!(e.contains("11 units of 10"), "{e}");
+    let status = l.licence("D1").unwrap().unwrap();
+    assert_eq!(status.used.units, 6, "a refused line must not deplete");
+    assert!(matches!(
+        l.record_shipment(&licensed_line("PO-9", 2, 4, "D1"), &meta())
+            .unwrap(),
+        Recorded::New { .. }
+    ));
+    assert_eq!(l.licence("D1").unwrap().unwrap().used.units, 10);
+    assert_eq!(l.shipment_count().unwrap(), 2);
+    l.verify().unwrap().unwrap();
+}
+
+fn licence_thresholds_warn_at_80_90_and_100_percent(db: &TestDb) {
+    let mut l = db.open();
+    l.add_licence(&licence("D2", 10), &meta()).unwrap();
+    let mut warnings = Vec::new();
+    for (line, qty) in [(1, 7), (2, 1), (3, 1), (4, 1)] {
+        match l
+            .record_shipment(&licensed_line("PO-8", line, qty, "D2"), &meta())
+            .unwrap()
+        {
+            Recorded::New { warnings: w, .. } => warnings.push(w),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(warnings[0].is_empty(), "{warnings:?}");
+    assert_eq!(
+        warnings[1],
+        vec!["licence `D2`: units 80 % used".to_owned()]
+    );
+    assert_eq!(
+        warnings[2],
+        vec!["licence `D2`: units 90 % used".to_owned()]
+    );
+    assert_eq!(
+        warnings[3],
+        vec!["licence `D2`: units 100 % used".to_owned()]
+    );
+}
+
+fn an_expired_licence_authorises_nothing(db: &TestDb) {
+    let mut l = db.open();
+    let mut lic = licence("D3", 100);
+    lic.valid_to = common::date("2024-02-29");
+    l.add_licence(&lic, &meta()).unwrap();
+    let e = refusal(l.record_shipment(&licensed_line("PO-7", 1, 1, "D3"), &meta()));
+    assert!(e.contains("expired on 2024-02-29"), "{e}");
+    assert_eq!(l.licence("D3").unwrap().unwrap().used.units, 0);
+    assert_eq!(l.shipment_count().unwrap(), 0);
+}
+
+fn a_licence_that_does_not_cover_the_destination_or_item_refuses(db: &TestDb) {
+    let mut l = db.open();
+    let mut lic = licence("D4", 100);
+    lic.items = vec!["nvidia-h20".into()];
+    l.add_licence(&lic, &meta()).unwrap();
+    let e = refusal(l.record_shipment(&licensed_line("PO-6", 1, 1, "D4"), &meta()));
+    assert!(e.contains("does not cover `nvidia-h100-sxm`"), "{e}");
+    let e = refusal(l.record_shipment(&licensed_line("PO-6", 1, 1, "NOPE"), &meta()));
+    assert!(e.contains("licence `NOPE` is not in the ledger"), "{e}");
+}
+
+fn a_licence_required_decision_cannot_ship_as_no_licence_required(db: &TestDb) {
+    let mut l = db.open();
+    let mut line = licensed_line("PO-5", 1, 1, "X");
+    line.authorisation = earmark_ledger::Authorisation::NoLicenceRequired;
+    let e = refusal(l.record_shipment(&line, &meta()));
+    assert!(e.contains("requires a licence"), "{e}");
+}
+
+fn reimporting_a_line_is_idempotent_and_a_changed_line_is_refused(db: &TestDb) {
+    let mut l = db.open();
+    l.add_licence(&licence("D5", 100), &meta()).unwrap();
+    let first = l
+        .record_shipment(&licensed_line("PO-4", 1, 3, "D5"), &meta())
+        .unwrap();
+    let Recorded::New { seq, .. } = first else {
+        panic!("{first:?}")
+    };
+    let again = l
+        .record_shipment(
+            &licensed_line("PO-4", 1, 3, "D5"),
+            &meta_at("2026-12-02T00:00:00Z"),
+        )
+        .unwrap();
+    assert_eq!(again, Recorded::AlreadyRecorded { seq });
+    assert_eq!(
+        l.licence("D5").unwrap().unwrap().used.units,
+        3,
+        "no double depletion"
+    );
+    let e = refusal(l.record_shipment(&licensed_line("PO-4", 1, 4, "D5"), &meta()));
+    assert!(
+        e.contains("was recorded (record #2) with other content"),
+        "{e}"
+    );
+}
+
+fn a_batch_records_good_lines_and_reports_refused_ones(db: &TestDb) {
+    let mut l = db.open();
+    l.add_licence(&licence("D6", 5), &meta()).unwrap();
+    let batch = vec![
+        licensed_line("PO-3", 1, 3, "D6"),
+        licensed_line("PO-3", 2, 3, "D6"),
+        free_line("PO-3", 3, 8),
+    ];
+    let results = l.record_shipments(&batch, &meta()).unwrap();
+    assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+    assert!(results[1]
+        .as_ref()
+        .unwrap_err()
+        .to_string()
+        .contains("overdraws"));
+    assert_eq!(l.shipment_count().unwrap(), 2);
+    l.verify().unwrap().unwrap();
+}
+
+fn a_disposition_answers_the_same_entry_and_reopens_on_a_new_list(db: &TestDb) {
+    let mut l = db.open();
+    let d = Disposition {
+        party: "Saigon  compute jsc".into(),
+        entry: "EL:1234".into(),
+        list_hash: "aaaa".into(),
+        why: "different address and registration number".into(),
+        by: "j.officer".into(),
+    };
+    let seq = l.add_disposition(&d, &meta()).unwrap();
+    let found = l
+        .disposition_for("SAIGON COMPUTE JSC", "EL:1234", "aaaa")
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.seq, seq);
+    assert_eq!(found.disposition.by, "j.officer");
+    assert!(
+        l.disposition_for("Saigon Compute JSC", "EL:1234", "bbbb")
+            .unwrap()
+            .is_none(),
+        "a new list re-opens it"
+    );
+    assert!(
+        l.disposition_for("Saigon Compute JSC", "EL:9999", "aaaa")
+            .unwrap()
+            .is_none(),
+        "another entry is not cleared"
+    );
+    let e = l
+        .add_disposition(
+            &Disposition {
+                why: " ".into(),
+                ..d
+            },
+            &meta(),
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("needs its why"), "{e}");
+}
+
+fn usage_counts_tpp_per_consignee_and_the_h200_volume_ratio(db: &TestDb) {
+    let mut l = db.open();
+    l.add_licence(&licence("D7", 100), &meta()).unwrap();
+    l.record_shipment(&licensed_line("PO-2", 1, 4, "D7"), &meta())
+        .unwrap();
+    l.record_shipment(&free_line("PO-2", 2, 2), &meta())
+        .unwrap();
+    let by_consignee = l.usage(2024, UsageKey::Consignee).unwrap();
+    let saigon = by_consignee
+        .iter()
+        .find(|r| r.key == "SAIGON COMPUTE JSC")
+        .unwrap();
+    assert_eq!(saigon.units, 4);
+    assert!(
+        saigon.tpp > 4.0 * 15_000.0 && saigon.tpp < 4.0 * 17_000.0,
+        "{saigon:?}"
+    );
+    let by_country = l.usage(2024, UsageKey::Country).unwrap();
+    assert_eq!(
+        by_country
+            .iter()
+            .map(|r| r.key.as_str())
+            .collect::<Vec<_>>(),
+        ["DE", "VN"]
+    );
+    assert!(l.usage(2025, UsageKey::Country).unwrap().is_empty());
+    l.add_cap(
+        &Cap {
+            id: "lpp".into(),
+            description: "LPP allowance".into(),
+            per: CapScope::Consignee,
+            destinations: vec![],
+            limit_tpp: 26_900_000.0,
+        },
+        &meta(),
+    )
+    .unwrap();
+    assert_eq!(l.caps().unwrap().len(), 1);
+}
+
+fn a_cap_counts_only_its_destinations_per_consignee(db: &TestDb) {
+    let mut l = db.open();
+    l.add_licence(&licence("C1", 100), &meta()).unwrap();
+    l.record_shipment(&licensed_line("PO-C", 1, 4, "C1"), &meta())
+        .unwrap();
+    l.record_shipment(&free_line("PO-C", 2, 2), &meta())
+        .unwrap();
+    let vn_only = Cap {
+        id: "vn".into(),
+        description: String::new(),
+        per: CapScope::Consignee,
+        destinations: vec![earmark_core::country::Country::from_code("VN").unwrap()],
+        limit_tpp: 1e9,
+    };
+    let rows = l.cap_usage(2024, &vn_only).unwrap();
+    assert_eq!(
+        rows.iter()
+            .map(|r| (r.key.as_str(), r.units))
+            .collect::<Vec<_>>(),
+        [("SAIGON COMPUTE JSC", 4)]
+    );
+    let everywhere = Cap {
+        destinations: vec![],
+        per: CapScope::Country,
+        ..vn_only
+    };
+    let rows = l.cap_usage(2024, &everywhere).unwrap();
+    assert_eq!(
+        rows.iter()
+            .map(|r| (r.key.as_str(), r.units))
+            .collect::<Vec<_>>(),
+        [("DE", 2), ("VN", 4)]
+    );
+}
+
+fn recorded_parties_are_kept_with_their_latest_details(db: &TestDb) {
+    let mut l = db.open();
+    l.add_licence(&licence("P1", 100), &meta()).unwrap();
+    l.record_shipment(&licensed_line("PO-P", 1, 1, "P1"), &meta())
+        .unwrap();
+    let mut moved = licensed_line("PO-P", 2, 1, "P1");
+    moved.decision.shipment.parties[1].address = Some("12 Le Loi, District 1".into());
+    l.record_shipment(&moved, &meta()).unwrap();
+    let parties = l.parties().unwrap();
+    assert_eq!(parties.len(), 1, "{parties:?}");
+    let p = &parties[0];
+    assert_eq!(
+        (p.name.as_str(), p.role.as_str()),
+        ("SAIGON COMPUTE JSC", "ultimate consignee")
+    );
+    assert_eq!(p.address.as_deref(), Some("12 Le Loi, District 1"));
+    assert_eq!((p.first_record_seq, p.last_record_seq), (2, 3));
+}
+
+fn a_database_at_schema_version_1_is_migrated_on_open(db: &TestDb) {
+    drop(six_records(db));
+    db.tamper("DROP TABLE parties; DELETE FROM schema_migrations WHERE version = 2");
+    let mut l = db.open();
+    assert!(l.parties().unwrap().is_empty());
+    l.record_shipment(&licensed_line("PO-M", 1, 1, "D1234567"), &meta())
+        .unwrap();
+    assert_eq!(l.parties().unwrap().len(), 1);
+    l.verify().unwrap().unwrap();
+}
+
+fn a_database_newer_than_this_earmark_is_refused(db: &TestDb) {
+    drop(db.open());
+    db.tamper("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', '2030-01-01')");
+    let e = Ledger::open(&db.url()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("schema version 99 is newer than this earmark's (2)"),
+        "{e}"
+    );
+}
+
+fn the_h200_ratio_compares_china_and_macau_with_us_shipments(db: &TestDb) {
+    let mut l = db.open();
+    let cn = common::decide(&common::shipment(
+        "nvidia-h200-sxm",
+        "CN",
+        3,
+        "2026-02-01",
+        Some("Beijing AI"),
+    ));
+    let us = common::decide(&common::shipment(
+        "nvidia-h200-sxm",
+        "US",
+        10,
+        "2026-02-01",
+        Some("Austin AI"),
+    ));
+    // Record the facts with whatever authorisation the decisions allow: the ratio counts units.
+    for (i, d) in [(1, &cn), (2, &us)] {
+        let auth = match d.severity {
+            earmark_engine::Severity::Clear => earmark_ledger::Authorisation::NoLicenceRequired,
+            _ => {
+                let number = format!("H200-{i}");
+                let mut lic = licence(&number, 100);
+                lic.valid_to = common::date("2026-12-31");
+                lic.items = vec!["nvidia-h200-sxm".into()];
+                lic.destinations = vec![d.shipment.to];
+                l.add_licence(&lic, &meta()).unwrap();
+                earmark_ledger::Authorisation::Licence { number }
+            }
+        };
+        let line = earmark_ledger::NewShipment::new("PO-H200", i, 1, auth, d);
+        if let Err(e) = l.record_shipment(&line, &meta()) {
+            panic!("line {i} ({}): {e}", d.headline);
+        }
+    }
+    let ratios = l.volume_ratios(2026).unwrap();
+    assert_eq!(ratios.len(), 1, "{ratios:?}");
+    assert_eq!(ratios[0].china_macau_units, 3);
+    assert_eq!(ratios[0].us_units, 10);
+    assert_eq!(ratios[0].ratio, Some(0.3));
+}
+
+fn a_recorded_decision_replays_to_the_same_answer(db: &TestDb) {
+    let mut l = db.open();
+    l.add_licence(&licence("D8", 100), &meta()).unwrap();
+    let line = licensed_line("PO-1", 1, 2, "D8");
+    let Recorded::New { seq, .. } = l.record_shipment(&line, &meta()).unwrap() else {
+        panic!()
+    };
+    let stored = l.stored_decision(seq).unwrap();
+    assert_eq!(stored, line.decision);
+    let replay = common::engine().replay(&stored).unwrap();
+    assert!(replay.agrees && replay.same_rule_pack && replay.same_catalog);
+    let e = l.stored_decision(1).unwrap_err();
+    assert!(
+        e.to_string().contains("record #1 is a licence record"),
+        "{e}"
+    );
+}
+
+fn two_writers_never_overdraw_a_licence(db: &TestDb) {
+    let mut l = db.open();
+    l.add_licence(&licence("D9", 50), &meta()).unwrap();
+    let url = db.url();
+    let handles: Vec<_> = (0..2)
+        .map(|w| {
+            let url = url.clone();
+            let line = licensed_line("X", 0, 1, "D9");
+            std::thread::spawn(move || {
+                let mut l = Ledger::open(&url).unwrap();
+                let mut recorded = 0;
+                for i in 0..40u32 {
+                    let mut s = line.clone();
+                    s.order_id = format!("W{w}");
+                    s.line = i;
+                    match l.record_shipment(&s, &meta()) {
+                        Ok(Recorded::New { .. }) => recorded += 1,
+                        Ok(other) => panic!("{other:?}"),
+                        Err(e) => assert!(e.to_string().contains("overdraws"), "{e}"),
+                    }
+                }
+                recorded
+            })
+        })
+        .collect();
+    let total: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    assert_eq!(total, 50);
+    assert_eq!(l.licence("D9").unwrap().unwrap().used.units, 50);
+    assert_eq!(l.shipment_count().unwrap(), 50);
+    assert_eq!(l.verify().unwrap().unwrap().records, 51);
+}
+
+fn an_unbounded_or_empty_licence_is_refused(db: &TestDb) {
+    let mut l = db.open();
+    let mut lic = licence("D10", 1);
+    lic.limit_units = None;
+    let e = l.add_licence(&lic, &meta()).unwrap_err();
+    assert!(e.to_string().contains("at least one limit"), "{e}");
+    let mut lic = licence("D10", 1);
+    lic.destinations.clear();
+    assert!(l.add_licence(&lic, &meta()).is_err());
+    l.add_licence(&licence("D10", 1), &meta()).unwrap();
+    let e = l.add_licence(&licence("D10", 1), &meta()).unwrap_err();
+    assert!(e.to_string().contains("already in the ledger"), "{e}");
+}
+
+fn export_selects_records_by_time(db: &TestDb) {
+    let mut l = db.open();
+    l.add_licence(&licence("E1", 10), &meta_at("2026-11-30T23:59:59.000000Z"))
+        .unwrap();
+    l.add_licence(&licence("E2", 10), &meta_at("2026-12-01T08:00:00.000000Z"))
+        .unwrap();
+    l.add_licence(&licence("E3", 10), &meta_at("2026-12-02T00:00:00.000000Z"))
+        .unwrap();
+    let r = l.records_between("2026-12-01", "2026-12-02").unwrap();
+    assert_eq!(r.iter().map(|r| r.seq).collect::<Vec<_>>(), [2]);
+}
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(&super::TestDb::sqlite()) } )*
+        }
+        mod postgresql {
+            $( #[test] fn $name() { super::$name(&super::TestDb::postgres()) } )*
+        }
+    };
+}
+
+conformance!(
+    an_untouched_chain_verifies_and_survives_reopening,
+    an_edited_record_is_named_by_verify,
+    an_edited_record_with_recomputed_hashes_is_still_named,
+    a_deleted_record_is_named_by_verify,
+    a_deleted_last_record_is_named_by_verify,
+    a_deleted_and_renumbered_record_is_named_by_verify,
+    reordered_records_are_named_by_verify,
+    records_cannot_be_updated_or_deleted_through_the_database_guard,
+    an_edited_licence_depletion_is_found_by_verify,
+    a_deleted_shipment_row_is_found_by_verify,
+    a_licence_depletes_and_an_overdraw_is_refused,
+    licence_thresholds_warn_at_80_90_and_100_percent,
+    an_expired_licence_authorises_nothing,
+    a_licence_that_does_not_cover_the_destination_or_item_refuses,
+    a_licence_required_decision_cannot_ship_as_no_licence_required,
+    reimporting_a_line_is_idempotent_and_a_changed_line_is_refused,
+    a_batch_records_good_lines_and_reports_refused_ones,
+    a_disposition_answers_the_same_entry_and_reopens_on_a_new_list,
+    usage_counts_tpp_per_consignee_and_the_h200_volume_ratio,
+    the_h200_ratio_compares_china_and_macau_with_us_shipments,
+    a_cap_counts_only_its_destinations_per_consignee,
+    recorded_parties_are_kept_with_their_latest_details,
+    a_database_at_schema_version_1_is_migrated_on_open,
+    a_database_newer_than_this_earmark_is_refused,
+    a_recorded_decision_replays_to_the_same_answer,
+    two_writers_never_overdraw_a_licence,
+    an_unbounded_or_empty_licence_is_refused,
+    export_selects_records_by_time,
+);
