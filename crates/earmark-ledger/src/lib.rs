@@ -215,9 +215,13 @@ impl Ledger {
             // Licences read once per batch and kept here as lines deplete them: the head's
             // lock keeps every other writer out until this transaction ends.
             let mut licences: HashMap<String, Option<LicenceStatus>> = HashMap::new();
+            // Parties once per batch too: an order book names the same consignee on many
+            // lines, and PostgreSQL updating one row hundreds of times in a transaction
+            // walks a growing chain of row versions.
+            let mut parties: HashMap<(String, String), PartyRecord> = HashMap::new();
             let mut out = Vec::with_capacity(batch.len());
             for shipment in batch {
-                match Self::record_one(s, &mut head, &mut licences, shipment, meta) {
+                match Self::record_one(s, &mut head, &mut licences, &mut parties, shipment, meta) {
                     Err(e) if e.is_refusal() => out.push(Err(e)),
                     other => out.push(Ok(other?)),
                 }
@@ -226,6 +230,12 @@ impl Ledger {
                 if let Some(status) = status {
                     s.set_used(number, &status.used)?;
                 }
+            }
+            let mut parties: Vec<PartyRecord> = parties.into_values().collect();
+            // A fixed order, so that two writers never lock party rows in opposite orders.
+            parties.sort_by(|a, b| (&a.name, &a.role).cmp(&(&b.name, &b.role)));
+            for party in &parties {
+                s.upsert_party(party)?;
             }
             if head != start {
                 s.set_head(&head)?;
@@ -238,6 +248,7 @@ impl Ledger {
         s: &mut dyn Store,
         head: &mut ChainHead,
         licences: &mut HashMap<String, Option<LicenceStatus>>,
+        parties: &mut HashMap<(String, String), PartyRecord>,
         shipment: &NewShipment,
         meta: &Meta,
     ) -> Result<Recorded> {
@@ -296,7 +307,18 @@ impl Ledger {
             },
         })?;
         for party in PartyRecord::of(shipment, seq) {
-            s.upsert_party(&party)?;
+            match parties.entry((party.name.clone(), party.role.clone())) {
+                std::collections::hash_map::Entry::Occupied(mut seen) => {
+                    let first = seen.get().first_record_seq;
+                    seen.insert(PartyRecord {
+                        first_record_seq: first,
+                        ..party
+                    });
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(party);
+                }
+            }
         }
         Ok(Recorded::New { seq, warnings })
     }
