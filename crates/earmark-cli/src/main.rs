@@ -44,7 +44,7 @@ enum Command {
     Check(commands::check::Args),
     /// Print or write the JSON Schemas of the shipment, the decision and the stored decision.
     Schema(commands::schema::Args),
-    /// The system of record: licences, shipments, dispositions, caps, and their status.
+    /// The system of record: licenses, shipments, dispositions, caps, and their status.
     Ledger(commands::ledger::LedgerArgs),
     /// Verify the ledger's chain, export a period, or replay a recorded decision.
     Audit(commands::audit::AuditArgs),

@@ -120,10 +120,10 @@ fn ok(o: &Output) -> String {
     text(o)
 }
 
-fn add_licence(db: &Db, number: &str, units: &str) {
+fn add_license(db: &Db, number: &str, units: &str) {
     ok(&db.run(&[
         "ledger",
-        "licence",
+        "license",
         "add",
         "--number",
         number,
@@ -140,7 +140,7 @@ fn add_licence(db: &Db, number: &str, units: &str) {
     ]));
 }
 
-fn record_vn(db: &Db, order: &str, line: &str, quantity: &str, licence: &str) -> Output {
+fn record_vn(db: &Db, order: &str, line: &str, quantity: &str, license: &str) -> Output {
     db.run(&[
         "ledger",
         "record",
@@ -161,19 +161,19 @@ fn record_vn(db: &Db, order: &str, line: &str, quantity: &str, licence: &str) ->
         line,
         "--value",
         "25000",
-        "--licence",
-        licence,
+        "--license",
+        license,
     ])
 }
 
-/// A batch of `lines` one-unit H100 lines to Vietnam under `licence`.
-fn batch_file(dir: &Path, name: &str, order_prefix: &str, lines: usize, licence: &str) -> PathBuf {
+/// A batch of `lines` one-unit H100 lines to Vietnam under `license`.
+fn batch_file(dir: &Path, name: &str, order_prefix: &str, lines: usize, license: &str) -> PathBuf {
     let path = dir.join(name);
     let mut text = String::new();
     for i in 0..lines {
         let row = serde_json::json!({
             "order_id": format!("{order_prefix}-{}", i / 10), "line": i % 10 + 1, "value_cents": 2_500_000,
-            "licence": licence,
+            "license": license,
             "shipment": {"item": {"catalog_id": "nvidia-h100-sxm"}, "to": "VN", "quantity": 1,
                 "as_of": "2024-03-01",
                 "parties": [{"role": "end_user", "headquarters": "VN", "parent_headquarters": "same"}]},
@@ -185,32 +185,32 @@ fn batch_file(dir: &Path, name: &str, order_prefix: &str, lines: usize, licence:
     path
 }
 
-/// The ledger is consistent: the chain verifies, every licence's depletion equals the lines
+/// The ledger is consistent: the chain verifies, every license's depletion equals the lines
 /// recorded under it, and every shipment row has its record.
-fn assert_consistent(db: &Db, licence: &str) -> u64 {
+fn assert_consistent(db: &Db, license: &str) -> u64 {
     let mut l = db.ledger();
     let v = l
         .verify()
         .unwrap()
         .unwrap_or_else(|b| panic!("chain broken: {b}"));
     let shipments = l.shipment_count().unwrap();
-    let used = l.licence(licence).unwrap().unwrap().used.units;
+    let used = l.license(license).unwrap().unwrap().used.units;
     assert_eq!(used, shipments, "depletion must equal the lines recorded");
-    // One licence record, then one record per line.
+    // One license record, then one record per line.
     assert_eq!(v.records, shipments + 1);
     shipments
 }
 
 #[test]
-fn recording_depletes_a_licence_and_refuses_an_overdraw_with_exit_4() {
+fn recording_depletes_a_license_and_refuses_an_overdraw_with_exit_4() {
     let db = Db::sqlite();
-    add_licence(&db, "D1", "10");
+    add_license(&db, "D1", "10");
     let out = ok(&record_vn(&db, "PO-1", "1", "9", "D1"));
     assert!(out.contains("as record #2"), "{out}");
     assert!(out.contains("units 90 % used"), "{out}");
     let refused = record_vn(&db, "PO-1", "2", "2", "D1");
     assert_eq!(refused.status.code(), Some(4), "{}", text(&refused));
-    assert!(text(&refused).contains("overdraws licence `D1`: it would ship 11 units of 10"));
+    assert!(text(&refused).contains("overdraws license `D1`: it would ship 11 units of 10"));
     let status = ok(&db.run(&["ledger", "status", "--year", "2024"]));
     assert!(status.contains("units 9 of 10 (1 left)"), "{status}");
     assert!(status.contains("VN: 1 lines, 9 units"), "{status}");
@@ -238,11 +238,11 @@ fn recording_depletes_a_licence_and_refuses_an_overdraw_with_exit_4() {
 }
 
 #[test]
-fn a_licence_with_no_limit_is_refused_by_the_cli() {
+fn a_license_with_no_limit_is_refused_by_the_cli() {
     let db = Db::sqlite();
     let out = db.run(&[
         "ledger",
-        "licence",
+        "license",
         "add",
         "--number",
         "D9",
@@ -264,7 +264,7 @@ fn a_licence_with_no_limit_is_refused_by_the_cli() {
 }
 
 fn audit_verify_names_the_first_edited_record(db: &Db) {
-    add_licence(db, "D1", "10");
+    add_license(db, "D1", "10");
     for line in ["1", "2", "3"] {
         ok(&record_vn(db, "PO-1", line, "1", "D1"));
     }
@@ -292,7 +292,7 @@ fn audit_verify_names_the_first_edited_record_on_postgresql() {
 #[test]
 fn audit_export_writes_records_and_a_manifest_whose_hashes_check() {
     let db = Db::sqlite();
-    add_licence(&db, "D1", "10");
+    add_license(&db, "D1", "10");
     ok(&record_vn(&db, "PO-1", "1", "2", "D1"));
     let out_dir = db.dir.join("export");
     let today = chrono::Utc::now().date_naive().to_string();
@@ -349,7 +349,7 @@ fn audit_export_writes_records_and_a_manifest_whose_hashes_check() {
 #[test]
 fn audit_export_refuses_a_broken_chain() {
     let db = Db::sqlite();
-    add_licence(&db, "D1", "10");
+    add_license(&db, "D1", "10");
     ok(&record_vn(&db, "PO-1", "1", "2", "D1"));
     db.tamper("DELETE FROM records WHERE seq = 1");
     let out_dir = db.dir.join("export");
@@ -375,7 +375,7 @@ fn audit_export_refuses_a_broken_chain() {
 #[test]
 fn audit_replay_rebuilds_the_decision_and_says_it_agrees() {
     let db = Db::sqlite();
-    add_licence(&db, "D1", "10");
+    add_license(&db, "D1", "10");
     ok(&record_vn(&db, "PO-1", "1", "2", "D1"));
     let out = ok(&db.run(&["audit", "replay", "2"]));
     assert!(
@@ -462,7 +462,7 @@ fn a_cleared_possible_match_is_answered_by_the_disposition_and_says_so() {
 #[test]
 fn a_batch_reports_bad_rows_by_line_and_records_the_rest_once() {
     let db = Db::sqlite();
-    add_licence(&db, "D1", "100");
+    add_license(&db, "D1", "100");
     let file = batch_file(&db.dir, "b.jsonl", "PO", 20, "D1");
     let mut text_ = std::fs::read_to_string(&file).unwrap();
     text_.insert_str(0, "{\"order_id\": \"PO-X\", \"line\": 1}\n");
@@ -499,7 +499,7 @@ fn next(seed: &mut u64) -> u64 {
 
 fn killed_batches_leave_the_ledger_consistent_and_a_rerun_completes_it_once(db: &Db) {
     const LINES: usize = 2_000;
-    add_licence(db, "D1", "100000");
+    add_license(db, "D1", "100000");
     let file = batch_file(&db.dir, "book.jsonl", "PO", LINES, "D1");
     let mut seed = u64::from(std::process::id()) | 1;
     eprintln!("kill seed {seed}");
@@ -567,7 +567,7 @@ fn killed_batches_leave_the_ledger_consistent_and_a_rerun_completes_it_once_on_p
 }
 
 fn two_processes_lose_nothing_and_never_overdraw(db: &Db) {
-    add_licence(db, "D1", "300");
+    add_license(db, "D1", "300");
     let a = batch_file(&db.dir, "a.jsonl", "A", 250, "D1");
     let b = batch_file(&db.dir, "b.jsonl", "B", 250, "D1");
     let children: Vec<_> = [a, b]
@@ -604,7 +604,7 @@ fn two_processes_lose_nothing_and_never_overdraw(db: &Db) {
         recorded += n[0];
         refused += n[2];
     }
-    assert_eq!(recorded, 300, "every unit the licence allows is shipped");
+    assert_eq!(recorded, 300, "every unit the license allows is shipped");
     assert_eq!(refused, 200, "and every line past it is refused, none lost");
     assert_eq!(assert_consistent(db, "D1"), 300);
 }

@@ -115,7 +115,7 @@ fn the_fast_path_agrees_with_the_full_check_on_every_shipment_of_the_mix() {
             v.verdict.review_policy, d.decision.review_policy,
             "review policy, {at}"
         );
-        assert_eq!(exceptions, expected, "licence exceptions, {at}");
+        assert_eq!(exceptions, expected, "license exceptions, {at}");
         assert_eq!(v.severity, d.severity, "severity, {at}");
         assert_eq!(
             v.list_status, d.decision.request.end_user_list,

@@ -1,10 +1,10 @@
 //! The ledger's throughput: order lines recorded per second (500 per transaction, as
-//! `earmark ledger record-batch` commits them), licence and cap look-ups per second, and the
+//! `earmark ledger record-batch` commits them), license and cap look-ups per second, and the
 //! database size per million lines (extrapolated from 100,000 measured), on SQLite and
 //! PostgreSQL (127.0.0.1:5432, user postgres, trust auth; the bench fails without it).
 //!
 //! Run: `cargo bench -p earmark-ledger --bench ledger`. Results: `benches/RESULTS.md`.
-//! The lines are one decision (an H100 to Vietnam under a licence) with varying order ids:
+//! The lines are one decision (an H100 to Vietnam under a license) with varying order ids:
 //! the engine's check is not measured here (see `earmark-engine`'s bench), only the ledger.
 
 #![allow(
@@ -20,12 +20,12 @@ mod common;
 use std::time::Duration;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
-use earmark_ledger::{Licence, NewShipment, UsageKey};
+use earmark_ledger::{License, NewShipment, UsageKey};
 
 const BATCH: usize = 500;
 
-fn licence() -> Licence {
-    Licence {
+fn license() -> License {
+    License {
         number: "D1".into(),
         valid_from: common::date("2024-01-01"),
         valid_to: common::date("2024-12-31"),
@@ -66,7 +66,7 @@ fn record(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(5));
     for (name, db) in backends() {
         let mut ledger = db.open();
-        ledger.add_licence(&licence(), &common::meta()).unwrap();
+        ledger.add_license(&license(), &common::meta()).unwrap();
         let mut next = 0;
         // Building the lines (cloning the decision) is the caller's work, not timed.
         group.bench_function(BenchmarkId::new("batch_of_500", name), |b| {
@@ -91,14 +91,14 @@ fn lookups(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(3));
     for (name, db) in backends() {
         let mut ledger = db.open();
-        ledger.add_licence(&licence(), &common::meta()).unwrap();
+        ledger.add_license(&license(), &common::meta()).unwrap();
         for chunk in 0..20 {
             ledger
                 .record_shipments(&lines(&template, chunk * BATCH, BATCH), &common::meta())
                 .unwrap();
         }
-        group.bench_function(BenchmarkId::new("licence", name), |b| {
-            b.iter(|| ledger.licence("D1").unwrap().unwrap())
+        group.bench_function(BenchmarkId::new("license", name), |b| {
+            b.iter(|| ledger.license("D1").unwrap().unwrap())
         });
         group.bench_function(BenchmarkId::new("consignee_caps_10k_lines", name), |b| {
             b.iter(|| ledger.usage(2024, UsageKey::Consignee).unwrap())
@@ -112,7 +112,7 @@ fn size_report() {
     let template = common::licensed_line("T", 0, 1, "D1");
     for (name, db) in backends() {
         let mut ledger = db.open();
-        ledger.add_licence(&licence(), &common::meta()).unwrap();
+        ledger.add_license(&license(), &common::meta()).unwrap();
         for chunk in 0..200 {
             ledger
                 .record_shipments(&lines(&template, chunk * BATCH, BATCH), &common::meta())

@@ -69,7 +69,7 @@ pub enum Break {
     #[error("the chain head does not match record #{seq}: the last record was edited or replaced")]
     HeadMismatch { seq: u64 },
     /// The chain is whole but a table kept beside it disagrees with it (a depletion edited
-    /// to free room on a licence, a shipment row deleted to allow a re-import).
+    /// to free room on a license, a shipment row deleted to allow a re-import).
     #[error("{0}")]
     Index(String),
 }

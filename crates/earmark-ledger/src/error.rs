@@ -7,7 +7,7 @@ pub enum LedgerError {
     /// The database URL is not one the ledger opens.
     #[error("`{0}` is not a ledger database: give `sqlite://PATH` or `postgres://USER@HOST/DB`")]
     BadUrl(String),
-    /// A line or licence the ledger refuses; nothing was written for it.
+    /// A line or license the ledger refuses; nothing was written for it.
     #[error("{0}")]
     Refused(String),
     /// The database holds something the ledger did not write (or a newer version wrote).

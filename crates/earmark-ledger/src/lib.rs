@@ -1,15 +1,15 @@
-//! The system of record (EAR Part 762): licences and their depletion, shipments, screening
+//! The system of record (EAR Part 762): licenses and their depletion, shipments, screening
 //! dispositions, compute caps, and every decision, in one append-only, hash-chained record.
 //!
 //! One [`Ledger`] over two backends: an embedded SQLite file (the default, one user) and
 //! PostgreSQL (a team running several earmark processes against one database). The logic
-//! (the chain, licence depletion, re-import idempotency) is written once against a small
+//! (the chain, license depletion, re-import idempotency) is written once against a small
 //! per-transaction store interface that each backend implements in its own dialect.
 //!
 //! Synchronous, like the engine: a server calls it from `spawn_blocking`. It does database
 //! I/O and nothing else: no clock (callers pass [`Meta`]), no environment.
 //!
-//! Records are never updated or deleted; the tables beside the chain (licences with their
+//! Records are never updated or deleted; the tables beside the chain (licenses with their
 //! depletion, shipments by order line, dispositions, caps) are indexes written in the same
 //! transaction as the record they come from.
 
@@ -30,7 +30,7 @@ pub use chain::Break;
 pub use error::{LedgerError, Result};
 pub use model::{
     dollars, h100_equivalents, normalize_party, Authorisation, Cap, CapScope, ChainHead, Depletion,
-    Disposition, Licence, LicenceStatus, Meta, NewShipment, PartyRecord, Record, Recorded,
+    Disposition, License, LicenseStatus, Meta, NewShipment, PartyRecord, Record, Recorded,
     StoredDisposition, UsageRow, Used, VolumeRatio, H100_SXM_TPP,
 };
 pub use store::UsageKey;
@@ -39,7 +39,7 @@ use store::{ShipmentRow, Store};
 
 /// Record kinds, as stored in `records.kind`.
 pub mod kind {
-    pub const LICENCE: &str = "licence";
+    pub const LICENSE: &str = "license";
     pub const SHIPMENT: &str = "shipment";
     pub const DECISION: &str = "decision";
     pub const DISPOSITION: &str = "disposition";
@@ -161,37 +161,37 @@ impl Ledger {
         Ok(record.seq)
     }
 
-    pub fn add_licence(&mut self, licence: &Licence, meta: &Meta) -> Result<u64> {
-        licence.validate()?;
-        let body = to_json(licence)?;
+    pub fn add_license(&mut self, license: &License, meta: &Meta) -> Result<u64> {
+        license.validate()?;
+        let body = to_json(license)?;
         self.tx(true, |s| {
-            if !s.licences(Some(&licence.number))?.is_empty() {
+            if !s.licenses(Some(&license.number))?.is_empty() {
                 return Err(LedgerError::refused(format!(
-                    "licence `{}` is already in the ledger",
-                    licence.number
+                    "license `{}` is already in the ledger",
+                    license.number
                 )));
             }
             let mut head = s.head(true)?;
-            let seq = Self::append(s, &mut head, kind::LICENCE, meta, body)?;
+            let seq = Self::append(s, &mut head, kind::LICENSE, meta, body)?;
             s.set_head(&head)?;
-            s.insert_licence(&licence.number, seq, &to_json(licence)?)?;
+            s.insert_license(&license.number, seq, &to_json(license)?)?;
             Ok(seq)
         })
     }
 
-    pub fn licence(&mut self, number: &str) -> Result<Option<LicenceStatus>> {
+    pub fn license(&mut self, number: &str) -> Result<Option<LicenseStatus>> {
         Ok(self
-            .tx(false, |s| s.licences(Some(number)))?
+            .tx(false, |s| s.licenses(Some(number)))?
             .into_iter()
             .next())
     }
 
-    pub fn licences(&mut self) -> Result<Vec<LicenceStatus>> {
-        self.tx(false, |s| s.licences(None))
+    pub fn licenses(&mut self) -> Result<Vec<LicenseStatus>> {
+        self.tx(false, |s| s.licenses(None))
     }
 
     /// Records one order line: checks that its decision and authorisation allow it, depletes
-    /// the licence and appends the record, all or nothing.
+    /// the license and appends the record, all or nothing.
     pub fn record_shipment(&mut self, shipment: &NewShipment, meta: &Meta) -> Result<Recorded> {
         let mut results = self.record_shipments(std::slice::from_ref(shipment), meta)?;
         results.pop().unwrap_or_else(|| {
@@ -202,7 +202,7 @@ impl Ledger {
     }
 
     /// Records a batch of order lines in one transaction. A refused line (overdraw, expired
-    /// licence, a changed re-import) is reported in its slot and writes nothing; the others
+    /// license, a changed re-import) is reported in its slot and writes nothing; the others
     /// are recorded. A storage error abandons the whole batch.
     pub fn record_shipments(
         &mut self,
@@ -212,21 +212,21 @@ impl Ledger {
         self.tx(true, |s| {
             let start = s.head(true)?;
             let mut head = start.clone();
-            // Licences read once per batch and kept here as lines deplete them: the head's
+            // Licenses read once per batch and kept here as lines deplete them: the head's
             // lock keeps every other writer out until this transaction ends.
-            let mut licences: HashMap<String, Option<LicenceStatus>> = HashMap::new();
+            let mut licenses: HashMap<String, Option<LicenseStatus>> = HashMap::new();
             // Parties once per batch too: an order book names the same consignee on many
             // lines, and PostgreSQL updating one row hundreds of times in a transaction
             // walks a growing chain of row versions.
             let mut parties: HashMap<(String, String), PartyRecord> = HashMap::new();
             let mut out = Vec::with_capacity(batch.len());
             for shipment in batch {
-                match Self::record_one(s, &mut head, &mut licences, &mut parties, shipment, meta) {
+                match Self::record_one(s, &mut head, &mut licenses, &mut parties, shipment, meta) {
                     Err(e) if e.is_refusal() => out.push(Err(e)),
                     other => out.push(Ok(other?)),
                 }
             }
-            for (number, status) in &licences {
+            for (number, status) in &licenses {
                 if let Some(status) = status {
                     s.set_used(number, &status.used)?;
                 }
@@ -247,7 +247,7 @@ impl Ledger {
     fn record_one(
         s: &mut dyn Store,
         head: &mut ChainHead,
-        licences: &mut HashMap<String, Option<LicenceStatus>>,
+        licenses: &mut HashMap<String, Option<LicenseStatus>>,
         parties: &mut HashMap<(String, String), PartyRecord>,
         shipment: &NewShipment,
         meta: &Meta,
@@ -262,17 +262,17 @@ impl Ledger {
                 shipment.order_id, shipment.line
             )));
         }
-        let licence = match &shipment.authorisation {
-            Authorisation::Licence { number } => {
-                if !licences.contains_key(number) {
-                    let status = s.licences(Some(number))?.into_iter().next();
-                    licences.insert(number.clone(), status);
+        let license = match &shipment.authorisation {
+            Authorisation::License { number } => {
+                if !licenses.contains_key(number) {
+                    let status = s.licenses(Some(number))?.into_iter().next();
+                    licenses.insert(number.clone(), status);
                 }
-                licences.get(number).and_then(Option::as_ref)
+                licenses.get(number).and_then(Option::as_ref)
             }
             _ => None,
         };
-        let authorised = model::authorise(shipment, licence)?;
+        let authorised = model::authorise(shipment, license)?;
         let body = to_json(&ShipmentBody {
             shipment,
             depletion: authorised.as_ref().map(|a| &a.0),
@@ -280,7 +280,7 @@ impl Ledger {
         let seq = Self::append(s, head, kind::SHIPMENT, meta, body)?;
         let warnings = match authorised {
             Some((depletion, used, warnings)) => {
-                if let Some(Some(status)) = licences.get_mut(&depletion.licence) {
+                if let Some(Some(status)) = licenses.get_mut(&depletion.license) {
                     status.used = used;
                 }
                 warnings
@@ -301,8 +301,8 @@ impl Ledger {
             ship_date: shipment.ship_date.to_string(),
             year: shipment.year(),
             authorisation: shipment.authorisation.describe(),
-            licence: match &shipment.authorisation {
-                Authorisation::Licence { number } => Some(number.clone()),
+            license: match &shipment.authorisation {
+                Authorisation::License { number } => Some(number.clone()),
                 _ => None,
             },
         })?;
@@ -524,7 +524,7 @@ impl Ledger {
     }
 
     /// Walks the whole chain, then checks the tables beside it against it (shipment lines,
-    /// licence depletion). `Ok(Err(break))` names the first record edited, deleted or
+    /// license depletion). `Ok(Err(break))` names the first record edited, deleted or
     /// reordered, or the table that disagrees; `Err` is a storage failure.
     pub fn verify(&mut self) -> Result<std::result::Result<Verified, Break>> {
         self.tx(false, |s| {
@@ -560,7 +560,7 @@ impl Ledger {
                         let body: ShipmentDepletion = serde_json::from_str(&r.body)
                             .map_err(|e| LedgerError::Corrupt(format!("record #{}: {e}", r.seq)))?;
                         if let Some(d) = body.depletion {
-                            let used = depleted.entry(d.licence).or_default();
+                            let used = depleted.entry(d.license).or_default();
                             used.units += d.units;
                             used.value_cents += d.value_cents;
                             used.tpp += d.tpp;
@@ -581,14 +581,14 @@ impl Ledger {
                     "the shipments table holds {indexed} lines but the chain records {shipments}: the table was edited"
                 ))));
             }
-            for status in s.licences(None)? {
-                let want = depleted.remove(&status.licence.number).unwrap_or_default();
+            for status in s.licenses(None)? {
+                let want = depleted.remove(&status.license.number).unwrap_or_default();
                 let got = status.used;
                 let tpp_close = (want.tpp - got.tpp).abs() <= 1e-6 * want.tpp.abs().max(1.0);
                 if want.units != got.units || want.value_cents != got.value_cents || !tpp_close {
                     return Ok(Err(Break::Index(format!(
-                        "licence `{}` shows {} units, {} and TPP {:.0} used but its shipment records add up to {} units, {} and TPP {:.0}: the licences table was edited",
-                        status.licence.number,
+                        "license `{}` shows {} units, {} and TPP {:.0} used but its shipment records add up to {} units, {} and TPP {:.0}: the licenses table was edited",
+                        status.license.number,
                         got.units,
                         dollars(got.value_cents),
                         got.tpp,
@@ -600,7 +600,7 @@ impl Ledger {
             }
             if let Some(number) = depleted.keys().next() {
                 return Ok(Err(Break::Index(format!(
-                    "licence `{number}` was depleted by shipment records but is not in the licences table: the table was edited"
+                    "license `{number}` was depleted by shipment records but is not in the licenses table: the table was edited"
                 ))));
             }
             Ok(Ok(verified))

@@ -1,4 +1,4 @@
-//! What the ledger keeps: licences, shipments, dispositions, caps, and the records of the chain.
+//! What the ledger keeps: licenses, shipments, dispositions, caps, and the records of the chain.
 
 use chrono::Datelike;
 use earmark_core::country::Country;
@@ -36,10 +36,10 @@ impl Meta {
     }
 }
 
-/// An export licence as issued.
+/// An export license as issued.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Licence {
+pub struct License {
     pub number: String,
     pub valid_from: Date,
     /// The last day it authorises shipments.
@@ -47,7 +47,7 @@ pub struct Licence {
     /// Catalog ids (`nvidia-h20`) or ECCNs (`3A090.a`) it covers.
     pub items: Vec<String>,
     pub destinations: Vec<Country>,
-    /// Parties (consignees, end users) named on it. Empty: the licence names none, and any
+    /// Parties (consignees, end users) named on it. Empty: the license names none, and any
     /// party the decision cleared may receive.
     #[serde(default)]
     pub parties: Vec<String>,
@@ -61,51 +61,51 @@ pub struct Licence {
     pub provisos: Vec<String>,
 }
 
-impl Licence {
-    /// Refuses a licence that could authorise without bound or nothing at all.
+impl License {
+    /// Refuses a license that could authorise without bound or nothing at all.
     pub fn validate(&self) -> Result<()> {
         let n = &self.number;
         if n.trim().is_empty() {
-            return Err(LedgerError::refused("a licence needs a number"));
+            return Err(LedgerError::refused("a license needs a number"));
         }
         if self.valid_to < self.valid_from {
             return Err(LedgerError::refused(format!(
-                "licence `{n}`: valid to {} is before valid from {}",
+                "license `{n}`: valid to {} is before valid from {}",
                 self.valid_to, self.valid_from
             )));
         }
         if self.items.is_empty() {
             return Err(LedgerError::refused(format!(
-                "licence `{n}`: give the items or ECCNs it covers"
+                "license `{n}`: give the items or ECCNs it covers"
             )));
         }
         if self.destinations.is_empty() {
             return Err(LedgerError::refused(format!(
-                "licence `{n}`: give the destinations it covers"
+                "license `{n}`: give the destinations it covers"
             )));
         }
         if self.limit_units.is_none()
             && self.limit_value_cents.is_none()
             && self.limit_tpp.is_none()
         {
-            // An unlimited licence is almost always a data-entry slip, and depletion is the
+            // An unlimited license is almost always a data-entry slip, and depletion is the
             // point of keeping it.
             return Err(LedgerError::refused(format!(
-                "licence `{n}`: give at least one limit (units, value or TPP)"
+                "license `{n}`: give at least one limit (units, value or TPP)"
             )));
         }
         if self.limit_tpp.is_some_and(|t| !t.is_finite() || t < 0.0)
             || self.limit_value_cents.is_some_and(|v| v < 0)
         {
             return Err(LedgerError::refused(format!(
-                "licence `{n}`: limits must be zero or more"
+                "license `{n}`: limits must be zero or more"
             )));
         }
         Ok(())
     }
 }
 
-/// What a licence has shipped so far.
+/// What a license has shipped so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Used {
     pub units: u64,
@@ -113,19 +113,19 @@ pub struct Used {
     pub tpp: f64,
 }
 
-/// A licence with its depletion.
+/// A license with its depletion.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LicenceStatus {
-    pub licence: Licence,
+pub struct LicenseStatus {
+    pub license: License,
     pub used: Used,
     /// The record that added it.
     pub record_seq: u64,
 }
 
-impl LicenceStatus {
-    /// Fractions used of each limit the licence has, with the limit's name.
+impl LicenseStatus {
+    /// Fractions used of each limit the license has, with the limit's name.
     pub fn fractions(&self, used: &Used) -> Vec<(&'static str, f64)> {
-        let l = &self.licence;
+        let l = &self.license;
         let mut out = Vec::new();
         if let Some(limit) = l.limit_units {
             out.push(("units", fraction(used.units as f64, limit as f64)));
@@ -156,11 +156,11 @@ fn fraction(used: f64, limit: f64) -> f64 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Authorisation {
-    NoLicenceRequired,
-    Licence {
+    NoLicenseRequired,
+    License {
         number: String,
     },
-    /// A licence exception the decision offered; NAC needs the notification's reference.
+    /// A license exception the decision offered; NAC needs the notification's reference.
     Exception {
         id: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -171,9 +171,9 @@ pub enum Authorisation {
 impl Authorisation {
     pub fn describe(&self) -> String {
         match self {
-            Self::NoLicenceRequired => "no licence required".to_owned(),
-            Self::Licence { number } => format!("licence {number}"),
-            Self::Exception { id, .. } => format!("licence exception {id}"),
+            Self::NoLicenseRequired => "no license required".to_owned(),
+            Self::License { number } => format!("license {number}"),
+            Self::Exception { id, .. } => format!("license exception {id}"),
         }
     }
 }
@@ -301,27 +301,27 @@ pub fn normalize_party(name: &str) -> String {
 /// What recording one line did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Recorded {
-    /// Appended as record `seq`; warnings name licence thresholds crossed.
+    /// Appended as record `seq`; warnings name license thresholds crossed.
     New { seq: u64, warnings: Vec<String> },
     /// The same line was recorded before (a re-import): nothing was written.
     AlreadyRecorded { seq: u64 },
 }
 
-/// How much of a licence one line takes.
+/// How much of a license one line takes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Depletion {
-    pub licence: String,
+    pub license: String,
     pub units: u64,
     pub value_cents: i64,
     pub tpp: f64,
 }
 
-/// Checks that the decision allows the line under its authorisation and, for a licence, that
-/// the licence covers it and has room. Returns the licence's new depletion and the warnings of
+/// Checks that the decision allows the line under its authorisation and, for a license, that
+/// the license covers it and has room. Returns the license's new depletion and the warnings of
 /// thresholds crossed. Nothing is written when this refuses.
 pub(crate) fn authorise(
     s: &NewShipment,
-    licence: Option<&LicenceStatus>,
+    license: Option<&LicenseStatus>,
 ) -> Result<Option<(Depletion, Used, Vec<String>)>> {
     let d = &s.decision;
     let line = format!("order `{}` line {}", s.order_id, s.line);
@@ -333,15 +333,15 @@ pub(crate) fn authorise(
     }
     if matches!(d.severity, Severity::Review | Severity::Blocked) {
         return Err(LedgerError::refused(format!(
-            "{line}: the decision is `{}`: a shipment needs a clear or licence-required answer",
+            "{line}: the decision is `{}`: a shipment needs a clear or license-required answer",
             severity_name(d.severity)
         )));
     }
     match &s.authorisation {
-        Authorisation::NoLicenceRequired => {
+        Authorisation::NoLicenseRequired => {
             if d.outcome != Outcome::NoLicenseRequired {
                 return Err(LedgerError::refused(format!(
-                    "{line}: the decision requires a licence; give the licence or exception used"
+                    "{line}: the decision requires a license; give the license or exception used"
                 )));
             }
             Ok(None)
@@ -353,7 +353,7 @@ pub(crate) fn authorise(
                 .any(|e| e.eq_ignore_ascii_case(id))
             {
                 return Err(LedgerError::refused(format!(
-                    "{line}: licence exception `{id}` is not available for this shipment (the decision offers {})",
+                    "{line}: license exception `{id}` is not available for this shipment (the decision offers {})",
                     if d.license_exceptions.is_empty() {
                         "none".to_owned()
                     } else {
@@ -363,27 +363,27 @@ pub(crate) fn authorise(
             }
             if id.eq_ignore_ascii_case("NAC") && notification.as_deref().is_none_or(str::is_empty) {
                 return Err(LedgerError::refused(format!(
-                    "{line}: licence exception NAC needs the notification's reference"
+                    "{line}: license exception NAC needs the notification's reference"
                 )));
             }
             Ok(None)
         }
-        Authorisation::Licence { number } => {
-            let Some(status) = licence else {
+        Authorisation::License { number } => {
+            let Some(status) = license else {
                 return Err(LedgerError::refused(format!(
-                    "{line}: licence `{number}` is not in the ledger"
+                    "{line}: license `{number}` is not in the ledger"
                 )));
             };
-            let l = &status.licence;
+            let l = &status.license;
             if s.ship_date > l.valid_to {
                 return Err(LedgerError::refused(format!(
-                    "{line}: licence `{number}` expired on {}; it authorises nothing shipped on {}",
+                    "{line}: license `{number}` expired on {}; it authorises nothing shipped on {}",
                     l.valid_to, s.ship_date
                 )));
             }
             if s.ship_date < l.valid_from {
                 return Err(LedgerError::refused(format!(
-                    "{line}: licence `{number}` is valid from {}, not on {}",
+                    "{line}: license `{number}` is valid from {}, not on {}",
                     l.valid_from, s.ship_date
                 )));
             }
@@ -394,7 +394,7 @@ pub(crate) fn authorise(
             });
             if !covered {
                 return Err(LedgerError::refused(format!(
-                    "{line}: licence `{number}` does not cover `{item}`{}",
+                    "{line}: license `{number}` does not cover `{item}`{}",
                     s.eccn
                         .as_deref()
                         .map(|e| format!(" ({e})"))
@@ -403,7 +403,7 @@ pub(crate) fn authorise(
             }
             if !l.destinations.contains(&s.destination()) {
                 return Err(LedgerError::refused(format!(
-                    "{line}: licence `{number}` does not cover destination {}",
+                    "{line}: license `{number}` does not cover destination {}",
                     s.destination()
                 )));
             }
@@ -413,7 +413,7 @@ pub(crate) fn authorise(
                     if let Some(name) = &p.name {
                         if !named.contains(&normalize_party(name)) {
                             return Err(LedgerError::refused(format!(
-                                "{line}: licence `{number}` does not name the {} `{name}`",
+                                "{line}: license `{number}` does not name the {} `{name}`",
                                 p.role.as_str()
                             )));
                         }
@@ -423,7 +423,7 @@ pub(crate) fn authorise(
             let tpp = match (l.limit_tpp, s.tpp()) {
                 (Some(_), None) => {
                     return Err(LedgerError::refused(format!(
-                        "{line}: licence `{number}` limits TPP but the line's TPP is unknown"
+                        "{line}: license `{number}` limits TPP but the line's TPP is unknown"
                     )))
                 }
                 (_, t) => t.unwrap_or(0.0),
@@ -448,7 +448,7 @@ pub(crate) fn authorise(
             ];
             if let Some(what) = overdraws.into_iter().flatten().next() {
                 return Err(LedgerError::refused(format!(
-                    "{line}: overdraws licence `{number}`: it would ship {what}"
+                    "{line}: overdraws license `{number}`: it would ship {what}"
                 )));
             }
             let mut warnings = Vec::new();
@@ -460,7 +460,7 @@ pub(crate) fn authorise(
                 for threshold in [1.0, 0.9, 0.8] {
                     if was < threshold && now >= threshold {
                         warnings.push(format!(
-                            "licence `{number}`: {name} {:.0} % used",
+                            "license `{number}`: {name} {:.0} % used",
                             threshold * 100.0
                         ));
                         break;
@@ -469,7 +469,7 @@ pub(crate) fn authorise(
             }
             Ok(Some((
                 Depletion {
-                    licence: number.clone(),
+                    license: number.clone(),
                     units: quantity,
                     value_cents: s.value_cents,
                     tpp,

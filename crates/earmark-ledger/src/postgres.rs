@@ -1,6 +1,6 @@
 //! The team backend: PostgreSQL, for several earmark processes sharing one ledger. Every
 //! writer locks the chain head row (`SELECT ... FOR UPDATE`) first, so writers run one after
-//! another at READ COMMITTED: the head, the licences' depletion and the order-line check read
+//! another at READ COMMITTED: the head, the licenses' depletion and the order-line check read
 //! in a transaction cannot change before it commits, and no serialization retry is needed.
 
 use std::collections::HashMap;
@@ -9,7 +9,7 @@ use postgres::{Client, NoTls, Row, Statement, Transaction};
 
 use crate::error::{LedgerError, Result};
 use crate::model::{
-    Cap, ChainHead, Disposition, Licence, LicenceStatus, PartyRecord, Record, StoredDisposition,
+    Cap, ChainHead, Disposition, License, LicenseStatus, PartyRecord, Record, StoredDisposition,
     UsageRow, Used,
 };
 use crate::store::{
@@ -196,17 +196,17 @@ impl Store for PgTx<'_> {
         Ok(rows.iter().map(record_from).collect::<Result<_, _>>()?)
     }
 
-    fn licences(&mut self, number: Option<&str>) -> Result<Vec<LicenceStatus>> {
+    fn licenses(&mut self, number: Option<&str>) -> Result<Vec<LicenseStatus>> {
         let rows = self.tx.query(
-            "SELECT body, used_units, used_value_cents, used_tpp, record_seq FROM licences \
+            "SELECT body, used_units, used_value_cents, used_tpp, record_seq FROM licenses \
              WHERE $1::TEXT IS NULL OR number = $1 ORDER BY number",
             &[&number],
         )?;
         rows.iter()
             .map(|r| {
-                let licence: Licence = parse("a licence", r.try_get(0)?)?;
-                Ok(LicenceStatus {
-                    licence,
+                let license: License = parse("a license", r.try_get(0)?)?;
+                Ok(LicenseStatus {
+                    license,
                     used: Used {
                         units: to_u64(r.try_get(1)?),
                         value_cents: r.try_get(2)?,
@@ -218,9 +218,9 @@ impl Store for PgTx<'_> {
             .collect()
     }
 
-    fn insert_licence(&mut self, number: &str, seq: u64, body: &str) -> Result<()> {
+    fn insert_license(&mut self, number: &str, seq: u64, body: &str) -> Result<()> {
         self.tx.execute(
-            "INSERT INTO licences (number, record_seq, body) VALUES ($1, $2, $3)",
+            "INSERT INTO licenses (number, record_seq, body) VALUES ($1, $2, $3)",
             &[&number, &to_i64(seq), &body],
         )?;
         Ok(())
@@ -228,7 +228,7 @@ impl Store for PgTx<'_> {
 
     fn set_used(&mut self, number: &str, used: &Used) -> Result<()> {
         self.tx.execute(
-            "UPDATE licences SET used_units = $2, used_value_cents = $3, used_tpp = $4 WHERE number = $1",
+            "UPDATE licenses SET used_units = $2, used_value_cents = $3, used_tpp = $4 WHERE number = $1",
             &[&number, &to_i64(used.units), &used.value_cents, &used.tpp],
         )?;
         Ok(())
@@ -248,7 +248,7 @@ impl Store for PgTx<'_> {
     fn insert_shipment(&mut self, s: &ShipmentRow) -> Result<()> {
         let st = self.prepared(
             "INSERT INTO shipments (order_id, line, record_seq, facts_hash, item, quantity, \
-             value_cents, tpp, destination, consignee, ship_date, year, authorisation, licence) \
+             value_cents, tpp, destination, consignee, ship_date, year, authorisation, license) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )?;
         self.tx.execute(
@@ -267,7 +267,7 @@ impl Store for PgTx<'_> {
                 &s.ship_date,
                 &i64::from(s.year),
                 &s.authorisation,
-                &s.licence,
+                &s.license,
             ],
         )?;
         Ok(())

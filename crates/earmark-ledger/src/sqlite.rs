@@ -9,7 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use crate::error::{LedgerError, Result};
 use crate::model::{
-    Cap, ChainHead, Disposition, Licence, LicenceStatus, PartyRecord, Record, StoredDisposition,
+    Cap, ChainHead, Disposition, License, LicenseStatus, PartyRecord, Record, StoredDisposition,
     UsageRow, Used,
 };
 use crate::store::{
@@ -166,9 +166,9 @@ impl Store for SqliteTx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn licences(&mut self, number: Option<&str>) -> Result<Vec<LicenceStatus>> {
+    fn licenses(&mut self, number: Option<&str>) -> Result<Vec<LicenseStatus>> {
         let mut st = self.0.prepare_cached(
-            "SELECT body, used_units, used_value_cents, used_tpp, record_seq FROM licences \
+            "SELECT body, used_units, used_value_cents, used_tpp, record_seq FROM licenses \
              WHERE ?1 IS NULL OR number = ?1 ORDER BY number",
         )?;
         let rows = st.query_map(params![number], |r| {
@@ -185,9 +185,9 @@ impl Store for SqliteTx<'_> {
         let mut out = Vec::new();
         for row in rows {
             let (body, used, record_seq) = row?;
-            let licence: Licence = parse("a licence", &body)?;
-            out.push(LicenceStatus {
-                licence,
+            let license: License = parse("a license", &body)?;
+            out.push(LicenseStatus {
+                license,
                 used,
                 record_seq,
             });
@@ -195,9 +195,9 @@ impl Store for SqliteTx<'_> {
         Ok(out)
     }
 
-    fn insert_licence(&mut self, number: &str, seq: u64, body: &str) -> Result<()> {
+    fn insert_license(&mut self, number: &str, seq: u64, body: &str) -> Result<()> {
         self.0.execute(
-            "INSERT INTO licences (number, record_seq, body) VALUES (?1, ?2, ?3)",
+            "INSERT INTO licenses (number, record_seq, body) VALUES (?1, ?2, ?3)",
             params![number, to_i64(seq), body],
         )?;
         Ok(())
@@ -206,7 +206,7 @@ impl Store for SqliteTx<'_> {
     fn set_used(&mut self, number: &str, used: &Used) -> Result<()> {
         self.0
             .prepare_cached(
-                "UPDATE licences SET used_units = ?2, used_value_cents = ?3, used_tpp = ?4 WHERE number = ?1",
+                "UPDATE licenses SET used_units = ?2, used_value_cents = ?3, used_tpp = ?4 WHERE number = ?1",
             )?
             .execute(params![number, to_i64(used.units), used.value_cents, used.tpp])?;
         Ok(())
@@ -228,7 +228,7 @@ impl Store for SqliteTx<'_> {
         self.0
             .prepare_cached(
                 "INSERT INTO shipments (order_id, line, record_seq, facts_hash, item, quantity, \
-                 value_cents, tpp, destination, consignee, ship_date, year, authorisation, licence) \
+                 value_cents, tpp, destination, consignee, ship_date, year, authorisation, license) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?
             .execute(params![
@@ -245,7 +245,7 @@ impl Store for SqliteTx<'_> {
                 s.ship_date,
                 s.year,
                 s.authorisation,
-                s.licence
+                s.license
             ])?;
         Ok(())
     }

@@ -4,7 +4,7 @@
 
 use crate::error::Result;
 use crate::model::{
-    Cap, ChainHead, Disposition, LicenceStatus, PartyRecord, Record, StoredDisposition, UsageRow,
+    Cap, ChainHead, Disposition, LicenseStatus, PartyRecord, Record, StoredDisposition, UsageRow,
     Used,
 };
 
@@ -24,7 +24,7 @@ pub(crate) struct ShipmentRow {
     pub ship_date: String,
     pub year: i32,
     pub authorisation: String,
-    pub licence: Option<String>,
+    pub license: Option<String>,
 }
 
 /// What a usage report groups by.
@@ -65,8 +65,8 @@ pub(crate) trait Store {
     fn seq_of_hash(&mut self, hash: &str) -> Result<Option<u64>>;
     /// Records with `from <= recorded_at < to` (RFC 3339 strings compare in time order).
     fn records_between(&mut self, from: &str, to: &str) -> Result<Vec<Record>>;
-    fn licences(&mut self, number: Option<&str>) -> Result<Vec<LicenceStatus>>;
-    fn insert_licence(&mut self, number: &str, seq: u64, body: &str) -> Result<()>;
+    fn licenses(&mut self, number: Option<&str>) -> Result<Vec<LicenseStatus>>;
+    fn insert_license(&mut self, number: &str, seq: u64, body: &str) -> Result<()>;
     fn set_used(&mut self, number: &str, used: &Used) -> Result<()>;
     /// The record and facts hash of an order line already recorded.
     fn shipment_facts(&mut self, order_id: &str, line: u32) -> Result<Option<(u64, String)>>;

@@ -12,11 +12,11 @@ mod common;
 
 use common::{free_line, licensed_line, meta, meta_at, TestDb};
 use earmark_ledger::{
-    Break, Cap, CapScope, Disposition, Ledger, LedgerError, Licence, Recorded, UsageKey,
+    Break, Cap, CapScope, Disposition, Ledger, LedgerError, License, Recorded, UsageKey,
 };
 
-fn licence(number: &str, units: u64) -> Licence {
-    Licence {
+fn license(number: &str, units: u64) -> License {
+    License {
         number: number.into(),
         valid_from: common::date("2024-01-01"),
         valid_to: common::date("2024-12-31"),
@@ -30,10 +30,10 @@ fn licence(number: &str, units: u64) -> Licence {
     }
 }
 
-/// A ledger with a licence and five recorded lines: records #1..#6.
+/// A ledger with a license and five recorded lines: records #1..#6.
 fn six_records(db: &TestDb) -> Ledger {
     let mut l = db.open();
-    l.add_licence(&licence("D1234567", 100), &meta()).unwrap();
+    l.add_license(&license("D1234567", 100), &meta()).unwrap();
     for line in 1..=5 {
         let r = l
             .record_shipment(&licensed_line("PO-1", line, 2, "D1234567"), &meta())
@@ -137,14 +137,14 @@ fn reordered_records_are_named_by_verify(db: &TestDb) {
     assert!(b.to_string().contains("record #4 is out of order"), "{b}");
 }
 
-fn an_edited_licence_depletion_is_found_by_verify(db: &TestDb) {
+fn an_edited_license_depletion_is_found_by_verify(db: &TestDb) {
     let mut l = six_records(db);
-    // Freeing room on a licence by editing the table beside the chain.
-    db.tamper("UPDATE licences SET used_units = 0 WHERE number = 'D1234567'");
+    // Freeing room on a license by editing the table beside the chain.
+    db.tamper("UPDATE licenses SET used_units = 0 WHERE number = 'D1234567'");
     let b = broken(&mut l);
     assert_eq!(b.seq(), None);
     assert!(
-        b.to_string().contains("licence `D1234567` shows 0 units")
+        b.to_string().contains("license `D1234567` shows 0 units")
             && b.to_string().contains("add up to 10 units"),
         "{b}"
     );
@@ -172,29 +172,29 @@ fn records_cannot_be_updated_or_deleted_through_the_database_guard(db: &TestDb) 
     assert!(e.contains("append-only"), "{e}");
 }
 
-fn a_licence_depletes_and_an_overdraw_is_refused(db: &TestDb) {
+fn a_license_depletes_and_an_overdraw_is_refused(db: &TestDb) {
     let mut l = db.open();
-    l.add_licence(&licence("D1", 10), &meta()).unwrap();
+    l.add_license(&license("D1", 10), &meta()).unwrap();
     l.record_shipment(&licensed_line("PO-9", 1, 6, "D1"), &meta())
         .unwrap();
     let e = refusal(l.record_shipment(&licensed_line("PO-9", 2, 5, "D1"), &meta()));
-    assert!(e.contains("overdraws licence `D1`"), "{e}");
+    assert!(e.contains("overdraws license `D1`"), "{e}");
     assert!(e.contains("11 units of 10"), "{e}");
-    let status = l.licence("D1").unwrap().unwrap();
+    let status = l.license("D1").unwrap().unwrap();
     assert_eq!(status.used.units, 6, "a refused line must not deplete");
     assert!(matches!(
         l.record_shipment(&licensed_line("PO-9", 2, 4, "D1"), &meta())
             .unwrap(),
         Recorded::New { .. }
     ));
-    assert_eq!(l.licence("D1").unwrap().unwrap().used.units, 10);
+    assert_eq!(l.license("D1").unwrap().unwrap().used.units, 10);
     assert_eq!(l.shipment_count().unwrap(), 2);
     l.verify().unwrap().unwrap();
 }
 
-fn licence_thresholds_warn_at_80_90_and_100_percent(db: &TestDb) {
+fn license_thresholds_warn_at_80_90_and_100_percent(db: &TestDb) {
     let mut l = db.open();
-    l.add_licence(&licence("D2", 10), &meta()).unwrap();
+    l.add_license(&license("D2", 10), &meta()).unwrap();
     let mut warnings = Vec::new();
     for (line, qty) in [(1, 7), (2, 1), (3, 1), (4, 1)] {
         match l
@@ -208,51 +208,51 @@ fn licence_thresholds_warn_at_80_90_and_100_percent(db: &TestDb) {
     assert!(warnings[0].is_empty(), "{warnings:?}");
     assert_eq!(
         warnings[1],
-        vec!["licence `D2`: units 80 % used".to_owned()]
+        vec!["license `D2`: units 80 % used".to_owned()]
     );
     assert_eq!(
         warnings[2],
-        vec!["licence `D2`: units 90 % used".to_owned()]
+        vec!["license `D2`: units 90 % used".to_owned()]
     );
     assert_eq!(
         warnings[3],
-        vec!["licence `D2`: units 100 % used".to_owned()]
+        vec!["license `D2`: units 100 % used".to_owned()]
     );
 }
 
-fn an_expired_licence_authorises_nothing(db: &TestDb) {
+fn an_expired_license_authorises_nothing(db: &TestDb) {
     let mut l = db.open();
-    let mut lic = licence("D3", 100);
+    let mut lic = license("D3", 100);
     lic.valid_to = common::date("2024-02-29");
-    l.add_licence(&lic, &meta()).unwrap();
+    l.add_license(&lic, &meta()).unwrap();
     let e = refusal(l.record_shipment(&licensed_line("PO-7", 1, 1, "D3"), &meta()));
     assert!(e.contains("expired on 2024-02-29"), "{e}");
-    assert_eq!(l.licence("D3").unwrap().unwrap().used.units, 0);
+    assert_eq!(l.license("D3").unwrap().unwrap().used.units, 0);
     assert_eq!(l.shipment_count().unwrap(), 0);
 }
 
-fn a_licence_that_does_not_cover_the_destination_or_item_refuses(db: &TestDb) {
+fn a_license_that_does_not_cover_the_destination_or_item_refuses(db: &TestDb) {
     let mut l = db.open();
-    let mut lic = licence("D4", 100);
+    let mut lic = license("D4", 100);
     lic.items = vec!["nvidia-h20".into()];
-    l.add_licence(&lic, &meta()).unwrap();
+    l.add_license(&lic, &meta()).unwrap();
     let e = refusal(l.record_shipment(&licensed_line("PO-6", 1, 1, "D4"), &meta()));
     assert!(e.contains("does not cover `nvidia-h100-sxm`"), "{e}");
     let e = refusal(l.record_shipment(&licensed_line("PO-6", 1, 1, "NOPE"), &meta()));
-    assert!(e.contains("licence `NOPE` is not in the ledger"), "{e}");
+    assert!(e.contains("license `NOPE` is not in the ledger"), "{e}");
 }
 
-fn a_licence_required_decision_cannot_ship_as_no_licence_required(db: &TestDb) {
+fn a_license_required_decision_cannot_ship_as_no_license_required(db: &TestDb) {
     let mut l = db.open();
     let mut line = licensed_line("PO-5", 1, 1, "X");
-    line.authorisation = earmark_ledger::Authorisation::NoLicenceRequired;
+    line.authorisation = earmark_ledger::Authorisation::NoLicenseRequired;
     let e = refusal(l.record_shipment(&line, &meta()));
-    assert!(e.contains("requires a licence"), "{e}");
+    assert!(e.contains("requires a license"), "{e}");
 }
 
 fn reimporting_a_line_is_idempotent_and_a_changed_line_is_refused(db: &TestDb) {
     let mut l = db.open();
-    l.add_licence(&licence("D5", 100), &meta()).unwrap();
+    l.add_license(&license("D5", 100), &meta()).unwrap();
     let first = l
         .record_shipment(&licensed_line("PO-4", 1, 3, "D5"), &meta())
         .unwrap();
@@ -267,7 +267,7 @@ fn reimporting_a_line_is_idempotent_and_a_changed_line_is_refused(db: &TestDb) {
         .unwrap();
     assert_eq!(again, Recorded::AlreadyRecorded { seq });
     assert_eq!(
-        l.licence("D5").unwrap().unwrap().used.units,
+        l.license("D5").unwrap().unwrap().used.units,
         3,
         "no double depletion"
     );
@@ -280,7 +280,7 @@ fn reimporting_a_line_is_idempotent_and_a_changed_line_is_refused(db: &TestDb) {
 
 fn a_batch_records_good_lines_and_reports_refused_ones(db: &TestDb) {
     let mut l = db.open();
-    l.add_licence(&licence("D6", 5), &meta()).unwrap();
+    l.add_license(&license("D6", 5), &meta()).unwrap();
     let batch = vec![
         licensed_line("PO-3", 1, 3, "D6"),
         licensed_line("PO-3", 2, 3, "D6"),
@@ -339,7 +339,7 @@ fn a_disposition_answers_the_same_entry_and_reopens_on_a_new_list(db: &TestDb) {
 
 fn usage_counts_tpp_per_consignee_and_the_h200_volume_ratio(db: &TestDb) {
     let mut l = db.open();
-    l.add_licence(&licence("D7", 100), &meta()).unwrap();
+    l.add_license(&license("D7", 100), &meta()).unwrap();
     l.record_shipment(&licensed_line("PO-2", 1, 4, "D7"), &meta())
         .unwrap();
     l.record_shipment(&free_line("PO-2", 2, 2), &meta())
@@ -379,7 +379,7 @@ fn usage_counts_tpp_per_consignee_and_the_h200_volume_ratio(db: &TestDb) {
 
 fn a_cap_counts_only_its_destinations_per_consignee(db: &TestDb) {
     let mut l = db.open();
-    l.add_licence(&licence("C1", 100), &meta()).unwrap();
+    l.add_license(&license("C1", 100), &meta()).unwrap();
     l.record_shipment(&licensed_line("PO-C", 1, 4, "C1"), &meta())
         .unwrap();
     l.record_shipment(&free_line("PO-C", 2, 2), &meta())
@@ -414,7 +414,7 @@ fn a_cap_counts_only_its_destinations_per_consignee(db: &TestDb) {
 
 fn recorded_parties_are_kept_with_their_latest_details(db: &TestDb) {
     let mut l = db.open();
-    l.add_licence(&licence("P1", 100), &meta()).unwrap();
+    l.add_license(&license("P1", 100), &meta()).unwrap();
     l.record_shipment(&licensed_line("PO-P", 1, 1, "P1"), &meta())
         .unwrap();
     let mut moved = licensed_line("PO-P", 2, 1, "P1");
@@ -472,15 +472,15 @@ fn the_h200_ratio_compares_china_and_macau_with_us_shipments(db: &TestDb) {
     // Record the facts with whatever authorisation the decisions allow: the ratio counts units.
     for (i, d) in [(1, &cn), (2, &us)] {
         let auth = match d.severity {
-            earmark_engine::Severity::Clear => earmark_ledger::Authorisation::NoLicenceRequired,
+            earmark_engine::Severity::Clear => earmark_ledger::Authorisation::NoLicenseRequired,
             _ => {
                 let number = format!("H200-{i}");
-                let mut lic = licence(&number, 100);
+                let mut lic = license(&number, 100);
                 lic.valid_to = common::date("2026-12-31");
                 lic.items = vec!["nvidia-h200-sxm".into()];
                 lic.destinations = vec![d.shipment.to];
-                l.add_licence(&lic, &meta()).unwrap();
-                earmark_ledger::Authorisation::Licence { number }
+                l.add_license(&lic, &meta()).unwrap();
+                earmark_ledger::Authorisation::License { number }
             }
         };
         let line = earmark_ledger::NewShipment::new("PO-H200", i, 1, auth, d);
@@ -497,7 +497,7 @@ fn the_h200_ratio_compares_china_and_macau_with_us_shipments(db: &TestDb) {
 
 fn a_recorded_decision_replays_to_the_same_answer(db: &TestDb) {
     let mut l = db.open();
-    l.add_licence(&licence("D8", 100), &meta()).unwrap();
+    l.add_license(&license("D8", 100), &meta()).unwrap();
     let line = licensed_line("PO-1", 1, 2, "D8");
     let Recorded::New { seq, .. } = l.record_shipment(&line, &meta()).unwrap() else {
         panic!()
@@ -508,14 +508,14 @@ fn a_recorded_decision_replays_to_the_same_answer(db: &TestDb) {
     assert!(replay.agrees && replay.same_rule_pack && replay.same_catalog);
     let e = l.stored_decision(1).unwrap_err();
     assert!(
-        e.to_string().contains("record #1 is a licence record"),
+        e.to_string().contains("record #1 is a license record"),
         "{e}"
     );
 }
 
-fn two_writers_never_overdraw_a_licence(db: &TestDb) {
+fn two_writers_never_overdraw_a_license(db: &TestDb) {
     let mut l = db.open();
-    l.add_licence(&licence("D9", 50), &meta()).unwrap();
+    l.add_license(&license("D9", 50), &meta()).unwrap();
     let url = db.url();
     let handles: Vec<_> = (0..2)
         .map(|w| {
@@ -540,32 +540,32 @@ fn two_writers_never_overdraw_a_licence(db: &TestDb) {
         .collect();
     let total: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
     assert_eq!(total, 50);
-    assert_eq!(l.licence("D9").unwrap().unwrap().used.units, 50);
+    assert_eq!(l.license("D9").unwrap().unwrap().used.units, 50);
     assert_eq!(l.shipment_count().unwrap(), 50);
     assert_eq!(l.verify().unwrap().unwrap().records, 51);
 }
 
-fn an_unbounded_or_empty_licence_is_refused(db: &TestDb) {
+fn an_unbounded_or_empty_license_is_refused(db: &TestDb) {
     let mut l = db.open();
-    let mut lic = licence("D10", 1);
+    let mut lic = license("D10", 1);
     lic.limit_units = None;
-    let e = l.add_licence(&lic, &meta()).unwrap_err();
+    let e = l.add_license(&lic, &meta()).unwrap_err();
     assert!(e.to_string().contains("at least one limit"), "{e}");
-    let mut lic = licence("D10", 1);
+    let mut lic = license("D10", 1);
     lic.destinations.clear();
-    assert!(l.add_licence(&lic, &meta()).is_err());
-    l.add_licence(&licence("D10", 1), &meta()).unwrap();
-    let e = l.add_licence(&licence("D10", 1), &meta()).unwrap_err();
+    assert!(l.add_license(&lic, &meta()).is_err());
+    l.add_license(&license("D10", 1), &meta()).unwrap();
+    let e = l.add_license(&license("D10", 1), &meta()).unwrap_err();
     assert!(e.to_string().contains("already in the ledger"), "{e}");
 }
 
 fn export_selects_records_by_time(db: &TestDb) {
     let mut l = db.open();
-    l.add_licence(&licence("E1", 10), &meta_at("2026-11-30T23:59:59.000000Z"))
+    l.add_license(&license("E1", 10), &meta_at("2026-11-30T23:59:59.000000Z"))
         .unwrap();
-    l.add_licence(&licence("E2", 10), &meta_at("2026-12-01T08:00:00.000000Z"))
+    l.add_license(&license("E2", 10), &meta_at("2026-12-01T08:00:00.000000Z"))
         .unwrap();
-    l.add_licence(&licence("E3", 10), &meta_at("2026-12-02T00:00:00.000000Z"))
+    l.add_license(&license("E3", 10), &meta_at("2026-12-02T00:00:00.000000Z"))
         .unwrap();
     let r = l.records_between("2026-12-01", "2026-12-02").unwrap();
     assert_eq!(r.iter().map(|r| r.seq).collect::<Vec<_>>(), [2]);
@@ -591,13 +591,13 @@ conformance!(
     a_deleted_and_renumbered_record_is_named_by_verify,
     reordered_records_are_named_by_verify,
     records_cannot_be_updated_or_deleted_through_the_database_guard,
-    an_edited_licence_depletion_is_found_by_verify,
+    an_edited_license_depletion_is_found_by_verify,
     a_deleted_shipment_row_is_found_by_verify,
-    a_licence_depletes_and_an_overdraw_is_refused,
-    licence_thresholds_warn_at_80_90_and_100_percent,
-    an_expired_licence_authorises_nothing,
-    a_licence_that_does_not_cover_the_destination_or_item_refuses,
-    a_licence_required_decision_cannot_ship_as_no_licence_required,
+    a_license_depletes_and_an_overdraw_is_refused,
+    license_thresholds_warn_at_80_90_and_100_percent,
+    an_expired_license_authorises_nothing,
+    a_license_that_does_not_cover_the_destination_or_item_refuses,
+    a_license_required_decision_cannot_ship_as_no_license_required,
     reimporting_a_line_is_idempotent_and_a_changed_line_is_refused,
     a_batch_records_good_lines_and_reports_refused_ones,
     a_disposition_answers_the_same_entry_and_reopens_on_a_new_list,
@@ -608,7 +608,7 @@ conformance!(
     a_database_at_schema_version_1_is_migrated_on_open,
     a_database_newer_than_this_earmark_is_refused,
     a_recorded_decision_replays_to_the_same_answer,
-    two_writers_never_overdraw_a_licence,
-    an_unbounded_or_empty_licence_is_refused,
+    two_writers_never_overdraw_a_license,
+    an_unbounded_or_empty_license_is_refused,
     export_selects_records_by_time,
 );

@@ -1,4 +1,4 @@
-//! `earmark ledger`: the system of record. Licences and their depletion, shipments recorded
+//! `earmark ledger`: the system of record. Licenses and their depletion, shipments recorded
 //! with the decision that allowed them, officers' clearances of possible list matches, compute
 //! caps, and `status` to see what is used and left.
 
@@ -14,8 +14,8 @@ use earmark_engine::{
     Engine, ItemRef, ListUsed, ScreeningBasis, Shipment, ShipmentDecision, Worker,
 };
 use earmark_ledger::{
-    dollars, h100_equivalents, Authorisation, Cap, CapScope, Disposition, Ledger, Licence,
-    LicenceStatus, Meta, NewShipment, Recorded, UsageKey, H100_SXM_TPP,
+    dollars, h100_equivalents, Authorisation, Cap, CapScope, Disposition, Ledger, License,
+    LicenseStatus, Meta, NewShipment, Recorded, UsageKey, H100_SXM_TPP,
 };
 use earmark_screen::build_index;
 use serde::Deserialize;
@@ -112,11 +112,11 @@ pub struct LedgerArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Add, list or show export licences.
+    /// Add, list or show export licenses.
     #[command(subcommand)]
-    Licence(LicenceCommand),
+    License(LicenseCommand),
     /// Record a shipment: check it, store the decision and the shipment, and deplete the
-    /// licence it ships under, all or nothing.
+    /// license it ships under, all or nothing.
     Record(Box<RecordArgs>),
     /// Record every line of a JSON Lines file (see README, "Ledger"), 500 lines per
     /// transaction; re-running it records only the lines not yet recorded.
@@ -126,7 +126,7 @@ pub enum Command {
     /// Add a compute cap in TPP, counted per calendar year.
     #[command(subcommand)]
     Cap(CapCommand),
-    /// Licences, countries, consignees and caps: used and left.
+    /// Licenses, countries, consignees and caps: used and left.
     Status(StatusArgs),
     /// The parties shipped to, with their latest recorded details.
     Parties {
@@ -136,8 +136,8 @@ pub enum Command {
 }
 
 #[derive(Debug, clap::Subcommand)]
-pub enum LicenceCommand {
-    Add(LicenceAddArgs),
+pub enum LicenseCommand {
+    Add(LicenseAddArgs),
     List {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
@@ -150,7 +150,7 @@ pub enum LicenceCommand {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct LicenceAddArgs {
+pub struct LicenseAddArgs {
     #[arg(long)]
     pub number: String,
     #[arg(long, value_name = "DATE")]
@@ -189,13 +189,13 @@ pub struct RecordArgs {
     /// The line's value in US dollars.
     #[arg(long, value_name = "USD")]
     pub value: String,
-    /// The licence it ships under.
+    /// The license it ships under.
     #[arg(long, value_name = "NUMBER", conflicts_with = "exception")]
-    pub licence: Option<String>,
-    /// The licence exception it ships under (e.g. NAC, with `--notification`).
+    pub license: Option<String>,
+    /// The license exception it ships under (e.g. NAC, with `--notification`).
     #[arg(long, value_name = "ID")]
     pub exception: Option<String>,
-    /// The reference of the notification a licence exception needs.
+    /// The reference of the notification a license exception needs.
     #[arg(long, value_name = "REF", requires = "exception")]
     pub notification: Option<String>,
     /// The shipment, as `earmark check` takes it.
@@ -205,7 +205,7 @@ pub struct RecordArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct BatchArgs {
-    /// One JSON object per line: `order_id`, `line`, `value_cents`, optional `licence` or
+    /// One JSON object per line: `order_id`, `line`, `value_cents`, optional `license` or
     /// `exception` (+ `notification`), and `shipment` (the engine's request).
     #[arg(value_name = "FILE.jsonl")]
     pub file: PathBuf,
@@ -269,33 +269,33 @@ pub struct StatusArgs {
 
 pub fn run(args: LedgerArgs) -> anyhow::Result<ExitCode> {
     match args.command {
-        Command::Licence(LicenceCommand::Add(a)) => licence_add(&args.db, a),
-        Command::Licence(LicenceCommand::List { format }) => {
-            let licences = args.db.open()?.licences()?;
+        Command::License(LicenseCommand::Add(a)) => license_add(&args.db, a),
+        Command::License(LicenseCommand::List { format }) => {
+            let licenses = args.db.open()?.licenses()?;
             match format {
-                Format::Json => outln!("{}", serde_json::to_string_pretty(&licences)?),
+                Format::Json => outln!("{}", serde_json::to_string_pretty(&licenses)?),
                 Format::Human => {
-                    if licences.is_empty() {
+                    if licenses.is_empty() {
                         outln!(
-                            "no licences in the ledger (add one with `earmark ledger licence add`)"
+                            "no licenses in the ledger (add one with `earmark ledger license add`)"
                         );
                     }
-                    for l in &licences {
-                        outln!("{}", licence_line(l));
+                    for l in &licenses {
+                        outln!("{}", license_line(l));
                     }
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Licence(LicenceCommand::Show { number, format }) => {
-            let Some(l) = args.db.open()?.licence(&number)? else {
-                bail!("licence `{number}` is not in the ledger");
+        Command::License(LicenseCommand::Show { number, format }) => {
+            let Some(l) = args.db.open()?.license(&number)? else {
+                bail!("license `{number}` is not in the ledger");
             };
             match format {
                 Format::Json => outln!("{}", serde_json::to_string_pretty(&l)?),
                 Format::Human => {
-                    outln!("{}", licence_line(&l));
-                    let lic = &l.licence;
+                    outln!("{}", license_line(&l));
+                    let lic = &l.license;
                     outln!("  items: {}", lic.items.join(", "));
                     outln!(
                         "  destinations: {}",
@@ -404,8 +404,8 @@ pub fn parse_dollars(flag: &str, text: &str) -> anyhow::Result<i64> {
         .ok_or_else(bad)
 }
 
-fn licence_add(db: &DbArgs, a: LicenceAddArgs) -> anyhow::Result<ExitCode> {
-    let licence = Licence {
+fn license_add(db: &DbArgs, a: LicenseAddArgs) -> anyhow::Result<ExitCode> {
+    let license = License {
         number: a.number,
         valid_from: a.valid_from,
         valid_to: a.valid_to,
@@ -425,13 +425,13 @@ fn licence_add(db: &DbArgs, a: LicenceAddArgs) -> anyhow::Result<ExitCode> {
         limit_tpp: a.tpp,
         provisos: a.provisos,
     };
-    let seq = db.open()?.add_licence(&licence, &db.meta())?;
-    outln!("licence `{}` added (record #{seq})", licence.number);
+    let seq = db.open()?.add_license(&license, &db.meta())?;
+    outln!("license `{}` added (record #{seq})", license.number);
     Ok(ExitCode::SUCCESS)
 }
 
-fn licence_line(l: &LicenceStatus) -> String {
-    let lic = &l.licence;
+fn license_line(l: &LicenseStatus) -> String {
+    let lic = &l.license;
     let mut parts = Vec::new();
     if let Some(m) = lic.limit_units {
         parts.push(format!(
@@ -574,14 +574,14 @@ fn check_with_dispositions(
 }
 
 fn authorisation(
-    licence: Option<String>,
+    license: Option<String>,
     exception: Option<String>,
     notification: Option<String>,
 ) -> Authorisation {
-    match (licence, exception) {
-        (Some(number), _) => Authorisation::Licence { number },
+    match (license, exception) {
+        (Some(number), _) => Authorisation::License { number },
         (None, Some(id)) => Authorisation::Exception { id, notification },
-        (None, None) => Authorisation::NoLicenceRequired,
+        (None, None) => Authorisation::NoLicenseRequired,
     }
 }
 
@@ -611,7 +611,7 @@ fn record_one(db: &DbArgs, a: RecordArgs) -> anyhow::Result<ExitCode> {
         order,
         a.line,
         value_cents,
-        authorisation(a.licence, a.exception, a.notification),
+        authorisation(a.license, a.exception, a.notification),
         &decision,
     );
     line.dispositions = dispositions;
@@ -664,7 +664,7 @@ struct BatchLine {
     line: u32,
     value_cents: i64,
     #[serde(default)]
-    licence: Option<String>,
+    license: Option<String>,
     #[serde(default)]
     exception: Option<String>,
     #[serde(default)]
@@ -723,7 +723,7 @@ fn record_batch(db: &DbArgs, a: &BatchArgs) -> anyhow::Result<ExitCode> {
                         row.line,
                         row.value_cents,
                         authorisation(
-                            row.licence.clone(),
+                            row.license.clone(),
                             row.exception.clone(),
                             row.notification.clone(),
                         ),
@@ -828,7 +828,7 @@ fn status(db: &DbArgs, a: &StatusArgs) -> anyhow::Result<ExitCode> {
     let year = a.year.unwrap_or_else(|| today().year());
     let mut ledger = db.open()?;
     let head = ledger.head()?;
-    let licences = ledger.licences()?;
+    let licenses = ledger.licenses()?;
     let countries = ledger.usage(year, UsageKey::Country)?;
     let consignees = ledger.usage(year, UsageKey::Consignee)?;
     let ratios = ledger.volume_ratios(year)?;
@@ -847,7 +847,7 @@ fn status(db: &DbArgs, a: &StatusArgs) -> anyhow::Result<ExitCode> {
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "backend": ledger.backend_name(), "head": head, "year": year,
-                "h100_sxm_tpp": H100_SXM_TPP, "licences": licences, "countries": countries,
+                "h100_sxm_tpp": H100_SXM_TPP, "licenses": licenses, "countries": countries,
                 "consignees": consignees, "caps": cap_rows, "h200_volume": ratios,
             }))?
         );
@@ -860,12 +860,12 @@ fn status(db: &DbArgs, a: &StatusArgs) -> anyhow::Result<ExitCode> {
         head.seq,
         head.hash
     );
-    outln!("licences:");
-    if licences.is_empty() {
+    outln!("licenses:");
+    if licenses.is_empty() {
         outln!("  none");
     }
-    for l in &licences {
-        outln!("  {}", licence_line(l));
+    for l in &licenses {
+        outln!("  {}", license_line(l));
     }
     outln!("shipped in {year} (TPP; H100-eq = TPP / {H100_SXM_TPP:.0}, the H100 SXM's TPP in the catalog):");
     for (title, rows) in [("by country", &countries), ("by consignee", &consignees)] {

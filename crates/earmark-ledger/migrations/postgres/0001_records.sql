@@ -18,7 +18,7 @@ CREATE TRIGGER records_no_update BEFORE UPDATE OR DELETE ON records
 FOR EACH ROW EXECUTE FUNCTION records_append_only();
 
 -- The last record appended, and the lock every writer takes (SELECT ... FOR UPDATE): writers
--- queue here, so licence depletion and the chain are serial without SERIALIZABLE retries.
+-- queue here, so license depletion and the chain are serial without SERIALIZABLE retries.
 CREATE TABLE chain_head (
     id   INTEGER PRIMARY KEY CHECK (id = 1),
     seq  BIGINT NOT NULL,
@@ -27,7 +27,7 @@ CREATE TABLE chain_head (
 INSERT INTO chain_head (id, seq, hash)
 VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
 
-CREATE TABLE licences (
+CREATE TABLE licenses (
     number            TEXT PRIMARY KEY,
     record_seq        BIGINT NOT NULL,
     body              TEXT NOT NULL,
@@ -50,7 +50,7 @@ CREATE TABLE shipments (
     ship_date     TEXT NOT NULL,
     year          BIGINT NOT NULL,
     authorisation TEXT NOT NULL,
-    licence       TEXT,
+    license       TEXT,
     PRIMARY KEY (order_id, line)
 );
 CREATE INDEX shipments_year ON shipments (year);

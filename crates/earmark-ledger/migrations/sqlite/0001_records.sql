@@ -25,7 +25,7 @@ CREATE TABLE chain_head (
 INSERT INTO chain_head (id, seq, hash)
 VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
 
-CREATE TABLE licences (
+CREATE TABLE licenses (
     number            TEXT PRIMARY KEY,
     record_seq        INTEGER NOT NULL,
     body              TEXT NOT NULL,
@@ -48,7 +48,7 @@ CREATE TABLE shipments (
     ship_date     TEXT NOT NULL,
     year          INTEGER NOT NULL,
     authorisation TEXT NOT NULL,
-    licence       TEXT,
+    license       TEXT,
     PRIMARY KEY (order_id, line)
 );
 CREATE INDEX shipments_year ON shipments (year);

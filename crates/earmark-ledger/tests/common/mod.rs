@@ -109,8 +109,8 @@ pub fn decide(s: &Shipment) -> ShipmentDecision {
     engine().check(s, date("2026-12-01")).unwrap()
 }
 
-/// An H100 line to Vietnam in 2024: licence required (presumption of approval).
-pub fn licensed_line(order: &str, line: u32, quantity: u64, licence: &str) -> NewShipment {
+/// An H100 line to Vietnam in 2024: license required (presumption of approval).
+pub fn licensed_line(order: &str, line: u32, quantity: u64, license: &str) -> NewShipment {
     let d = decide(&shipment(
         "nvidia-h100-sxm",
         "VN",
@@ -128,14 +128,14 @@ pub fn licensed_line(order: &str, line: u32, quantity: u64, licence: &str) -> Ne
         order,
         line,
         2_500_000 * quantity as i64,
-        Authorisation::Licence {
-            number: licence.into(),
+        Authorisation::License {
+            number: license.into(),
         },
         &d,
     )
 }
 
-/// An H100 line to Germany in 2024: no licence required.
+/// An H100 line to Germany in 2024: no license required.
 pub fn free_line(order: &str, line: u32, quantity: u64) -> NewShipment {
     let d = decide(&shipment(
         "nvidia-h100-sxm",
@@ -154,7 +154,7 @@ pub fn free_line(order: &str, line: u32, quantity: u64) -> NewShipment {
         order,
         line,
         2_500_000 * quantity as i64,
-        Authorisation::NoLicenceRequired,
+        Authorisation::NoLicenseRequired,
         &d,
     )
 }
