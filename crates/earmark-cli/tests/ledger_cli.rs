@@ -64,6 +64,30 @@ impl Db {
         db
     }
 
+    /// Waits until no other session on the test database is inside a transaction: a client
+    /// killed mid-transaction leaves its server session to finish (roll back, or complete a
+    /// COMMIT already sent) after the client is gone, and the checks must see the end state.
+    /// Idle sessions (the test's own watcher) hold nothing back.
+    fn wait_for_other_sessions(&self) {
+        let Some(name) = &self.pg else { return };
+        let mut admin = postgres::Client::connect(PG_ADMIN, postgres::NoTls).unwrap();
+        for _ in 0..200 {
+            let others: i64 = admin
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 \
+                     AND pid <> pg_backend_pid() AND state IS DISTINCT FROM 'idle'",
+                    &[name],
+                )
+                .unwrap()
+                .get(0);
+            if others == 0 {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("sessions on `{name}` did not end within 5 s");
+    }
+
     fn run(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_earmark"))
             .args(args)
@@ -188,6 +212,7 @@ fn batch_file(dir: &Path, name: &str, order_prefix: &str, lines: usize, license:
 /// The ledger is consistent: the chain verifies, every license's depletion equals the lines
 /// recorded under it, and every shipment row has its record.
 fn assert_consistent(db: &Db, license: &str) -> u64 {
+    db.wait_for_other_sessions();
     let mut l = db.ledger();
     let v = l
         .verify()

@@ -136,7 +136,20 @@ impl Ledger {
                 Ok(out)
             }
             Backend::Postgres(client) => {
-                let mut tx = postgres::PgTx::new(client.transaction()?);
+                // A reader takes one snapshot: under READ COMMITTED a writer's commit landing
+                // between two of its statements (the head, then the pages of records) would
+                // read as a broken chain. Found by the SIGKILL test: a killed client's COMMIT
+                // can still reach the server after the client is gone.
+                let tx = if write {
+                    client.transaction()?
+                } else {
+                    client
+                        .build_transaction()
+                        .isolation_level(::postgres::IsolationLevel::RepeatableRead)
+                        .read_only(true)
+                        .start()?
+                };
+                let mut tx = postgres::PgTx::new(tx);
                 if write {
                     tx.head(true)?;
                 }
