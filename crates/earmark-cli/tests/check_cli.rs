@@ -789,3 +789,27 @@ fn check_end_user_without_an_entity_list_is_unknown_not_no_entry_came_close() {
         .iter()
         .any(|w| w.as_str().unwrap().contains("Entity List")));
 }
+
+#[test]
+fn a_known_on_date_before_the_pack_starts_is_indeterminate_not_cleared() {
+    // Known on 2022-10-06 nothing of the pack was public, and the embargoes in force then are
+    // not encoded before it: "nothing applies" cleared an H100 to North Korea with exit 0.
+    let out = earmark(&[
+        "check",
+        "nvidia-h100-sxm",
+        "--to",
+        "KP",
+        "--end-user-hq",
+        "KP",
+        "--parent-hq",
+        "same",
+        "--as-of",
+        "2022-10-07",
+        "--known-on",
+        "2022-10-06",
+    ]);
+    assert_eq!(out.status.code(), Some(4));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("INDETERMINATE"), "{text}");
+    assert!(text.contains("missing `known_on`"), "{text}");
+}

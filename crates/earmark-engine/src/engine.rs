@@ -1085,7 +1085,10 @@ pub fn headline(d: &Decision, parties: &[PartyScreening], severity: Severity) ->
         Outcome::NoLicenseRequired => "NO LICENSE REQUIRED".to_owned(),
         Outcome::Prohibited => "PROHIBITED: do not proceed".to_owned(),
         Outcome::Indeterminate => {
-            if d.missing.iter().any(|m| m.field == "as_of") {
+            if d.missing
+                .iter()
+                .any(|m| m.field == "as_of" || m.field == "known_on")
+            {
                 "INDETERMINATE: the date is outside the rule pack's coverage".to_owned()
             } else {
                 "INDETERMINATE: facts are missing".to_owned()

@@ -421,13 +421,6 @@ pub(super) fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decis
             describe_effect(&pack.rules[p])
         ));
     }
-    if req.known_on < pack.starts {
-        notes.push(format!(
-            "known on {}: no instrument of the pack was public yet, so nothing could be \
-             applied; the pack starts on {}",
-            req.known_on, pack.starts
-        ));
-    }
     if license && review_policy.is_none() {
         notes.push(match policy_blocked_by {
             Some(_) => "the review policy is undecided: see `missing`".to_owned(),
@@ -452,7 +445,7 @@ pub(super) fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decis
     // Outside the pack's coverage nothing above may stand as an answer: the trace stays, to
     // show what the encoded rules would say, but the outcome is indeterminate.
     let mut outcome = outcome;
-    if let Some(gap) = CoverageGap::of(pack, req.as_of) {
+    if let Some(gap) = CoverageGap::of(pack, req.as_of, req.known_on) {
         outcome = Outcome::Indeterminate;
         review_policy = None;
         license_exceptions.clear();
@@ -460,7 +453,7 @@ pub(super) fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decis
         missing.insert(
             0,
             MissingFact {
-                field: "as_of".to_owned(),
+                field: gap.field().to_owned(),
                 why: gap.to_string(),
             },
         );

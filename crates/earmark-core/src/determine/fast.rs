@@ -151,7 +151,7 @@ pub struct Verdict {
 }
 
 pub(super) fn verdict(pack: &RulePack, s: &Snapshot, req: &Request, item: &ItemFacts) -> Verdict {
-    if CoverageGap::of(pack, req.as_of).is_some() {
+    if CoverageGap::of(pack, req.as_of, req.known_on).is_some() {
         return Verdict {
             outcome: Outcome::Indeterminate,
             eccn: item.eccn,

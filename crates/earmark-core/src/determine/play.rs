@@ -89,21 +89,45 @@ pub fn classification_date(pack: &RulePack, as_of: Date, known_on: Date, reading
 /// 2022 rule was still under the Part 746 embargo, which the pack starts encoding with it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CoverageGap {
-    BeforeStart { starts: Date },
-    AfterVerified { verified_through: Date },
+    BeforeStart {
+        starts: Date,
+    },
+    AfterVerified {
+        verified_through: Date,
+    },
+    /// Known on a date before the pack's first instrument: nothing of it could be known, and
+    /// what governed then (the Part 746 embargoes) is not encoded, so "nothing applies" would
+    /// clear an H100 to North Korea.
+    KnownBeforeStart {
+        starts: Date,
+    },
 }
 
 impl CoverageGap {
-    /// The gap `as_of` falls in, if any.
-    pub fn of(pack: &RulePack, as_of: Date) -> Option<Self> {
+    /// The gap a request dated `as_of`, known on `known_on`, falls in, if any.
+    pub fn of(pack: &RulePack, as_of: Date, known_on: Date) -> Option<Self> {
         if as_of < pack.starts {
             Some(Self::BeforeStart {
+                starts: pack.starts,
+            })
+        } else if known_on < pack.starts {
+            Some(Self::KnownBeforeStart {
                 starts: pack.starts,
             })
         } else {
             pack.verified_through
                 .filter(|v| as_of > *v)
                 .map(|verified_through| Self::AfterVerified { verified_through })
+        }
+    }
+}
+
+impl CoverageGap {
+    /// The request field whose date lies outside the coverage.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::BeforeStart { .. } | Self::AfterVerified { .. } => "as_of",
+            Self::KnownBeforeStart { .. } => "known_on",
         }
     }
 }
@@ -115,6 +139,11 @@ impl std::fmt::Display for CoverageGap {
                 f,
                 "the as-of date is before the rule pack's coverage, which starts on {starts}: \
                  the controls in force then are not encoded"
+            ),
+            Self::KnownBeforeStart { starts } => write!(
+                f,
+                "the known-on date is before the rule pack's coverage, which starts on {starts}: \
+                 what was known and in force then is not encoded"
             ),
             Self::AfterVerified { verified_through } => write!(
                 f,
