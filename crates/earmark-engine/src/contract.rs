@@ -114,6 +114,31 @@ pub struct Party {
     /// The party's Entity List status as a reviewer settled it: it replaces screening.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub list_status: Option<ListStatus>,
+    /// Officers' recorded clearances of this party's possible list matches (a ledger's
+    /// dispositions). Unlike `list_status` they do not replace screening: the party is
+    /// screened anyway, and a clearance answers it only while the entry it cleared is the one
+    /// that decides the party's status and the lists are the ones it was cleared against.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dispositions: Vec<PartyDisposition>,
+}
+
+/// An officer's clearance of one list entry for one party ("not the listed party"), with its
+/// evidence: the entry, the lists it was read from, who, when and why.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartyDisposition {
+    /// `LIST:source_id` of the entry cleared, e.g. `EL:1234`.
+    pub entry: String,
+    /// The hash of the lists it was cleared against ([`crate::lists_hash`]): other lists
+    /// re-open it.
+    pub list_hash: String,
+    /// The ledger record that keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<u64>,
+    pub by: String,
+    /// When it was made (RFC 3339).
+    pub at: String,
+    pub why: String,
 }
 
 impl Party {
@@ -127,6 +152,7 @@ impl Party {
             headquarters: None,
             parent_headquarters: None,
             list_status: None,
+            dispositions: Vec::new(),
         }
     }
 }
@@ -285,6 +311,36 @@ pub struct PartyScreening {
     /// them, but they bear on the shipment (a Denied Persons or SDN match blocks it).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub other_lists: Vec<ScreenedMatch>,
+    /// What each recorded disposition of the party did: answered its entry, or not and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dispositions: Vec<DispositionUse>,
+}
+
+/// A disposition as a screening used it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DispositionUse {
+    #[serde(flatten)]
+    pub disposition: PartyDisposition,
+    /// Whether it answered the screening of its entry (the entry came close, decided the
+    /// party's status, and the lists are the ones it was cleared against).
+    pub applied: bool,
+    /// Why it did not answer, when it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_because: Option<Reopened>,
+}
+
+/// Why a recorded disposition no longer answers a party's screening.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reopened {
+    /// The lists loaded are not the ones it was cleared against (an entry may have changed).
+    ListsChanged { now: String },
+    /// Another entry ranks above the cleared one and decides the party's status.
+    CloserEntry { entry: String },
+    /// The cleared entry now scores as a match: a disposition clears only a possible match.
+    NowAMatch,
+    /// The cleared entry no longer comes close to the party (nothing to answer).
+    EntryNotMatched,
 }
 
 /// How a party's list status was reached.
@@ -299,6 +355,9 @@ pub enum ScreeningBasis {
     NotScreened,
     /// No list that answers the Entity List question was loaded: the status is unknown.
     NoEntityList,
+    /// Screened; the possible matches that would decide the status were cleared by recorded
+    /// dispositions (`dispositions` in the screening names them, with who, when and why).
+    Disposition,
 }
 
 /// A list entry a party resembles.

@@ -26,7 +26,7 @@ use rustc_hash::FxHashMap;
 
 use crate::contract::{
     Alternative, Answer, DataUsed, ItemRef, ListUsed, NextChange, ParentHeadquarters, Party,
-    PartyRole, PartyScreening, PerIcAlternative, ScreeningBasis, Severity, Shipment,
+    PartyRole, PartyScreening, PerIcAlternative, Reopened, ScreeningBasis, Severity, Shipment,
     ShipmentDecision, Tf32Alternative, SCHEMA_VERSION,
 };
 use crate::screening::{self, RawScreening};
@@ -77,6 +77,9 @@ pub struct Engine {
     thresholds: Thresholds,
     /// A list older than this many days on the check's date is named in the warnings.
     max_list_age_days: u32,
+    /// [`crate::lists_hash`] of the loaded lists: the hash a disposition must have been made
+    /// against to answer a screening.
+    lists_hash: String,
 }
 
 /// How old a list may be before a decision warns that it may miss recent listings. BIS and
@@ -109,7 +112,13 @@ impl Engine {
             .collect();
         vintage_boundaries.sort_unstable();
         vintage_boundaries.dedup();
+        let lists_hash = crate::lists_hash(
+            lists
+                .iter()
+                .flat_map(|i| i.lists().iter().map(|l| l.content_hash.as_str())),
+        );
         Ok(Self {
+            lists_hash,
             pack,
             vintages,
             catalog,
@@ -154,6 +163,11 @@ impl Engine {
 
     pub fn lists(&self) -> Option<&Index> {
         self.lists.as_ref()
+    }
+
+    /// The hash of the loaded lists that dispositions are tied to ([`crate::lists_hash`]).
+    pub fn lists_hash(&self) -> &str {
+        &self.lists_hash
     }
 
     /// Scratch state for one thread: create one per thread and check many shipments with it.
@@ -550,6 +564,7 @@ impl<'e> Worker<'e> {
                 entity_list: None,
                 listed_after_as_of: Vec::new(),
                 other_lists: Vec::new(),
+                dispositions: Vec::new(),
             };
             if let Some(given) = party.list_status {
                 screened.status = Some(given);
@@ -564,6 +579,24 @@ impl<'e> Worker<'e> {
                         reason: e.to_string(),
                     })?;
                 match raw {
+                    Some(raw) if self.engine.has_entity_list && !party.dispositions.is_empty() => {
+                        let judged = screening::judge_with(
+                            &raw,
+                            as_of,
+                            &party.dispositions,
+                            &self.engine.lists_hash,
+                        );
+                        screened.status = Some(judged.status);
+                        screened.basis = if judged.cleared {
+                            ScreeningBasis::Disposition
+                        } else {
+                            ScreeningBasis::Screened
+                        };
+                        screened.entity_list = judged.entity_list;
+                        screened.listed_after_as_of = judged.later;
+                        screened.other_lists = judged.other_lists;
+                        screened.dispositions = judged.uses;
+                    }
                     Some(raw) if self.engine.has_entity_list => {
                         let (status, el, later) = screening::judge(&raw, as_of);
                         screened.status = Some(status);
@@ -626,6 +659,19 @@ impl<'e> Worker<'e> {
                         reason: e.to_string(),
                     })?;
                 match raw {
+                    // Rare (a party an officer cleared): the full judgement, not the cached one.
+                    Some(raw) if self.engine.has_entity_list && !party.dispositions.is_empty() => {
+                        let judged = screening::judge_with(
+                            &raw,
+                            as_of,
+                            &party.dispositions,
+                            &self.engine.lists_hash,
+                        );
+                        (
+                            judged.status,
+                            screening::other_lists_severity(&judged.other_lists),
+                        )
+                    }
                     Some(raw) if self.engine.has_entity_list => {
                         (raw.status_on(as_of), raw.other_lists_severity())
                     }
@@ -1051,7 +1097,42 @@ fn party_warnings(p: &PartyScreening) -> Vec<String> {
             "{who} could not be screened against the Entity List (none was loaded): its list \
              status is unknown"
         )),
-        ScreeningBasis::NotScreened | ScreeningBasis::Given | ScreeningBasis::Screened => {}
+        ScreeningBasis::NotScreened
+        | ScreeningBasis::Given
+        | ScreeningBasis::Screened
+        | ScreeningBasis::Disposition => {}
+    }
+    for u in &p.dispositions {
+        let d = &u.disposition;
+        let which = match d.record {
+            Some(seq) => format!("disposition #{seq}"),
+            None => "a disposition".to_owned(),
+        };
+        let made = format!("{} on {}: {}", d.by, d.at, d.why);
+        match &u.open_because {
+            None => out.push(format!(
+                "{who}: possible match {} was cleared by {which} ({made})",
+                d.entry
+            )),
+            Some(Reopened::ListsChanged { now }) => out.push(format!(
+                "{who}: {which} cleared {} against lists {}, but the lists loaded are {}: the \
+                 match is open again",
+                d.entry,
+                d.list_hash,
+                if now.is_empty() { "none" } else { now }
+            )),
+            Some(Reopened::CloserEntry { entry }) => out.push(format!(
+                "{who}: {which} cleared {}, but {entry} now ranks above it and decides: the \
+                 match is open again",
+                d.entry
+            )),
+            Some(Reopened::NowAMatch) => out.push(format!(
+                "{who}: {which} cleared {} as a possible match, but it now scores as a match: \
+                 a person must look again",
+                d.entry
+            )),
+            Some(Reopened::EntryNotMatched) => {}
+        }
     }
     for m in &p.other_lists {
         let what = match screening::consequence(&m.list, m.band) {

@@ -15,16 +15,19 @@
 //! - [`screening`]: parties to list status, and what a match on each list means.
 //! - [`stored`]: the compact record and its replay.
 
+pub mod caps;
 pub mod contract;
 pub mod engine;
 pub mod schema;
 pub mod screening;
 pub mod stored;
 
+pub use caps::{declared_caps, CapCounts, CapPer, CapPeriod, DeclaredCap, DeclaredCapError};
 pub use contract::{
-    Alternative, Answer, DataUsed, ItemRef, ListUsed, NextChange, ParentHeadquarters, Party,
-    PartyRole, PartyScreening, PerIcAlternative, ScreenedMatch, ScreeningBasis, Severity, Shipment,
-    ShipmentDecision, Tf32Alternative, SCHEMA_VERSION,
+    Alternative, Answer, DataUsed, DispositionUse, ItemRef, ListUsed, NextChange,
+    ParentHeadquarters, Party, PartyDisposition, PartyRole, PartyScreening, PerIcAlternative,
+    Reopened, ScreenedMatch, ScreeningBasis, Severity, Shipment, ShipmentDecision,
+    Tf32Alternative, SCHEMA_VERSION,
 };
 pub use engine::{CheckError, Engine, Verdicts, Worker};
 pub use stored::{Replay, ReplayError, StoredDecision};
@@ -36,4 +39,20 @@ pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// sha256 over the files in path order.
 pub fn content_hash(files: &[(&str, &str)]) -> String {
     earmark_core::rules::content_hash(files)
+}
+
+/// The hash a disposition is tied to: the one list's content hash, or for several the sha256
+/// of their hashes joined by commas (`sha256:` and hex), so that any change to any list loaded
+/// re-opens it. Empty when no list is loaded.
+pub fn lists_hash<'a>(content_hashes: impl IntoIterator<Item = &'a str>) -> String {
+    use sha2::Digest as _;
+    let hashes: Vec<&str> = content_hashes.into_iter().collect();
+    match hashes.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        many => format!(
+            "sha256:{}",
+            hex::encode(sha2::Sha256::digest(many.join(",").as_bytes()))
+        ),
+    }
 }

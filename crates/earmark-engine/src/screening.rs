@@ -11,7 +11,10 @@ use earmark_core::rules::ListStatus;
 use earmark_core::Date;
 use earmark_screen::{Band, Index, Match, Query, Searcher, Thresholds};
 
-use crate::contract::{PartyScreening, ScreenedMatch, ScreeningBasis, Severity};
+use crate::contract::{
+    DispositionUse, PartyDisposition, PartyScreening, Reopened, ScreenedMatch, ScreeningBasis,
+    Severity,
+};
 
 /// Results kept per party: enough for every band that matters, few enough to stay cheap.
 const RESULTS_PER_PARTY: usize = 20;
@@ -153,6 +156,129 @@ pub(crate) fn judge(
         .cloned()
         .collect();
     (status, entity_list.cloned(), later)
+}
+
+/// A party's screening with its recorded dispositions applied.
+#[derive(Debug, Clone)]
+pub(crate) struct Judged {
+    pub status: ListStatus,
+    /// The entry that decided the status; when dispositions cleared every close entry, the
+    /// first one they cleared (the evidence the clearance rests on).
+    pub entity_list: Option<ScreenedMatch>,
+    pub later: Vec<ScreenedMatch>,
+    pub other_lists: Vec<ScreenedMatch>,
+    pub uses: Vec<DispositionUse>,
+    /// Whether the status is "not listed" because dispositions cleared the entries.
+    pub cleared: bool,
+}
+
+fn entry_id(m: &ScreenedMatch) -> String {
+    format!("{}:{}", m.list, m.source_id)
+}
+
+/// [`judge`], with the party's recorded dispositions. The party is screened as always; then
+/// the Entity List entries listed by `as_of` are read best first, and a possible match whose
+/// entry a disposition cleared against these same lists (`lists_hash`) is passed over. The
+/// first entry not cleared decides, as in [`judge`]. So a disposition answers only while its
+/// entry is the one that would decide: a new entry ranking above it, a change of lists (an
+/// entry may have changed), or the entry now scoring as a full match re-opens the question,
+/// and the use says why. A possible match on another list (SDN, MEU, ...) cleared the same
+/// way is set aside too; a full match never is.
+pub(crate) fn judge_with(
+    raw: &RawScreening,
+    as_of: Date,
+    dispositions: &[PartyDisposition],
+    lists_hash: &str,
+) -> Judged {
+    let valid = |m: &ScreenedMatch| -> Option<usize> {
+        let id = entry_id(m);
+        dispositions
+            .iter()
+            .position(|d| d.list_hash == lists_hash && d.entry == id)
+    };
+    let mut applied = vec![false; dispositions.len()];
+    let mut decisive: Option<&ScreenedMatch> = None;
+    let mut first_cleared: Option<&ScreenedMatch> = None;
+    for m in raw
+        .matches
+        .iter()
+        .filter(|m| m.list == "EL" && !is_listed_after(m, as_of))
+    {
+        match valid(m) {
+            Some(i) if m.band == Band::Review => {
+                applied[i] = true;
+                first_cleared.get_or_insert(m);
+            }
+            _ => {
+                decisive = Some(m);
+                break;
+            }
+        }
+    }
+    let mut other_lists = Vec::new();
+    for m in raw.matches.iter().filter(|m| m.list != "EL") {
+        match valid(m) {
+            Some(i) if m.band == Band::Review => applied[i] = true,
+            _ => other_lists.push(m.clone()),
+        }
+    }
+    let status = status_of_band(decisive.map(|m| m.band));
+    let cleared = decisive.is_none() && first_cleared.is_some();
+    let uses = dispositions
+        .iter()
+        .zip(&applied)
+        .map(|(d, &was_applied)| {
+            let open_because = if was_applied {
+                None
+            } else if d.list_hash != lists_hash {
+                Some(Reopened::ListsChanged {
+                    now: lists_hash.to_owned(),
+                })
+            } else {
+                match raw.matches.iter().find(|m| entry_id(m) == d.entry) {
+                    None => Some(Reopened::EntryNotMatched),
+                    Some(m) if m.list == "EL" && is_listed_after(m, as_of) => {
+                        Some(Reopened::EntryNotMatched)
+                    }
+                    Some(m) if m.band == Band::Match => Some(Reopened::NowAMatch),
+                    Some(_) => Some(match decisive {
+                        Some(closer) => Reopened::CloserEntry {
+                            entry: entry_id(closer),
+                        },
+                        None => Reopened::EntryNotMatched,
+                    }),
+                }
+            };
+            DispositionUse {
+                disposition: d.clone(),
+                applied: was_applied,
+                open_because,
+            }
+        })
+        .collect();
+    let later = raw
+        .matches
+        .iter()
+        .filter(|m| m.list == "EL" && is_listed_after(m, as_of))
+        .cloned()
+        .collect();
+    Judged {
+        status,
+        entity_list: decisive.or(first_cleared).cloned(),
+        later,
+        other_lists,
+        uses,
+        cleared,
+    }
+}
+
+/// The most severe consequence of matches on the lists the pack does not model.
+pub(crate) fn other_lists_severity(other_lists: &[ScreenedMatch]) -> Severity {
+    other_lists
+        .iter()
+        .map(|m| consequence(&m.list, m.band))
+        .max()
+        .unwrap_or(Severity::Clear)
 }
 
 /// The status determination reads for the whole transaction: 744.11 reaches any listed party

@@ -175,7 +175,12 @@ impl Engine {
             // Other lists could screen the parties differently; the record's statuses are
             // what the decision rested on.
             for (party, recorded) in shipment.parties.iter_mut().zip(&stored.parties) {
-                if party.list_status.is_none() && recorded.basis == ScreeningBasis::Screened {
+                if party.list_status.is_none()
+                    && matches!(
+                        recorded.basis,
+                        ScreeningBasis::Screened | ScreeningBasis::Disposition
+                    )
+                {
                     party.list_status = recorded.status;
                 }
             }

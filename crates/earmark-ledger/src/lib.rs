@@ -23,15 +23,16 @@ mod store;
 use std::collections::HashMap;
 use std::path::Path;
 
-use earmark_engine::StoredDecision;
+use earmark_engine::{PartyDisposition, Shipment, StoredDecision};
 use serde::Serialize;
 
 pub use chain::Break;
 pub use error::{LedgerError, Result};
 pub use model::{
-    dollars, h100_equivalents, normalize_party, Authorisation, Cap, CapScope, ChainHead, Depletion,
-    Disposition, License, LicenseStatus, Meta, NewShipment, PartyRecord, Record, Recorded,
-    StoredDisposition, UsageRow, Used, VolumeRatio, H100_SXM_TPP,
+    dollars, h100_equivalents, normalize_party, Authorisation, Cap, CapCharge, CapScope,
+    CapSource, ChainHead, Depletion, Disposition, License, LicenseStatus, Meta, NewShipment,
+    PartyRecord, Record, Recorded, StoredDisposition, UsageRow, Used, VolumeRatio, H100_SXM_TPP,
+    NO_CONSIGNEE,
 };
 pub use store::UsageKey;
 
@@ -44,6 +45,7 @@ pub mod kind {
     pub const DECISION: &str = "decision";
     pub const DISPOSITION: &str = "disposition";
     pub const CAP: &str = "cap";
+    pub const SCREENING: &str = "screening";
 }
 
 /// Records read per query when walking the chain.
@@ -52,6 +54,8 @@ const PAGE: u64 = 5_000;
 /// A ledger database.
 pub struct Ledger {
     backend: Backend,
+    /// Caps the rule pack declares ([`Ledger::declare_caps`]), enforced with the stored ones.
+    declared: Vec<Cap>,
 }
 
 enum Backend {
@@ -63,24 +67,131 @@ impl std::fmt::Debug for Ledger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Ledger")
             .field("backend", &self.backend_name())
+            .field("declared_caps", &self.declared.len())
             .finish()
     }
 }
 
-/// The body of a shipment record.
+/// The body of a shipment record: the line, its request, and its decision named by the hash
+/// of the decision's body (kept once in `decision_bodies`; see [`DecisionBody`]).
 #[derive(Debug, Serialize)]
 struct ShipmentBody<'a> {
-    #[serde(flatten)]
-    shipment: &'a NewShipment,
+    order_id: &'a str,
+    line: u32,
+    ship_date: earmark_core::Date,
+    value_cents: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    eccn: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tpp_per_unit: Option<f64>,
+    authorisation: &'a Authorisation,
+    /// The request the decision answered (every line has its own: order quantities differ).
+    request: &'a Shipment,
+    /// `sha256:` and the hex SHA-256 of the decision body's text.
+    decision: &'a str,
+    #[serde(skip_serializing_if = "<[u64]>::is_empty")]
+    dispositions: &'a [u64],
     #[serde(skip_serializing_if = "Option::is_none")]
     depletion: Option<&'a Depletion>,
+    #[serde(skip_serializing_if = "<[CapCharge]>::is_empty")]
+    caps: &'a [CapCharge],
 }
 
-/// The part of a shipment record's body that verify re-adds.
+/// A stored decision without its request: what the lines of an order book share, stored once
+/// per distinct text. The fields are [`StoredDecision`]'s but `shipment`; reading joins the
+/// record's `request` back in.
+#[derive(Debug, Serialize)]
+struct DecisionBody<'a> {
+    schema_version: u32,
+    engine_version: &'a str,
+    checked_on: earmark_core::Date,
+    outcome: earmark_core::determine::Outcome,
+    severity: earmark_engine::Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    review_policy: Option<earmark_core::rules::ReviewPolicy>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    license_exceptions: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    conditions: &'a [String],
+    determining_rules: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    missing: &'a [String],
+    #[serde(skip_serializing_if = "<[earmark_engine::stored::StoredParty]>::is_empty")]
+    parties: &'a [earmark_engine::stored::StoredParty],
+    rule_pack_hash: &'a str,
+    catalog_hash: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    list_hashes: &'a [String],
+}
+
+impl<'a> DecisionBody<'a> {
+    fn of(d: &'a StoredDecision) -> Self {
+        // INVARIANT: every field of `StoredDecision` is named here (no `..`), so a field added
+        // there fails to compile until it is stored here too, rather than being dropped.
+        let StoredDecision {
+            schema_version,
+            engine_version,
+            checked_on,
+            shipment: _,
+            outcome,
+            severity,
+            review_policy,
+            license_exceptions,
+            conditions,
+            determining_rules,
+            missing,
+            parties,
+            rule_pack_hash,
+            catalog_hash,
+            list_hashes,
+        } = d;
+        Self {
+            schema_version: *schema_version,
+            engine_version,
+            checked_on: *checked_on,
+            outcome: *outcome,
+            severity: *severity,
+            review_policy: *review_policy,
+            license_exceptions,
+            conditions,
+            determining_rules,
+            missing,
+            parties,
+            rule_pack_hash,
+            catalog_hash,
+            list_hashes,
+        }
+    }
+}
+
+/// The decision body's text and the reference a record keeps of it.
+fn decision_text(d: &StoredDecision) -> Result<(String, String)> {
+    let text = to_json(&DecisionBody::of(d))?;
+    let hash = format!("sha256:{}", chain::sha256_hex(text.as_bytes()));
+    Ok((hash, text))
+}
+
+/// A stored decision from a decision body and the request it answered.
+fn join_decision(what: &str, body: &str, request: serde_json::Value) -> Result<StoredDecision> {
+    let mut value: serde_json::Value =
+        serde_json::from_str(body).map_err(|e| LedgerError::Corrupt(format!("{what}: {e}")))?;
+    let Some(map) = value.as_object_mut() else {
+        return Err(LedgerError::Corrupt(format!(
+            "{what}: a decision body is not a JSON object"
+        )));
+    };
+    map.insert("shipment".to_owned(), request);
+    serde_json::from_value(value).map_err(|e| LedgerError::Corrupt(format!("{what}: {e}")))
+}
+
+/// The part of a shipment record's body that verify re-adds, and the decision it names
+/// (a `sha256:` reference; an object in records written before decision bodies were shared).
 #[derive(Debug, serde::Deserialize)]
 struct ShipmentDepletion {
     #[serde(default)]
     depletion: Option<Depletion>,
+    #[serde(default)]
+    decision: Option<serde_json::Value>,
 }
 
 /// What a verified chain holds.
@@ -103,6 +214,7 @@ impl Ledger {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Self {
                 backend: Backend::Postgres(Box::new(postgres::open(url)?)),
+                declared: Vec::new(),
             });
         }
         Err(LedgerError::BadUrl(url.to_owned()))
@@ -111,7 +223,19 @@ impl Ledger {
     pub fn open_sqlite(path: &Path) -> Result<Self> {
         Ok(Self {
             backend: Backend::Sqlite(sqlite::open(path)?),
+            declared: Vec::new(),
         })
+    }
+
+    /// Enforces these caps (the rule pack's, [`Cap::declared`]) on every line recorded from now
+    /// on, besides the caps stored in the ledger. They are not stored: the pack is the source,
+    /// and each recorded line names the caps it was counted against.
+    pub fn declare_caps(&mut self, caps: Vec<Cap>) {
+        self.declared = caps;
+    }
+
+    pub fn declared_caps(&self) -> &[Cap] {
+        &self.declared
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -222,23 +346,28 @@ impl Ledger {
         batch: &[NewShipment],
         meta: &Meta,
     ) -> Result<Vec<Result<Recorded>>> {
+        let declared = self.declared.clone();
         self.tx(true, |s| {
             let start = s.head(true)?;
+            let mut batch_state = BatchState {
+                licenses: HashMap::new(),
+                parties: HashMap::new(),
+                caps: s.caps()?,
+                cap_used: HashMap::new(),
+                bodies: std::collections::HashSet::new(),
+            };
+            batch_state.caps.extend(declared);
             let mut head = start.clone();
-            // Licenses read once per batch and kept here as lines deplete them: the head's
-            // lock keeps every other writer out until this transaction ends.
-            let mut licenses: HashMap<String, Option<LicenseStatus>> = HashMap::new();
-            // Parties once per batch too: an order book names the same consignee on many
-            // lines, and PostgreSQL updating one row hundreds of times in a transaction
-            // walks a growing chain of row versions.
-            let mut parties: HashMap<(String, String), PartyRecord> = HashMap::new();
             let mut out = Vec::with_capacity(batch.len());
             for shipment in batch {
-                match Self::record_one(s, &mut head, &mut licenses, &mut parties, shipment, meta) {
+                match Self::record_one(s, &mut head, &mut batch_state, shipment, meta) {
                     Err(e) if e.is_refusal() => out.push(Err(e)),
                     other => out.push(Ok(other?)),
                 }
             }
+            let BatchState {
+                licenses, parties, ..
+            } = batch_state;
             for (number, status) in &licenses {
                 if let Some(status) = status {
                     s.set_used(number, &status.used)?;
@@ -260,8 +389,7 @@ impl Ledger {
     fn record_one(
         s: &mut dyn Store,
         head: &mut ChainHead,
-        licenses: &mut HashMap<String, Option<LicenseStatus>>,
-        parties: &mut HashMap<(String, String), PartyRecord>,
+        b: &mut BatchState,
         shipment: &NewShipment,
         meta: &Meta,
     ) -> Result<Recorded> {
@@ -277,29 +405,69 @@ impl Ledger {
         }
         let license = match &shipment.authorisation {
             Authorisation::License { number } => {
-                if !licenses.contains_key(number) {
+                if !b.licenses.contains_key(number) {
                     let status = s.licenses(Some(number))?.into_iter().next();
-                    licenses.insert(number.clone(), status);
+                    b.licenses.insert(number.clone(), status);
                 }
-                licenses.get(number).and_then(Option::as_ref)
+                b.licenses.get(number).and_then(Option::as_ref)
             }
             _ => None,
         };
         let authorised = model::authorise(shipment, license)?;
+        // Caps read once per batch and key, then kept here as lines count against them (the
+        // head's lock keeps other writers out, as for licenses).
+        let cap_used = &mut b.cap_used;
+        let (charges, cap_warnings) = model::charge_caps(shipment, &b.caps, |cap, key, first, last| {
+            let slot = (cap.id.clone(), key.to_owned(), first);
+            if let Some(used) = cap_used.get(&slot) {
+                return Ok(*used);
+            }
+            let used: f64 = s
+                .cap_usage(cap, first, last, Some(key))?
+                .iter()
+                .map(|r| r.tpp)
+                .sum();
+            cap_used.insert(slot, used);
+            Ok(used)
+        })?;
+        let (decision_ref, decision_body) = decision_text(&shipment.decision)?;
+        if b.bodies.insert(decision_ref.clone()) {
+            s.insert_decision_body(&decision_ref, &decision_body)?;
+        }
         let body = to_json(&ShipmentBody {
-            shipment,
+            order_id: &shipment.order_id,
+            line: shipment.line,
+            ship_date: shipment.ship_date,
+            value_cents: shipment.value_cents,
+            eccn: shipment.eccn.as_deref(),
+            tpp_per_unit: shipment.tpp_per_unit,
+            authorisation: &shipment.authorisation,
+            request: &shipment.decision.shipment,
+            decision: &decision_ref,
+            dispositions: &shipment.dispositions,
             depletion: authorised.as_ref().map(|a| &a.0),
+            caps: &charges,
         })?;
         let seq = Self::append(s, head, kind::SHIPMENT, meta, body)?;
-        let warnings = match authorised {
+        let mut warnings = match authorised {
             Some((depletion, used, warnings)) => {
-                if let Some(Some(status)) = licenses.get_mut(&depletion.license) {
+                if let Some(Some(status)) = b.licenses.get_mut(&depletion.license) {
                     status.used = used;
                 }
                 warnings
             }
             None => Vec::new(),
         };
+        warnings.extend(cap_warnings);
+        for c in &charges {
+            if let Some(used) = b
+                .cap_used
+                .get_mut(&(c.cap.clone(), c.key.clone(), c.first_year))
+            {
+                *used += c.tpp;
+            }
+        }
+        let conditions = &shipment.decision.conditions;
         s.insert_shipment(&ShipmentRow {
             order_id: shipment.order_id.clone(),
             line: shipment.line,
@@ -318,9 +486,14 @@ impl Ledger {
                 Authorisation::License { number } => Some(number.clone()),
                 _ => None,
             },
+            exception: match &shipment.authorisation {
+                Authorisation::Exception { id, .. } => Some(id.to_ascii_uppercase()),
+                _ => None,
+            },
+            conditions: (!conditions.is_empty()).then(|| format!(",{},", conditions.join(","))),
         })?;
         for party in PartyRecord::of(shipment, seq) {
-            match parties.entry((party.name.clone(), party.role.clone())) {
+            match b.parties.entry((party.name.clone(), party.role.clone())) {
                 std::collections::hash_map::Entry::Occupied(mut seen) => {
                     let first = seen.get().first_record_seq;
                     seen.insert(PartyRecord {
@@ -434,39 +607,22 @@ impl Ledger {
         self.tx(false, |s| s.usage(year, key))
     }
 
-    /// A cap's usage in a calendar year: one row per consignee or country, counting only
-    /// shipments to the cap's destinations (all when it names none).
+    /// A cap's usage over the span of years that counts together with `year` (the year alone
+    /// for a per-year cap; `2025..=2027` for the AI Diffusion allocation): one row per
+    /// consignee or country, counting only the shipments the cap counts. Empty when `year`
+    /// is outside the cap's period.
     pub fn cap_usage(&mut self, year: i32, cap: &Cap) -> Result<Vec<UsageRow>> {
-        let (key, counted) = match cap.per {
-            CapScope::Consignee => (UsageKey::ConsigneeCountry, true),
-            CapScope::Country => (UsageKey::Country, false),
+        let Some((first, last)) = cap.span(year) else {
+            return Ok(Vec::new());
         };
-        let mut out: Vec<UsageRow> = Vec::new();
-        for row in self.usage(year, key)? {
-            let (who, country) = if counted {
-                match row.key.rsplit_once('|') {
-                    Some((who, country)) => (who.to_owned(), country.to_owned()),
-                    None => continue,
-                }
-            } else {
-                (row.key.clone(), row.key.clone())
-            };
-            if !cap.destinations.is_empty()
-                && !cap.destinations.iter().any(|d| d.to_string() == country)
-            {
-                continue;
-            }
-            match out.iter_mut().find(|r| r.key == who) {
-                Some(r) => {
-                    r.lines += row.lines;
-                    r.units += row.units;
-                    r.tpp += row.tpp;
-                    r.lines_without_tpp += row.lines_without_tpp;
-                }
-                None => out.push(UsageRow { key: who, ..row }),
-            }
-        }
-        Ok(out)
+        self.tx(false, |s| s.cap_usage(cap, first, last, None))
+    }
+
+    /// Every cap enforced: the ledger's, then the rule pack's.
+    pub fn all_caps(&mut self) -> Result<Vec<Cap>> {
+        let mut caps = self.caps()?;
+        caps.extend(self.declared.iter().cloned());
+        Ok(caps)
     }
 
     /// The H200 rule's volume condition: per item, units to China and Macau against units to
@@ -525,7 +681,21 @@ impl Ledger {
             .map_err(|e| LedgerError::Corrupt(format!("record #{seq}: {e}")))?;
         let decision = match record.kind.as_str() {
             kind::DECISION => value,
-            kind::SHIPMENT => value.get("decision").cloned().unwrap_or_default(),
+            kind::SHIPMENT => match value.get("decision") {
+                // A shared decision body, joined with the line's own request.
+                Some(serde_json::Value::String(hash)) => {
+                    let what = format!("record #{seq}");
+                    let Some(body) = self.decision_body(hash)? else {
+                        return Err(LedgerError::Corrupt(format!(
+                            "{what} names decision `{hash}`, which is not in the ledger"
+                        )));
+                    };
+                    let request = value.get("request").cloned().unwrap_or_default();
+                    return join_decision(&what, &body, request);
+                }
+                Some(inline) => inline.clone(),
+                None => serde_json::Value::Null,
+            },
             other => {
                 return Err(LedgerError::refused(format!(
                     "record #{seq} is a {other} record; only decision and shipment records hold a decision"
@@ -534,6 +704,55 @@ impl Ledger {
         };
         serde_json::from_value(decision)
             .map_err(|e| LedgerError::Corrupt(format!("record #{seq}: {e}")))
+    }
+
+    /// A decision body by its reference (`sha256:...`).
+    pub fn decision_body(&mut self, hash: &str) -> Result<Option<String>> {
+        self.tx(false, |s| s.decision_body(hash))
+    }
+
+    /// Records a screening that no shipment followed (`screen --record`): the query, the
+    /// answer and the lists, as the caller serialized them.
+    pub fn record_screening<T: Serialize>(&mut self, screening: &T, meta: &Meta) -> Result<u64> {
+        let body = to_json(screening)?;
+        self.tx(true, |s| {
+            let mut head = s.head(true)?;
+            let seq = Self::append(s, &mut head, kind::SCREENING, meta, body)?;
+            s.set_head(&head)?;
+            Ok(seq)
+        })
+    }
+
+    /// Every disposition, newest first, by normalised party name: read once for a batch, so
+    /// that attaching them to each line costs no query.
+    pub fn disposition_book(&mut self) -> Result<DispositionBook> {
+        let all = self.tx(false, |s| s.all_dispositions())?;
+        let mut by_party: HashMap<String, Vec<StoredDisposition>> = HashMap::new();
+        for d in all {
+            by_party
+                .entry(d.disposition.party.clone())
+                .or_default()
+                .push(d);
+        }
+        Ok(DispositionBook { by_party })
+    }
+
+    /// `shipment` with each named party's recorded dispositions attached (the newest per
+    /// entry), for the engine to weigh ([`earmark_engine::Party::dispositions`]). A party
+    /// whose status a reviewer gave is left alone: the given status replaces screening.
+    pub fn with_dispositions(&mut self, shipment: &Shipment) -> Result<Shipment> {
+        let mut out = shipment.clone();
+        for party in &mut out.parties {
+            let Some(name) = party.name.as_deref() else {
+                continue;
+            };
+            if party.list_status.is_some() {
+                continue;
+            }
+            let found = self.dispositions(name)?;
+            party.dispositions = newest_per_entry(&found);
+        }
+        Ok(out)
     }
 
     /// Walks the whole chain, then checks the tables beside it against it (shipment lines,
@@ -548,6 +767,8 @@ impl Ledger {
             // What the records say the tables beside them must hold.
             let mut depleted: HashMap<String, Used> = HashMap::new();
             let mut shipments = 0u64;
+            let mut bodies_seen: std::collections::HashSet<String> =
+                std::collections::HashSet::new();
             loop {
                 let page = s.records_page(after, PAGE)?;
                 let Some(last) = page.last() else { break };
@@ -572,6 +793,21 @@ impl Ledger {
                         shipments += 1;
                         let body: ShipmentDepletion = serde_json::from_str(&r.body)
                             .map_err(|e| LedgerError::Corrupt(format!("record #{}: {e}", r.seq)))?;
+                        if let Some(serde_json::Value::String(hash)) = &body.decision {
+                            if !bodies_seen.contains(hash) {
+                                let ok = s.decision_body(hash)?.is_some_and(|text| {
+                                    format!("sha256:{}", chain::sha256_hex(text.as_bytes()))
+                                        == *hash
+                                });
+                                if !ok {
+                                    return Ok(Err(Break::Index(format!(
+                                        "record #{} names decision `{hash}`, but the decision_bodies table no longer holds a text with that hash: the table was edited",
+                                        r.seq
+                                    ))));
+                                }
+                                bodies_seen.insert(hash.clone());
+                            }
+                        }
                         if let Some(d) = body.depletion {
                             let used = depleted.entry(d.license).or_default();
                             used.units += d.units;
@@ -625,6 +861,82 @@ impl Ledger {
     pub fn records_between(&mut self, from: &str, to: &str) -> Result<Vec<Record>> {
         self.tx(false, |s| s.records_between(from, to))
     }
+}
+
+/// Every recorded disposition by party, read once ([`Ledger::disposition_book`]).
+#[derive(Debug, Clone, Default)]
+pub struct DispositionBook {
+    by_party: HashMap<String, Vec<StoredDisposition>>,
+}
+
+impl DispositionBook {
+    /// Attaches each named party's dispositions (newest per entry) to `shipment`, as
+    /// [`Ledger::with_dispositions`] does, from memory.
+    pub fn attach(&self, shipment: &mut Shipment) {
+        for party in &mut shipment.parties {
+            let Some(name) = party.name.as_deref() else {
+                continue;
+            };
+            if party.list_status.is_some() {
+                continue;
+            }
+            if let Some(found) = self.by_party.get(&normalize_party(name)) {
+                party.dispositions = newest_per_entry(found);
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_party.is_empty()
+    }
+}
+
+/// The engine's form of recorded dispositions: the newest per entry (a later clearance of the
+/// same entry, against newer lists, replaces the earlier one). `found` is newest first.
+fn newest_per_entry(found: &[StoredDisposition]) -> Vec<PartyDisposition> {
+    let mut out: Vec<PartyDisposition> = Vec::new();
+    for d in found {
+        if out.iter().any(|o| o.entry == d.disposition.entry) {
+            continue;
+        }
+        out.push(PartyDisposition {
+            entry: d.disposition.entry.clone(),
+            list_hash: d.disposition.list_hash.clone(),
+            record: Some(d.seq),
+            by: d.disposition.by.clone(),
+            at: d.cleared_at.clone(),
+            why: d.disposition.why.clone(),
+        });
+    }
+    out
+}
+
+/// The record numbers of the dispositions a decision applied: what a shipment record keeps.
+pub fn applied_dispositions(decision: &earmark_engine::ShipmentDecision) -> Vec<u64> {
+    decision
+        .parties
+        .iter()
+        .flat_map(|p| p.dispositions.iter())
+        .filter(|u| u.applied)
+        .filter_map(|u| u.disposition.record)
+        .collect()
+}
+
+/// What a batch reads once and keeps while its lines are recorded (the head's lock keeps
+/// every other writer out until the transaction ends, so none of it can go stale).
+struct BatchState {
+    /// Licenses by number, with their depletion so far.
+    licenses: HashMap<String, Option<LicenseStatus>>,
+    /// Parties seen, upserted once at the end: an order book names the same consignee on many
+    /// lines, and PostgreSQL updating one row hundreds of times in a transaction walks a
+    /// growing chain of row versions.
+    parties: HashMap<(String, String), PartyRecord>,
+    /// Every cap enforced: the ledger's and the rule pack's.
+    caps: Vec<Cap>,
+    /// TPP counted per (cap, key, first year of the span).
+    cap_used: HashMap<(String, String, i32), f64>,
+    /// Decision bodies written in this batch.
+    bodies: std::collections::HashSet<String>,
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<String> {

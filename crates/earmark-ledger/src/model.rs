@@ -4,7 +4,11 @@ use chrono::Datelike;
 use earmark_core::country::Country;
 use earmark_core::determine::Outcome;
 use earmark_core::Date;
-use earmark_engine::{ItemRef, PartyRole, Severity, ShipmentDecision, StoredDecision};
+use earmark_core::rules::Confidence;
+use earmark_engine::{
+    CapCounts, CapPeriod, DeclaredCap, ItemRef, PartyRole, Severity, ShipmentDecision,
+    StoredDecision,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{LedgerError, Result};
@@ -521,7 +525,8 @@ pub struct StoredDisposition {
     pub disposition: Disposition,
 }
 
-/// A TPP cap counted per calendar year of ship date.
+/// A TPP cap: added to the ledger (`ledger cap add`) or declared by the rule pack
+/// ([`Cap::declared`]). Either way it is enforced when a line is recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cap {
@@ -532,15 +537,168 @@ pub struct Cap {
     #[serde(default)]
     pub destinations: Vec<Country>,
     pub limit_tpp: f64,
+    /// Which shipments count (default: every shipment to its destinations).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub counts: CapCounts,
+    /// Over which ship dates it counts (default: each calendar year).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub period: CapPeriod,
+    /// The rule that declares it, for a cap read from the rule pack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<CapSource>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CapScope {
-    /// Each ultimate consignee (LPP's allowance).
-    Consignee,
-    /// Each destination country (the AI Diffusion allocations).
-    Country,
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
+/// Where a declared cap comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapSource {
+    pub rule: String,
+    pub instrument: String,
+    pub cite: String,
+    pub confidence: Confidence,
+}
+
+/// What a cap is counted per: each ultimate consignee (LPP's allowance) or each destination
+/// country (the AI Diffusion allocations).
+pub type CapScope = earmark_engine::CapPer;
+
+impl Cap {
+    /// A cap the rule pack declares, as the ledger enforces it.
+    pub fn declared(d: &DeclaredCap) -> Self {
+        Self {
+            id: d.id.clone(),
+            description: d.text.clone(),
+            per: d.per,
+            destinations: Vec::new(),
+            limit_tpp: d.limit_tpp,
+            counts: d.counts.clone(),
+            period: d.period,
+            source: Some(CapSource {
+                rule: d.rule.clone(),
+                instrument: d.instrument.clone(),
+                cite: d.cite.clone(),
+                confidence: d.confidence,
+            }),
+        }
+    }
+
+    /// Whether `line` counts against the cap, and under which key (consignee or country) and
+    /// span of years.
+    pub fn counts_line(&self, line: &NewShipment) -> Option<(String, i32, i32)> {
+        let dest = line.destination();
+        if !self.destinations.is_empty() && !self.destinations.contains(&dest) {
+            return None;
+        }
+        let counted = match &self.counts {
+            CapCounts::All => true,
+            CapCounts::Exception { id } => matches!(
+                &line.authorisation,
+                Authorisation::Exception { id: used, .. } if used.eq_ignore_ascii_case(id)
+            ),
+            CapCounts::Condition { id } => {
+                matches!(line.authorisation, Authorisation::License { .. })
+                    && line.decision.conditions.iter().any(|c| c == id)
+            }
+        };
+        if !counted {
+            return None;
+        }
+        let (first, last) = self.period.span(line.year())?;
+        let key = match self.per {
+            CapScope::Consignee => line
+                .consignee()
+                .unwrap_or_else(|| NO_CONSIGNEE.to_owned()),
+            CapScope::Country => dest.to_string(),
+        };
+        Some((key, first, last))
+    }
+
+    /// The span of years reported for `year` (what `ledger status` shows).
+    pub fn span(&self, year: i32) -> Option<(i32, i32)> {
+        self.period.span(year)
+    }
+}
+
+/// The key of lines that name no consignee and no end user.
+pub const NO_CONSIGNEE: &str = "(no consignee named)";
+
+/// What one line takes from one cap.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapCharge {
+    pub cap: String,
+    /// The consignee or country counted.
+    pub key: String,
+    pub first_year: i32,
+    pub last_year: i32,
+    pub tpp: f64,
+}
+
+/// Checks a line against every cap that counts it: `used` gives the TPP already counted for a
+/// cap, key and span. Refuses a line that would take a cap past its limit, or whose TPP is
+/// unknown where a cap counts it (the total would be a guess). Returns what the line takes
+/// and the warnings of thresholds crossed (80, 90, 100 %).
+pub(crate) fn charge_caps(
+    s: &NewShipment,
+    caps: &[Cap],
+    mut used: impl FnMut(&Cap, &str, i32, i32) -> Result<f64>,
+) -> Result<(Vec<CapCharge>, Vec<String>)> {
+    let line = format!("order `{}` line {}", s.order_id, s.line);
+    let mut charges = Vec::new();
+    let mut warnings = Vec::new();
+    for cap in caps {
+        let Some((key, first, last)) = cap.counts_line(s) else {
+            continue;
+        };
+        let Some(tpp) = s.tpp() else {
+            return Err(LedgerError::refused(format!(
+                "{line}: cap `{}` counts this line but its TPP is unknown",
+                cap.id
+            )));
+        };
+        let before = used(cap, &key, first, last)?;
+        let after = before + tpp;
+        let span = if first == last {
+            first.to_string()
+        } else {
+            format!("{first}-{last}")
+        };
+        if after > cap.limit_tpp * (1.0 + 1e-12) {
+            return Err(LedgerError::refused(format!(
+                "{line}: exceeds cap `{}` for `{key}` in {span}: TPP {after:.0} of {:.0} ({:.1} of {:.1} H100-eq; {:.0} was used, this line is {tpp:.0})",
+                cap.id,
+                cap.limit_tpp,
+                h100_equivalents(after),
+                h100_equivalents(cap.limit_tpp),
+                before,
+            )));
+        }
+        let (was, now) = (
+            fraction(before, cap.limit_tpp),
+            fraction(after, cap.limit_tpp),
+        );
+        for threshold in [1.0, 0.9, 0.8] {
+            if was < threshold && now >= threshold {
+                warnings.push(format!(
+                    "cap `{}` for `{key}` in {span}: {:.0} % used",
+                    cap.id,
+                    threshold * 100.0
+                ));
+                break;
+            }
+        }
+        charges.push(CapCharge {
+            cap: cap.id.clone(),
+            key,
+            first_year: first,
+            last_year: last,
+            tpp,
+        });
+    }
+    Ok((charges, warnings))
 }
 
 /// One row of a usage report: shipments of one key in one year.

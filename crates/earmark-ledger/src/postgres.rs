@@ -13,8 +13,8 @@ use crate::model::{
     UsageRow, Used,
 };
 use crate::store::{
-    to_i64, to_u64, upsert_party_sql, usage_sql, ShipmentRow, Store, UsageKey, PARTY_COLUMNS,
-    RECORD_COLUMNS,
+    cap_usage_sql, to_i64, to_u64, upsert_party_sql, usage_sql, ShipmentRow, Store, UsageKey,
+    PARTY_COLUMNS, RECORD_COLUMNS,
 };
 
 pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
@@ -27,6 +27,11 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
         2,
         "parties",
         include_str!("../migrations/postgres/0002_parties.sql"),
+    ),
+    (
+        3,
+        "decisions_caps",
+        include_str!("../migrations/postgres/0003_decisions_caps.sql"),
     ),
 ];
 
@@ -96,6 +101,33 @@ impl<'c> PgTx<'c> {
         self.prepared.insert(sql, st.clone());
         Ok(st)
     }
+}
+
+impl PgTx<'_> {
+    fn dispositions_of(&mut self, party: Option<&str>) -> Result<Vec<StoredDisposition>> {
+        let rows = self.tx.query(
+            "SELECT record_seq, party, entry, list_hash, by_whom, why, cleared_at FROM dispositions \
+             WHERE $1::TEXT IS NULL OR party = $1 ORDER BY record_seq DESC",
+            &[&party],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                Ok::<_, postgres::Error>(StoredDisposition {
+                    seq: to_u64(r.try_get(0)?),
+                    disposition: Disposition {
+                        party: r.try_get(1)?,
+                        entry: r.try_get(2)?,
+                        list_hash: r.try_get(3)?,
+                        by: r.try_get(4)?,
+                        why: r.try_get(5)?,
+                    },
+                    cleared_at: r.try_get(6)?,
+                })
+            })
+            .collect::<Result<_, _>>()?)
+    }
+
 }
 
 fn record_from(r: &Row) -> Result<Record, postgres::Error> {
@@ -248,8 +280,9 @@ impl Store for PgTx<'_> {
     fn insert_shipment(&mut self, s: &ShipmentRow) -> Result<()> {
         let st = self.prepared(
             "INSERT INTO shipments (order_id, line, record_seq, facts_hash, item, quantity, \
-             value_cents, tpp, destination, consignee, ship_date, year, authorisation, license) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+             value_cents, tpp, destination, consignee, ship_date, year, authorisation, license, \
+             exception, conditions) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )?;
         self.tx.execute(
             &st,
@@ -268,6 +301,8 @@ impl Store for PgTx<'_> {
                 &i64::from(s.year),
                 &s.authorisation,
                 &s.license,
+                &s.exception,
+                &s.conditions,
             ],
         )?;
         Ok(())
@@ -291,27 +326,11 @@ impl Store for PgTx<'_> {
     }
 
     fn dispositions(&mut self, party: &str) -> Result<Vec<StoredDisposition>> {
-        let rows = self.tx.query(
-            "SELECT record_seq, party, entry, list_hash, by_whom, why, cleared_at FROM dispositions \
-             WHERE party = $1 ORDER BY record_seq DESC",
-            &[&party],
-        )?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                Ok::<_, postgres::Error>(StoredDisposition {
-                    seq: to_u64(r.try_get(0)?),
-                    disposition: Disposition {
-                        party: r.try_get(1)?,
-                        entry: r.try_get(2)?,
-                        list_hash: r.try_get(3)?,
-                        by: r.try_get(4)?,
-                        why: r.try_get(5)?,
-                    },
-                    cleared_at: r.try_get(6)?,
-                })
-            })
-            .collect::<Result<_, _>>()?)
+        self.dispositions_of(Some(party))
+    }
+
+    fn all_dispositions(&mut self) -> Result<Vec<StoredDisposition>> {
+        self.dispositions_of(None)
     }
 
     fn insert_cap(&mut self, id: &str, seq: u64, body: &str) -> Result<()> {
@@ -380,5 +399,50 @@ impl Store for PgTx<'_> {
                 })
             })
             .collect()
+    }
+
+    fn insert_decision_body(&mut self, hash: &str, body: &str) -> Result<()> {
+        let st = self.prepared(
+            "INSERT INTO decision_bodies (hash, body) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING",
+        )?;
+        self.tx.execute(&st, &[&hash, &body])?;
+        Ok(())
+    }
+
+    fn decision_body(&mut self, hash: &str) -> Result<Option<String>> {
+        let st = self.prepared("SELECT body FROM decision_bodies WHERE hash = $1")?;
+        Ok(self
+            .tx
+            .query_opt(&st, &[&hash])?
+            .map(|r| r.try_get(0))
+            .transpose()?)
+    }
+
+    fn cap_usage(
+        &mut self,
+        cap: &Cap,
+        first: i32,
+        last: i32,
+        key: Option<&str>,
+    ) -> Result<Vec<UsageRow>> {
+        let no_consignee = key == Some(crate::model::NO_CONSIGNEE);
+        let sql = cap_usage_sql(cap, "$1", "$2", key.map(|_| ("$3", no_consignee)));
+        let (first, last) = (i64::from(first), i64::from(last));
+        let rows = match key {
+            Some(k) if !no_consignee => self.tx.query(sql.as_str(), &[&first, &last, &k])?,
+            _ => self.tx.query(sql.as_str(), &[&first, &last])?,
+        };
+        Ok(rows
+            .iter()
+            .map(|r| {
+                Ok::<_, postgres::Error>(UsageRow {
+                    key: r.try_get(0)?,
+                    lines: to_u64(r.try_get(1)?),
+                    units: to_u64(r.try_get::<_, Option<i64>>(2)?.unwrap_or(0)),
+                    tpp: r.try_get::<_, Option<f64>>(3)?.unwrap_or(0.0),
+                    lines_without_tpp: to_u64(r.try_get::<_, Option<i64>>(4)?.unwrap_or(0)),
+                })
+            })
+            .collect::<Result<_, _>>()?)
     }
 }

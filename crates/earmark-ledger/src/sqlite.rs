@@ -13,8 +13,8 @@ use crate::model::{
     UsageRow, Used,
 };
 use crate::store::{
-    to_i64, to_u64, upsert_party_sql, usage_sql, ShipmentRow, Store, UsageKey, PARTY_COLUMNS,
-    RECORD_COLUMNS,
+    cap_usage_sql, to_i64, to_u64, upsert_party_sql, usage_sql, ShipmentRow, Store, UsageKey,
+    PARTY_COLUMNS, RECORD_COLUMNS,
 };
 
 pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
@@ -27,6 +27,11 @@ pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
         2,
         "parties",
         include_str!("../migrations/sqlite/0002_parties.sql"),
+    ),
+    (
+        3,
+        "decisions_caps",
+        include_str!("../migrations/sqlite/0003_decisions_caps.sql"),
     ),
 ];
 
@@ -86,6 +91,29 @@ fn record_from(r: &Row<'_>) -> rusqlite::Result<Record> {
 
 fn parse<T: serde::de::DeserializeOwned>(what: &str, body: &str) -> Result<T> {
     serde_json::from_str(body).map_err(|e| LedgerError::Corrupt(format!("{what}: {e}")))
+}
+
+impl SqliteTx<'_> {
+    fn dispositions_of(&mut self, party: Option<&str>) -> Result<Vec<StoredDisposition>> {
+        let mut st = self.0.prepare_cached(
+            "SELECT record_seq, party, entry, list_hash, by_whom, why, cleared_at FROM dispositions \
+             WHERE ?1 IS NULL OR party = ?1 ORDER BY record_seq DESC",
+        )?;
+        let rows = st.query_map(params![party], |r| {
+            Ok(StoredDisposition {
+                seq: to_u64(r.get(0)?),
+                disposition: Disposition {
+                    party: r.get(1)?,
+                    entry: r.get(2)?,
+                    list_hash: r.get(3)?,
+                    by: r.get(4)?,
+                    why: r.get(5)?,
+                },
+                cleared_at: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
 }
 
 impl Store for SqliteTx<'_> {
@@ -228,8 +256,9 @@ impl Store for SqliteTx<'_> {
         self.0
             .prepare_cached(
                 "INSERT INTO shipments (order_id, line, record_seq, facts_hash, item, quantity, \
-                 value_cents, tpp, destination, consignee, ship_date, year, authorisation, license) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 value_cents, tpp, destination, consignee, ship_date, year, authorisation, license, \
+                 exception, conditions) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             )?
             .execute(params![
                 s.order_id,
@@ -245,7 +274,9 @@ impl Store for SqliteTx<'_> {
                 s.ship_date,
                 s.year,
                 s.authorisation,
-                s.license
+                s.license,
+                s.exception,
+                s.conditions
             ])?;
         Ok(())
     }
@@ -268,24 +299,11 @@ impl Store for SqliteTx<'_> {
     }
 
     fn dispositions(&mut self, party: &str) -> Result<Vec<StoredDisposition>> {
-        let mut st = self.0.prepare_cached(
-            "SELECT record_seq, party, entry, list_hash, by_whom, why, cleared_at FROM dispositions \
-             WHERE party = ?1 ORDER BY record_seq DESC",
-        )?;
-        let rows = st.query_map(params![party], |r| {
-            Ok(StoredDisposition {
-                seq: to_u64(r.get(0)?),
-                disposition: Disposition {
-                    party: r.get(1)?,
-                    entry: r.get(2)?,
-                    list_hash: r.get(3)?,
-                    by: r.get(4)?,
-                    why: r.get(5)?,
-                },
-                cleared_at: r.get(6)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.dispositions_of(Some(party))
+    }
+
+    fn all_dispositions(&mut self) -> Result<Vec<StoredDisposition>> {
+        self.dispositions_of(None)
     }
 
     fn insert_cap(&mut self, id: &str, seq: u64, body: &str) -> Result<()> {
@@ -349,6 +367,47 @@ impl Store for SqliteTx<'_> {
                 last_record_seq: to_u64(r.get(7)?),
             })
         })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn insert_decision_body(&mut self, hash: &str, body: &str) -> Result<()> {
+        self.0
+            .prepare_cached("INSERT OR IGNORE INTO decision_bodies (hash, body) VALUES (?1, ?2)")?
+            .execute(params![hash, body])?;
+        Ok(())
+    }
+
+    fn decision_body(&mut self, hash: &str) -> Result<Option<String>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT body FROM decision_bodies WHERE hash = ?1")?
+            .query_row(params![hash], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn cap_usage(
+        &mut self,
+        cap: &Cap,
+        first: i32,
+        last: i32,
+        key: Option<&str>,
+    ) -> Result<Vec<UsageRow>> {
+        let no_consignee = key == Some(crate::model::NO_CONSIGNEE);
+        let sql = cap_usage_sql(cap, "?1", "?2", key.map(|_| ("?3", no_consignee)));
+        let mut st = self.0.prepare_cached(&sql)?;
+        let map = |r: &Row<'_>| {
+            Ok(UsageRow {
+                key: r.get(0)?,
+                lines: to_u64(r.get(1)?),
+                units: to_u64(r.get::<_, Option<i64>>(2)?.unwrap_or(0)),
+                tpp: r.get::<_, Option<f64>>(3)?.unwrap_or(0.0),
+                lines_without_tpp: to_u64(r.get::<_, Option<i64>>(4)?.unwrap_or(0)),
+            })
+        };
+        let rows = match key {
+            Some(k) if !no_consignee => st.query_map(params![first, last, k], map)?,
+            _ => st.query_map(params![first, last], map)?,
+        };
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

@@ -3,9 +3,11 @@
 //! written once, in `lib.rs`, against this trait.
 
 use crate::error::Result;
+use earmark_engine::CapCounts;
+
 use crate::model::{
-    Cap, ChainHead, Disposition, LicenseStatus, PartyRecord, Record, StoredDisposition, UsageRow,
-    Used,
+    Cap, CapScope, ChainHead, Disposition, LicenseStatus, PartyRecord, Record, StoredDisposition,
+    UsageRow, Used,
 };
 
 /// One shipment row, the query side of a shipment record.
@@ -25,6 +27,10 @@ pub(crate) struct ShipmentRow {
     pub year: i32,
     pub authorisation: String,
     pub license: Option<String>,
+    /// The license exception shipped under, upper case.
+    pub exception: Option<String>,
+    /// The license conditions the decision carried, as `,id,id,` (`None`: none).
+    pub conditions: Option<String>,
 }
 
 /// What a usage report groups by.
@@ -75,12 +81,83 @@ pub(crate) trait Store {
     fn insert_disposition(&mut self, seq: u64, d: &Disposition, at: &str) -> Result<()>;
     /// Dispositions of a party (normalised name), newest first.
     fn dispositions(&mut self, party: &str) -> Result<Vec<StoredDisposition>>;
+    /// Every disposition, newest first.
+    fn all_dispositions(&mut self) -> Result<Vec<StoredDisposition>>;
     fn insert_cap(&mut self, id: &str, seq: u64, body: &str) -> Result<()>;
     fn caps(&mut self) -> Result<Vec<Cap>>;
     fn usage(&mut self, year: i32, key: UsageKey) -> Result<Vec<UsageRow>>;
     /// Inserts a party, or updates its details and last record (keeping its first).
     fn upsert_party(&mut self, p: &PartyRecord) -> Result<()>;
     fn parties(&mut self) -> Result<Vec<PartyRecord>>;
+    /// Keeps a decision body under its hash (nothing when it is already there).
+    fn insert_decision_body(&mut self, hash: &str, body: &str) -> Result<()>;
+    fn decision_body(&mut self, hash: &str) -> Result<Option<String>>;
+    /// A cap's usage over `first..=last`: one row per consignee or country, or only `key`'s.
+    fn cap_usage(
+        &mut self,
+        cap: &Cap,
+        first: i32,
+        last: i32,
+        key: Option<&str>,
+    ) -> Result<Vec<UsageRow>>;
+}
+
+/// A text as an SQL string literal (quotes doubled): for the cap ids and country codes a cap
+/// filter names, which both dialects read the same way.
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// The query of a cap's usage: `$first`, `$last` and (with a key) `$key` are the
+/// placeholders' texts in the backend's dialect.
+pub(crate) fn cap_usage_sql(
+    cap: &Cap,
+    first: &str,
+    last: &str,
+    key: Option<(&str, bool)>,
+) -> String {
+    let key_col = match cap.per {
+        CapScope::Consignee => "COALESCE(consignee, '(no consignee named)')",
+        CapScope::Country => "destination",
+    };
+    let mut filter = String::new();
+    match &cap.counts {
+        CapCounts::All => {}
+        CapCounts::Exception { id } => {
+            filter.push_str(&format!(
+                " AND exception = {}",
+                literal(&id.to_ascii_uppercase())
+            ));
+        }
+        CapCounts::Condition { id } => {
+            filter.push_str(&format!(
+                " AND license IS NOT NULL AND conditions LIKE {}",
+                literal(&format!("%,{id},%"))
+            ));
+        }
+    }
+    if !cap.destinations.is_empty() {
+        let list: Vec<String> = cap
+            .destinations
+            .iter()
+            .map(|c| literal(&c.to_string()))
+            .collect();
+        filter.push_str(&format!(" AND destination IN ({})", list.join(", ")));
+    }
+    // A key given: the column itself (so the index serves it), or NULL for no consignee.
+    match key {
+        Some((_, true)) => filter.push_str(" AND consignee IS NULL"),
+        Some((ph, false)) => match cap.per {
+            CapScope::Consignee => filter.push_str(&format!(" AND consignee = {ph}")),
+            CapScope::Country => filter.push_str(&format!(" AND destination = {ph}")),
+        },
+        None => {}
+    }
+    format!(
+        "SELECT {key_col} AS k, COUNT(*), CAST(SUM(quantity) AS BIGINT), \
+         SUM(COALESCE(tpp, 0)), CAST(SUM(CASE WHEN tpp IS NULL THEN 1 ELSE 0 END) AS BIGINT) \
+         FROM shipments WHERE year >= {first} AND year <= {last}{filter} GROUP BY k ORDER BY k"
+    )
 }
 
 pub(crate) const PARTY_COLUMNS: &str = "name, role, country, address, headquarters, \

@@ -370,6 +370,9 @@ fn usage_counts_tpp_per_consignee_and_the_h200_volume_ratio(db: &TestDb) {
             per: CapScope::Consignee,
             destinations: vec![],
             limit_tpp: 26_900_000.0,
+            counts: Default::default(),
+            period: Default::default(),
+            source: None,
         },
         &meta(),
     )
@@ -390,6 +393,9 @@ fn a_cap_counts_only_its_destinations_per_consignee(db: &TestDb) {
         per: CapScope::Consignee,
         destinations: vec![earmark_core::country::Country::from_code("VN").unwrap()],
         limit_tpp: 1e9,
+        counts: Default::default(),
+        period: Default::default(),
+        source: None,
     };
     let rows = l.cap_usage(2024, &vn_only).unwrap();
     assert_eq!(

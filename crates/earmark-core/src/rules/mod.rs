@@ -420,6 +420,10 @@ pub struct LicenseCondition {
     pub cap_tpp: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per: Option<String>,
+    /// Over what a cap counts: `calendar year`, or years such as `2025-2027` (cumulative over
+    /// them). A cap with none counts every shipment ever (the strictest reading).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
     /// Set when this condition is less certain than its rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<Confidence>,
