@@ -41,7 +41,13 @@ enum Command {
     /// List, show, validate and diff the rule packs (the regulations as dated data).
     Rules(commands::rules::Args),
     /// Determine whether a shipment needs a license, under which rule, with which exceptions.
-    Check(commands::check::Args),
+    Check {
+        #[command(flatten)]
+        args: commands::check::Args,
+        /// Dispositions from a ledger, and recording the decision (`--db`, `--record`).
+        #[command(flatten)]
+        ledger: commands::ledger::AnswerLedgerArgs,
+    },
     /// Print or write the JSON Schemas of the shipment, the decision and the stored decision.
     Schema(commands::schema::Args),
     /// The system of record: licenses, shipments, dispositions, caps, and their status.
@@ -58,7 +64,7 @@ fn main() -> ExitCode {
         Command::Screen(args) => commands::screen::run(args),
         Command::Lists(command) => commands::lists::run(command),
         Command::Rules(args) => commands::rules::run(args),
-        Command::Check(args) => commands::check::run(args),
+        Command::Check { args, ledger } => commands::check::run_with(args, &ledger),
         Command::Schema(args) => commands::schema::run(args),
         Command::Ledger(args) => commands::ledger::run(args),
         Command::Audit(args) => commands::audit::run(args),

@@ -256,7 +256,7 @@ fn recording_depletes_a_license_and_refuses_an_overdraw_with_exit_4() {
     // Nine H100s are 9 x 15,832 TPP: nine H100-equivalents by the convention.
     assert!(
         status.contains(
-            "lpp (no consignee named): TPP 142488 of 26900000 used, 26757512 left (1690.1 H100-eq)"
+            "(no consignee named): used TPP 142488 (9.0 H100-eq), left 26757512 (1690.1 H100-eq)"
         ),
         "{status}"
     );
@@ -465,17 +465,69 @@ fn a_cleared_possible_match_is_answered_by_the_disposition_and_says_so() {
         "a university lab of the same name, different address",
     ]));
     assert!(cleared.contains("disposition #1"), "{cleared}");
+    // "Huawei" also resembles a second Entity List entry (EL-1332, an alias "Huawei
+    // Technology" of another listing): clearing the first leaves that one to decide, and the
+    // party is still a possible match. (Forcing "not listed" on one clearance, as the ledger
+    // once did, cleared entries no officer had looked at.)
+    let half = record("1");
+    assert_eq!(half.status.code(), Some(4), "{}", text(&half));
+    assert!(
+        text(&half).contains("possible match EL:EL-0755 was cleared by disposition #1 (tester"),
+        "{}",
+        text(&half)
+    );
+    let json = db.run(&[
+        "check",
+        "nvidia-l20",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--end-user",
+        "Huawei",
+        "--as-of",
+        "2024-06-01",
+        "--format",
+        "json",
+    ]);
+    let d: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let party = &d["parties"][0];
+    assert_eq!(party["status"], "possible_match", "{party}");
+    assert_eq!(party["entity_list"]["source_id"], "EL-1332", "{party}");
+    assert_eq!(party["dispositions"][0]["applied"], true, "{party}");
+    assert_eq!(party["dispositions"][0]["record"], 1, "{party}");
+    ok(&db.run(&[
+        "ledger",
+        "clear",
+        "--party",
+        "huawei",
+        "--entry",
+        "EL:EL-1332",
+        "--why",
+        "the same lab; the alias belongs to the Shenzhen listing",
+    ]));
     let after = ok(&record("1"));
     assert!(
         after.contains("cleared by disposition #1 (tester"),
         "{after}"
     );
-    let stored = db.ledger().stored_decision(2).unwrap();
+    // Record #3: both clearances are #1 and #2.
+    let stored = db.ledger().stored_decision(3).unwrap();
     assert_eq!(stored.severity, earmark_engine::Severity::Clear);
     assert_eq!(stored.shipment.parties[0].name.as_deref(), Some("Huawei"));
+    assert_eq!(
+        stored.parties[0].basis,
+        earmark_engine::ScreeningBasis::Disposition
+    );
+    let kept: Vec<Option<u64>> = stored.shipment.parties[0]
+        .dispositions
+        .iter()
+        .map(|d| d.record)
+        .collect();
+    assert_eq!(kept, [Some(2), Some(1)], "the request keeps its evidence");
     let parties = ok(&db.run(&["ledger", "parties"]));
     assert!(
-        parties.contains("HUAWEI (end user): headquartered in CN; records #2 to #2"),
+        parties.contains("HUAWEI (end user): headquartered in CN; records #3 to #3"),
         "{parties}"
     );
     let bad = db.run(&[

@@ -10,7 +10,7 @@
 //! rules. The figures keep their rule's citation and confidence: the allocation comes from
 //! secondary sources and says so.
 
-use earmark_core::rules::{Confidence, ConditionKind, Effect, RulePack};
+use earmark_core::rules::{ConditionKind, Confidence, Effect, RulePack};
 use serde::{Deserialize, Serialize};
 
 /// What a cap is counted per.

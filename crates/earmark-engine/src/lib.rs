@@ -26,8 +26,8 @@ pub use caps::{declared_caps, CapCounts, CapPer, CapPeriod, DeclaredCap, Declare
 pub use contract::{
     Alternative, Answer, DataUsed, DispositionUse, ItemRef, ListUsed, NextChange,
     ParentHeadquarters, Party, PartyDisposition, PartyRole, PartyScreening, PerIcAlternative,
-    Reopened, ScreenedMatch, ScreeningBasis, Severity, Shipment, ShipmentDecision,
-    Tf32Alternative, SCHEMA_VERSION,
+    Reopened, ScreenedMatch, ScreeningBasis, Severity, Shipment, ShipmentDecision, Tf32Alternative,
+    SCHEMA_VERSION,
 };
 pub use engine::{CheckError, Engine, Verdicts, Worker};
 pub use stored::{Replay, ReplayError, StoredDecision};

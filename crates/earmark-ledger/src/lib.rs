@@ -29,10 +29,9 @@ use serde::Serialize;
 pub use chain::Break;
 pub use error::{LedgerError, Result};
 pub use model::{
-    dollars, h100_equivalents, normalize_party, Authorisation, Cap, CapCharge, CapScope,
-    CapSource, ChainHead, Depletion, Disposition, License, LicenseStatus, Meta, NewShipment,
-    PartyRecord, Record, Recorded, StoredDisposition, UsageRow, Used, VolumeRatio, H100_SXM_TPP,
-    NO_CONSIGNEE,
+    dollars, h100_equivalents, normalize_party, Authorisation, Cap, CapCharge, CapScope, CapSource,
+    ChainHead, Depletion, Disposition, License, LicenseStatus, Meta, NewShipment, PartyRecord,
+    Record, Recorded, StoredDisposition, UsageRow, Used, VolumeRatio, H100_SXM_TPP, NO_CONSIGNEE,
 };
 pub use store::UsageKey;
 
@@ -417,19 +416,20 @@ impl Ledger {
         // Caps read once per batch and key, then kept here as lines count against them (the
         // head's lock keeps other writers out, as for licenses).
         let cap_used = &mut b.cap_used;
-        let (charges, cap_warnings) = model::charge_caps(shipment, &b.caps, |cap, key, first, last| {
-            let slot = (cap.id.clone(), key.to_owned(), first);
-            if let Some(used) = cap_used.get(&slot) {
-                return Ok(*used);
-            }
-            let used: f64 = s
-                .cap_usage(cap, first, last, Some(key))?
-                .iter()
-                .map(|r| r.tpp)
-                .sum();
-            cap_used.insert(slot, used);
-            Ok(used)
-        })?;
+        let (charges, cap_warnings) =
+            model::charge_caps(shipment, &b.caps, |cap, key, first, last| {
+                let slot = (cap.id.clone(), key.to_owned(), first);
+                if let Some(used) = cap_used.get(&slot) {
+                    return Ok(*used);
+                }
+                let used: f64 = s
+                    .cap_usage(cap, first, last, Some(key))?
+                    .iter()
+                    .map(|r| r.tpp)
+                    .sum();
+                cap_used.insert(slot, used);
+                Ok(used)
+            })?;
         let (decision_ref, decision_body) = decision_text(&shipment.decision)?;
         if b.bodies.insert(decision_ref.clone()) {
             s.insert_decision_body(&decision_ref, &decision_body)?;

@@ -3,8 +3,8 @@
 use chrono::Datelike;
 use earmark_core::country::Country;
 use earmark_core::determine::Outcome;
-use earmark_core::Date;
 use earmark_core::rules::Confidence;
+use earmark_core::Date;
 use earmark_engine::{
     CapCounts, CapPeriod, DeclaredCap, ItemRef, PartyRole, Severity, ShipmentDecision,
     StoredDecision,
@@ -609,9 +609,7 @@ impl Cap {
         }
         let (first, last) = self.period.span(line.year())?;
         let key = match self.per {
-            CapScope::Consignee => line
-                .consignee()
-                .unwrap_or_else(|| NO_CONSIGNEE.to_owned()),
+            CapScope::Consignee => line.consignee().unwrap_or_else(|| NO_CONSIGNEE.to_owned()),
             CapScope::Country => dest.to_string(),
         };
         Some((key, first, last))

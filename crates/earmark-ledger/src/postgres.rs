@@ -127,7 +127,6 @@ impl PgTx<'_> {
             })
             .collect::<Result<_, _>>()?)
     }
-
 }
 
 fn record_from(r: &Row) -> Result<Record, postgres::Error> {

@@ -12,7 +12,8 @@ mod common;
 
 use common::{free_line, licensed_line, meta, meta_at, TestDb};
 use earmark_ledger::{
-    Break, Cap, CapScope, Disposition, Ledger, LedgerError, License, Recorded, UsageKey,
+    Break, Cap, CapScope, Disposition, Ledger, LedgerError, License, NewShipment, Recorded,
+    UsageKey,
 };
 
 fn license(number: &str, units: u64) -> License {
@@ -437,15 +438,125 @@ fn recorded_parties_are_kept_with_their_latest_details(db: &TestDb) {
     assert_eq!((p.first_record_seq, p.last_record_seq), (2, 3));
 }
 
-fn a_database_at_schema_version_1_is_migrated_on_open(db: &TestDb) {
-    drop(six_records(db));
-    db.tamper("DROP TABLE parties; DELETE FROM schema_migrations WHERE version = 2");
+/// SQL text literal.
+fn lit(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// A database as version 2 of the schema left it: shipment records carry their whole
+/// decision, and the shipments table has no exception or conditions. Built from the version 1
+/// and 2 migration files and records written in that format, hashed as the chain hashes.
+fn a_version_2_database(db: &TestDb) -> (NewShipment, NewShipment) {
+    let (create, mig1, mig2, versions) = match db {
+        TestDb::Sqlite { .. } => (
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);",
+            include_str!("../migrations/sqlite/0001_records.sql"),
+            include_str!("../migrations/sqlite/0002_parties.sql"),
+            "INSERT INTO schema_migrations VALUES (1, 'records', '2026-01-01'), (2, 'parties', '2026-01-01');",
+        ),
+        TestDb::Postgres { .. } => (
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());",
+            include_str!("../migrations/postgres/0001_records.sql"),
+            include_str!("../migrations/postgres/0002_parties.sql"),
+            "INSERT INTO schema_migrations (version, name) VALUES (1, 'records'), (2, 'parties');",
+        ),
+    };
+    let mut sql = format!("{create}\n{mig1}\n{mig2}\n{versions}\n");
+    let lic = License {
+        number: "IN-1".into(),
+        valid_from: common::date("2025-01-01"),
+        valid_to: common::date("2026-12-31"),
+        items: vec!["3A090".into()],
+        destinations: vec![earmark_core::country::Country::from_code("IN").unwrap()],
+        parties: vec![],
+        limit_units: Some(100_000),
+        limit_value_cents: None,
+        limit_tpp: None,
+        provisos: vec![],
+    };
+    let licensed = common::allocation_line("PO-OLD", 1, 10, "2025-06-01", "IN-1");
+    let lpp = common::lpp_line("PO-OLD", 2, 100, "2025-06-01", "Delhi AI Labs Ltd");
+    let tpp = licensed.tpp().unwrap();
+    let mut old_licensed = serde_json::to_value(&licensed).unwrap();
+    old_licensed["depletion"] = serde_json::json!({"license": "IN-1", "units": 10, "value_cents": licensed.value_cents, "tpp": tpp});
+    let bodies = [
+        ("license", serde_json::to_string(&lic).unwrap()),
+        ("shipment", old_licensed.to_string()),
+        ("shipment", serde_json::to_value(&lpp).unwrap().to_string()),
+    ];
+    let at = "2025-06-01T09:00:00.000000Z";
+    let mut prev = earmark_ledger::chain::GENESIS.to_owned();
+    for (i, (kind, body)) in bodies.iter().enumerate() {
+        let content = earmark_ledger::chain::content_hash(kind, at, "old", body);
+        let hash = earmark_ledger::chain::link_hash(&prev, &content);
+        sql.push_str(&format!(
+            "INSERT INTO records (seq, kind, recorded_at, actor, body, content_hash, prev_hash, hash) VALUES ({}, {}, {}, 'old', {}, {}, {}, {});\n",
+            i + 1, lit(kind), lit(at), lit(body), lit(&content), lit(&prev), lit(&hash)
+        ));
+        prev = hash;
+    }
+    sql.push_str(&format!(
+        "UPDATE chain_head SET seq = 3, hash = {};\n\
+         INSERT INTO licenses (number, record_seq, body, used_units, used_value_cents, used_tpp) VALUES ('IN-1', 1, {}, 10, {}, {tpp});\n",
+        lit(&prev),
+        lit(&bodies[0].1),
+        licensed.value_cents
+    ));
+    for (seq, line, auth, license) in [
+        (2, &licensed, "license IN-1", "'IN-1'"),
+        (3, &lpp, "license exception LPP", "NULL"),
+    ] {
+        sql.push_str(&format!(
+            "INSERT INTO shipments (order_id, line, record_seq, facts_hash, item, quantity, value_cents, tpp, destination, consignee, ship_date, year, authorisation, license) \
+             VALUES ('PO-OLD', {}, {seq}, 'old', 'nvidia-h100-sxm', {}, {}, {}, 'IN', {}, '2025-06-01', 2025, {}, {license});\n",
+            line.line,
+            line.decision.shipment.quantity.unwrap(),
+            line.value_cents,
+            line.tpp().unwrap(),
+            lit(&line.consignee().unwrap()),
+            lit(auth),
+        ));
+    }
+    db.try_sql(&sql).unwrap();
+    (licensed, lpp)
+}
+
+fn a_database_at_schema_version_2_is_migrated_on_open(db: &TestDb) {
+    let (licensed, lpp) = a_version_2_database(db);
     let mut l = db.open();
-    assert!(l.parties().unwrap().is_empty());
-    l.record_shipment(&licensed_line("PO-M", 1, 1, "D1234567"), &meta())
-        .unwrap();
-    assert_eq!(l.parties().unwrap().len(), 1);
+    l.declare_caps(common::pack_caps());
     l.verify().unwrap().unwrap();
+    // Whole decisions in old records still read.
+    assert_eq!(l.stored_decision(2).unwrap(), licensed.decision);
+    assert_eq!(l.stored_decision(3).unwrap(), lpp.decision);
+    // The migration filled in what the caps count by, from the records.
+    let caps = l.all_caps().unwrap();
+    let lpp_cap = caps.iter().find(|c| c.id == "aid25-lpp").unwrap();
+    let rows = l.cap_usage(2025, lpp_cap).unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].key, "DELHI AI LABS LTD");
+    assert_eq!(rows[0].units, 100);
+    let allocation = caps
+        .iter()
+        .find(|c| c.id == "tier2-country-allocation")
+        .unwrap();
+    let rows = l.cap_usage(2026, allocation).unwrap();
+    assert_eq!(
+        rows.iter()
+            .map(|r| (r.key.as_str(), r.units))
+            .collect::<Vec<_>>(),
+        [("IN", 10)],
+        "the 2025 licensed line counts in 2026 too (2025-2027 together); the LPP line does not"
+    );
+    // New lines go in the new form beside the old ones, and the chain still verifies.
+    l.record_shipment(
+        &common::allocation_line("PO-NEW", 1, 5, "2026-03-01", "IN-1"),
+        &meta(),
+    )
+    .unwrap();
+    l.verify().unwrap().unwrap();
+    let rows = l.cap_usage(2025, allocation).unwrap();
+    assert_eq!(rows[0].units, 15);
 }
 
 fn a_database_newer_than_this_earmark_is_refused(db: &TestDb) {
@@ -454,7 +565,7 @@ fn a_database_newer_than_this_earmark_is_refused(db: &TestDb) {
     let e = Ledger::open(&db.url()).unwrap_err();
     assert!(
         e.to_string()
-            .contains("schema version 99 is newer than this earmark's (2)"),
+            .contains("schema version 99 is newer than this earmark's (3)"),
         "{e}"
     );
 }
@@ -489,7 +600,7 @@ fn the_h200_ratio_compares_china_and_macau_with_us_shipments(db: &TestDb) {
                 earmark_ledger::Authorisation::License { number }
             }
         };
-        let line = earmark_ledger::NewShipment::new("PO-H200", i, 1, auth, d);
+        let line = NewShipment::new("PO-H200", i, 1, auth, d);
         if let Err(e) = l.record_shipment(&line, &meta()) {
             panic!("line {i} ({}): {e}", d.headline);
         }
@@ -577,6 +688,292 @@ fn export_selects_records_by_time(db: &TestDb) {
     assert_eq!(r.iter().map(|r| r.seq).collect::<Vec<_>>(), [2]);
 }
 
+fn lines_of_one_decision_share_its_body_and_read_back_whole(db: &TestDb) {
+    let mut l = six_records(db);
+    // Five lines with the same decision but their own requests? No: the five lines of
+    // `six_records` are the same request too. Their records differ (order line), their
+    // decision is one body.
+    let first = l.record(2).unwrap().unwrap();
+    let second = l.record(3).unwrap().unwrap();
+    let refs: Vec<String> = [&first, &second]
+        .iter()
+        .map(|r| {
+            let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+            v["decision"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(refs[0], refs[1]);
+    assert!(refs[0].starts_with("sha256:"), "{}", refs[0]);
+    let body = l.decision_body(&refs[0]).unwrap().unwrap();
+    assert!(
+        !body.contains("\"shipment\""),
+        "the request stays in the record: {body}"
+    );
+    let want = licensed_line("PO-1", 1, 2, "D1234567").decision;
+    for seq in 2..=6 {
+        assert_eq!(l.stored_decision(seq).unwrap(), want);
+    }
+    // A line with another quantity has another request and the same verdict.
+    l.record_shipment(&licensed_line("PO-2", 1, 3, "D1234567"), &meta())
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&l.record(7).unwrap().unwrap().body).unwrap();
+    assert_eq!(v["decision"].as_str().unwrap(), refs[0]);
+    assert_eq!(v["request"]["quantity"], 3);
+    assert_eq!(l.stored_decision(7).unwrap().shipment.quantity, Some(3));
+}
+
+fn an_edited_decision_body_is_found_by_verify(db: &TestDb) {
+    let mut l = six_records(db);
+    let edit = "UPDATE decision_bodies SET body = replace(body, 'license_required', 'no_license_required')";
+    assert!(db.try_sql(edit).is_err(), "the table is append-only");
+    match db {
+        TestDb::Sqlite { .. } => {
+            db.tamper(&format!("DROP TRIGGER decision_bodies_no_update; {edit}"))
+        }
+        TestDb::Postgres { .. } => db.tamper(&format!(
+            "ALTER TABLE decision_bodies DISABLE TRIGGER decision_bodies_append_only; {edit}"
+        )),
+    }
+    match broken(&mut l) {
+        Break::Index(msg) => {
+            assert!(msg.contains("record #2 names decision"), "{msg}");
+            assert!(msg.contains("decision_bodies table"), "{msg}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+fn the_pack_declares_the_lpp_allowance_and_the_tier2_allocation(_db: &TestDb) {
+    // Figures from the reference (regulations.md 4.2): LPP, 26,900,000 TPP per ultimate
+    // consignee per calendar year (15 CFR 740.29); the Tier 2 allocation, 790,000,000 TPP per
+    // country for 2025-2027 together, from secondary sources.
+    let caps = common::pack_caps();
+    let lpp = caps.iter().find(|c| c.id == "aid25-lpp").unwrap();
+    assert_eq!(lpp.limit_tpp, 26_900_000.0);
+    assert_eq!(lpp.per, CapScope::Consignee);
+    assert_eq!(lpp.period, earmark_engine::CapPeriod::CalendarYear);
+    assert_eq!(
+        lpp.counts,
+        earmark_engine::CapCounts::Exception { id: "LPP".into() }
+    );
+    assert_eq!(lpp.source.as_ref().unwrap().cite, "15 CFR 740.29");
+    let alloc = caps
+        .iter()
+        .find(|c| c.id == "tier2-country-allocation")
+        .unwrap();
+    assert_eq!(alloc.limit_tpp, 790_000_000.0);
+    assert_eq!(alloc.per, CapScope::Country);
+    assert_eq!(
+        alloc.period,
+        earmark_engine::CapPeriod::Years {
+            first: 2025,
+            last: 2027
+        }
+    );
+    assert_eq!(
+        alloc.source.as_ref().unwrap().confidence,
+        earmark_core::rules::Confidence::Secondary
+    );
+    // About 1,699 and 49,901 H100-equivalents, as the sources round them.
+    assert_eq!(
+        earmark_ledger::h100_equivalents(lpp.limit_tpp).round(),
+        1699.0
+    );
+    assert_eq!(
+        earmark_ledger::h100_equivalents(alloc.limit_tpp).round(),
+        49_899.0
+    );
+}
+
+fn lpp_lines_past_the_allowance_are_refused_with_warnings_before(db: &TestDb) {
+    let mut l = db.open();
+    l.declare_caps(common::pack_caps());
+    // 26,900,000 / 15,832 = 1,699.09 H100s a year for one consignee.
+    let warn = |r: Recorded| match r {
+        Recorded::New { warnings, .. } => warnings,
+        other => panic!("{other:?}"),
+    };
+    let w = warn(
+        l.record_shipment(
+            &common::lpp_line("PO-L", 1, 1_300, "2025-06-01", "Delhi AI Labs Ltd"),
+            &meta(),
+        )
+        .unwrap(),
+    );
+    assert_eq!(w, Vec::<String>::new(), "1,300 is 76.5 %");
+    let w = warn(
+        l.record_shipment(
+            &common::lpp_line("PO-L", 2, 100, "2025-07-01", "Delhi AI Labs Ltd"),
+            &meta(),
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        w,
+        ["cap `aid25-lpp` for `DELHI AI LABS LTD` in 2025: 80 % used"],
+        "1,400 is 82.4 %"
+    );
+    let e = refusal(l.record_shipment(
+        &common::lpp_line("PO-L", 3, 300, "2025-08-01", "Delhi AI Labs Ltd"),
+        &meta(),
+    ));
+    assert!(
+        e.contains("exceeds cap `aid25-lpp` for `DELHI AI LABS LTD` in 2025"),
+        "1,700 is over 1,699.09: {e}"
+    );
+    // Nothing was written for the refused line.
+    assert_eq!(l.shipment_count().unwrap(), 2);
+    // 299 fit: 1,699 H100s, 99.99 %.
+    let w = warn(
+        l.record_shipment(
+            &common::lpp_line("PO-L", 3, 299, "2025-08-01", "Delhi AI Labs Ltd"),
+            &meta(),
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        w,
+        ["cap `aid25-lpp` for `DELHI AI LABS LTD` in 2025: 90 % used"]
+    );
+    // Another consignee and another year each have their own allowance.
+    l.record_shipment(
+        &common::lpp_line("PO-L", 4, 1_000, "2025-08-01", "Pune Compute Ltd"),
+        &meta(),
+    )
+    .unwrap();
+    l.record_shipment(
+        &common::lpp_line("PO-L", 5, 1_000, "2026-02-01", "Delhi AI Labs Ltd"),
+        &meta(),
+    )
+    .unwrap();
+    // A batch checks each line against the lines before it in the same batch.
+    let batch = [
+        common::lpp_line("PO-B", 1, 600, "2026-03-01", "Delhi AI Labs Ltd"),
+        common::lpp_line("PO-B", 2, 200, "2026-03-01", "Delhi AI Labs Ltd"),
+    ];
+    let out = l.record_shipments(&batch, &meta()).unwrap();
+    assert!(out[0].is_ok(), "{out:?}");
+    assert!(
+        out[1]
+            .as_ref()
+            .unwrap_err()
+            .to_string()
+            .contains("exceeds cap `aid25-lpp`"),
+        "1,000 + 600 + 200 = 1,800: {out:?}"
+    );
+    // The record names what the line took from the cap.
+    let v: serde_json::Value = serde_json::from_str(&l.record(1).unwrap().unwrap().body).unwrap();
+    assert_eq!(v["caps"][0]["cap"], "aid25-lpp");
+    assert_eq!(v["caps"][0]["key"], "DELHI AI LABS LTD");
+    l.verify().unwrap().unwrap();
+}
+
+fn the_allocation_counts_licensed_lines_over_2025_to_2027_and_not_lpp(db: &TestDb) {
+    let mut l = db.open();
+    l.declare_caps(common::pack_caps());
+    l.add_license(
+        &License {
+            number: "IN-9".into(),
+            valid_from: common::date("2025-01-01"),
+            valid_to: common::date("2026-12-31"),
+            items: vec!["3A090".into()],
+            destinations: vec![earmark_core::country::Country::from_code("IN").unwrap()],
+            parties: vec![],
+            limit_units: Some(1_000_000),
+            limit_value_cents: None,
+            limit_tpp: None,
+            provisos: vec![],
+        },
+        &meta(),
+    )
+    .unwrap();
+    // 790,000,000 / 15,832 = 49,899.0 H100s for India over 2025-2027.
+    l.record_shipment(
+        &common::allocation_line("PO-A", 1, 40_000, "2025-06-01", "IN-9"),
+        &meta(),
+    )
+    .unwrap();
+    // LPP lines do not count against the allocation.
+    l.record_shipment(
+        &common::lpp_line("PO-A", 2, 1_000, "2025-06-01", "Delhi AI Labs Ltd"),
+        &meta(),
+    )
+    .unwrap();
+    let r = l
+        .record_shipment(
+            &common::allocation_line("PO-A", 3, 9_000, "2026-03-01", "IN-9"),
+            &meta(),
+        )
+        .unwrap();
+    assert_eq!(
+        r,
+        Recorded::New {
+            seq: 4,
+            warnings: vec![
+                "cap `tier2-country-allocation` for `IN` in 2025-2027: 90 % used".into()
+            ]
+        },
+        "49,000 of 49,899"
+    );
+    let e = refusal(l.record_shipment(
+        &common::allocation_line("PO-A", 4, 900, "2026-04-01", "IN-9"),
+        &meta(),
+    ));
+    assert!(
+        e.contains("exceeds cap `tier2-country-allocation` for `IN` in 2025-2027"),
+        "{e}"
+    );
+    let caps = l.all_caps().unwrap();
+    let alloc = caps
+        .iter()
+        .find(|c| c.id == "tier2-country-allocation")
+        .unwrap();
+    let rows = l.cap_usage(2026, alloc).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].units, 49_000);
+    assert!(
+        l.cap_usage(2028, alloc).unwrap().is_empty(),
+        "outside 2025-2027"
+    );
+}
+
+fn a_cap_refuses_a_line_of_unknown_tpp(db: &TestDb) {
+    let mut l = db.open();
+    l.add_license(&license("D1", 100), &meta()).unwrap();
+    l.add_cap(
+        &Cap {
+            id: "vn-all".into(),
+            description: "every line to Vietnam".into(),
+            per: CapScope::Country,
+            destinations: vec![earmark_core::country::Country::from_code("VN").unwrap()],
+            limit_tpp: 1e12,
+            counts: Default::default(),
+            period: Default::default(),
+            source: None,
+        },
+        &meta(),
+    )
+    .unwrap();
+    let mut line = licensed_line("PO-U", 1, 1, "D1");
+    line.tpp_per_unit = None;
+    let e = refusal(l.record_shipment(&line, &meta()));
+    assert!(
+        e.contains("cap `vn-all` counts this line but its TPP is unknown"),
+        "{e}"
+    );
+}
+
+fn a_recorded_screening_is_a_record_of_its_own(db: &TestDb) {
+    let mut l = db.open();
+    let body = serde_json::json!({"query": {"name": "Example Cloud Ltd"}, "band": "no_match"});
+    let seq = l.record_screening(&body, &meta()).unwrap();
+    let r = l.record(seq).unwrap().unwrap();
+    assert_eq!(r.kind, "screening");
+    let e = l.stored_decision(seq).unwrap_err().to_string();
+    assert!(e.contains("is a screening record"), "{e}");
+    l.verify().unwrap().unwrap();
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -611,7 +1008,14 @@ conformance!(
     the_h200_ratio_compares_china_and_macau_with_us_shipments,
     a_cap_counts_only_its_destinations_per_consignee,
     recorded_parties_are_kept_with_their_latest_details,
-    a_database_at_schema_version_1_is_migrated_on_open,
+    a_database_at_schema_version_2_is_migrated_on_open,
+    lines_of_one_decision_share_its_body_and_read_back_whole,
+    an_edited_decision_body_is_found_by_verify,
+    the_pack_declares_the_lpp_allowance_and_the_tier2_allocation,
+    lpp_lines_past_the_allowance_are_refused_with_warnings_before,
+    the_allocation_counts_licensed_lines_over_2025_to_2027_and_not_lpp,
+    a_cap_refuses_a_line_of_unknown_tpp,
+    a_recorded_screening_is_a_record_of_its_own,
     a_database_newer_than_this_earmark_is_refused,
     a_recorded_decision_replays_to_the_same_answer,
     two_writers_never_overdraw_a_license,

@@ -129,6 +129,38 @@ fn export(ledger: &mut earmark_ledger::Ledger, a: &ExportArgs) -> anyhow::Result
     std::fs::File::create(&path)
         .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()))
         .with_context(|| format!("writing `{}`", path.display()))?;
+    // Shipment records name their decision by hash; the texts go beside them, so the export
+    // stands alone: sha256 of each `body_text` is its `hash`.
+    let mut refs: Vec<String> = Vec::new();
+    for r in &records {
+        if r.kind != earmark_ledger::kind::SHIPMENT {
+            continue;
+        }
+        let body: serde_json::Value = serde_json::from_str(&r.body)
+            .with_context(|| format!("record #{} holds a body that is not JSON", r.seq))?;
+        if let Some(hash) = body["decision"].as_str() {
+            if !refs.iter().any(|h| h == hash) {
+                refs.push(hash.to_owned());
+            }
+        }
+    }
+    let mut decisions = String::new();
+    for hash in &refs {
+        let Some(body) = ledger.decision_body(hash)? else {
+            bail!("decision `{hash}` is named by a record but not in the ledger");
+        };
+        decisions.push_str(&serde_json::to_string(
+            &serde_json::json!({"hash": hash, "body_text": body}),
+        )?);
+        decisions.push('\n');
+    }
+    let dpath = a.out.join("decisions.jsonl");
+    std::fs::File::create(&dpath)
+        .and_then(|mut f| {
+            f.write_all(decisions.as_bytes())
+                .and_then(|()| f.sync_all())
+        })
+        .with_context(|| format!("writing `{}`", dpath.display()))?;
     let manifest = serde_json::json!({
         "format": "earmark-ledger-export/1",
         "from": a.from,
@@ -142,6 +174,9 @@ fn export(ledger: &mut earmark_ledger::Ledger, a: &ExportArgs) -> anyhow::Result
         "hash_of_last": records.last().map(|r| r.hash.clone()),
         "chain_head": verified.head,
         "records_jsonl_sha256": hex::encode(sha2::Sha256::digest(text.as_bytes())),
+        "decisions": refs.len(),
+        "decisions_jsonl_sha256": hex::encode(sha2::Sha256::digest(decisions.as_bytes())),
+        "decision_bodies": "a shipment record's body names its decision as `sha256:` and the hex SHA-256 of the decision's text, kept in decisions.jsonl (`body_text`); the decision is that text with the record's `request` as its `shipment`",
         "hashing": "content_hash = sha256 over kind, recorded_at, actor, body, each preceded by its byte length as a big-endian u64; hash = sha256(prev_hash_hex || content_hash_hex)",
         "retention": "EAR 762.6: keep five years from the latest export date covered",
     });
@@ -172,7 +207,115 @@ fn export_line(r: &Record) -> anyhow::Result<serde_json::Value> {
     }))
 }
 
+/// Screens a recorded screening's query again with the lists given (default: the bundled
+/// ones) and says whether the answer is the same: the band and the entries that came close.
+fn replay_screening(record: &Record, a: &ReplayArgs) -> anyhow::Result<ExitCode> {
+    let body: serde_json::Value = serde_json::from_str(&record.body)
+        .with_context(|| format!("record #{} holds a body that is not JSON", record.seq))?;
+    let query = &body["query"];
+    let Some(name) = query["name"].as_str() else {
+        bail!("record #{} is a screening without a name", record.seq);
+    };
+    let country = query["country"].as_str();
+    let address = query["address"].as_str();
+    let score = |key: &str| -> anyhow::Result<f32> {
+        body["thresholds"][key]
+            .as_f64()
+            .map(|v| v as f32)
+            .with_context(|| format!("record #{}: the screening has no `{key}`", record.seq))
+    };
+    let thresholds = earmark_screen::Thresholds {
+        match_at: score("match_at")?,
+        review_at: score("review_at")?,
+    };
+    let loaded = lists::load(&a.lists)?;
+    lists::report_issues(&loaded);
+    let index = build_index(loaded.loaded);
+    let now_hash =
+        earmark_engine::lists_hash(index.lists().iter().map(|l| l.content_hash.as_str()));
+    let query = earmark_screen::Query {
+        name,
+        country,
+        address,
+    };
+    let limit = body["matches"].as_array().map_or(5, Vec::len).max(5);
+    let matches = index.search(&query, &thresholds, limit)?;
+    let band = matches
+        .first()
+        .map_or(earmark_screen::Band::NoMatch, |m| m.band);
+    let entries = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter(|m| m["band"].as_str() != Some("no_match"))
+                    .filter_map(|m| m["entry"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let recorded_entries = entries(&body["matches"]);
+    let now_entries: Vec<String> = matches
+        .iter()
+        .filter(|m| m.band != earmark_screen::Band::NoMatch)
+        .map(|m| format!("{}:{}", m.list, m.source_id))
+        .collect();
+    let recorded_band = body["band"].as_str().unwrap_or_default();
+    let agrees = recorded_band == band.as_str() && recorded_entries == now_entries;
+    let same_lists = body["lists_hash"].as_str() == Some(now_hash.as_str());
+    match a.format {
+        Format::Json => outln!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "record": record.seq, "kind": record.kind, "recorded": body,
+                "now": {"band": band, "entries": now_entries, "lists_hash": now_hash},
+                "same_lists": same_lists, "agrees": agrees,
+            }))?
+        ),
+        Format::Human => {
+            outln!(
+                "record #{}: screening of `{}` by {} at {}: {} ({})",
+                record.seq,
+                crate::output::terminal_safe(name),
+                crate::output::terminal_safe(&record.actor),
+                record.recorded_at,
+                recorded_band,
+                if recorded_entries.is_empty() {
+                    "no entry came close".to_owned()
+                } else {
+                    recorded_entries.join(", ")
+                }
+            );
+            outln!(
+                "screened again with {} lists: {} ({}): {}",
+                if same_lists { "the same" } else { "other" },
+                band.as_str(),
+                if now_entries.is_empty() {
+                    "no entry came close".to_owned()
+                } else {
+                    now_entries.join(", ")
+                },
+                if agrees {
+                    "the same answer as recorded"
+                } else {
+                    "a DIFFERENT answer from the record"
+                }
+            );
+        }
+    }
+    Ok(if agrees {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(4)
+    })
+}
+
 fn replay(ledger: &mut earmark_ledger::Ledger, a: &ReplayArgs) -> anyhow::Result<ExitCode> {
+    if let Some(record) = ledger
+        .record(a.id)?
+        .filter(|r| r.kind == earmark_ledger::kind::SCREENING)
+    {
+        return replay_screening(&record, a);
+    }
     let stored = ledger.stored_decision(a.id)?;
     let screened = stored.shipment.parties.iter().any(|p| p.name.is_some());
     let lists = if screened {

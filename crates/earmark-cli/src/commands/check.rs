@@ -268,7 +268,12 @@ pub fn shipment(args: &Args, item: ItemRef) -> anyhow::Result<Shipment> {
     })
 }
 
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+/// `check` with a ledger: the parties' recorded dispositions weighed, and the decision
+/// recorded on `--record`.
+pub fn run_with(
+    args: Args,
+    ledger_args: &super::ledger::AnswerLedgerArgs,
+) -> anyhow::Result<ExitCode> {
     let catalog = embedded::catalog()?;
     let item = load_item(&args.item, &catalog)?;
     let item = match item.catalog_id {
@@ -296,9 +301,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let engine = Engine::new(pack, catalog, embedded::catalog_hash(), lists)
         .map_err(|e| anyhow::anyhow!("the rule pack cannot classify: {e}"))?
         .with_max_list_age_days(args.lists.max_list_age_days);
+    let mut ledger = ledger_args.open()?;
+    let shipment = ledger_args.weigh(ledger.as_mut(), shipment)?;
     let decision = engine
         .check(&shipment, today())
         .context("checking the shipment")?;
+    ledger_args.record_decision(ledger.as_mut(), &decision)?;
     match args.format {
         Format::Json => {
             // The human text carries the warnings; a program reading JSON gets them in the
@@ -396,6 +404,28 @@ pub fn render_human(d: &ShipmentDecision) -> String {
                     format!("{who}: no Entity List entry came close (not a clearance of the party)")
                 }
             },
+            ScreeningBasis::Disposition => {
+                let cleared: Vec<String> = p
+                    .dispositions
+                    .iter()
+                    .filter(|u| u.applied)
+                    .map(|u| {
+                        let d = &u.disposition;
+                        format!(
+                            "{}{} by {} on {} ({})",
+                            d.entry,
+                            d.record.map(|r| format!(" (#{r})")).unwrap_or_default(),
+                            d.by,
+                            d.at,
+                            d.why
+                        )
+                    })
+                    .collect();
+                format!(
+                    "{who}: not listed, on a recorded disposition: cleared {}",
+                    cleared.join("; ")
+                )
+            }
         };
         let _ = writeln!(out, "  screened: {}", crate::output::terminal_safe(&text));
         for m in &p.listed_after_as_of {

@@ -8,14 +8,12 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use earmark_core::country::Country;
-use earmark_core::rules::ListStatus;
+use earmark_core::rules::RulePack;
 use earmark_core::Date;
-use earmark_engine::{
-    Engine, ItemRef, ListUsed, ScreeningBasis, Shipment, ShipmentDecision, Worker,
-};
+use earmark_engine::{Engine, ItemRef, Shipment, ShipmentDecision, StoredDecision, Worker};
 use earmark_ledger::{
-    dollars, h100_equivalents, Authorisation, Cap, CapScope, Disposition, Ledger, License,
-    LicenseStatus, Meta, NewShipment, Recorded, UsageKey, H100_SXM_TPP,
+    applied_dispositions, dollars, h100_equivalents, Authorisation, Cap, CapScope, Disposition,
+    Ledger, License, LicenseStatus, Meta, NewShipment, Recorded, UsageKey, H100_SXM_TPP,
 };
 use earmark_screen::build_index;
 use serde::Deserialize;
@@ -74,6 +72,102 @@ impl DbArgs {
             .unwrap_or_else(|| "unknown".to_owned());
         Meta::new(chrono::Utc::now(), actor)
     }
+}
+
+/// The ledger options of `check` and `screen`: weigh the parties' recorded dispositions, and
+/// keep the answer as a decision (or screening) record.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AnswerLedgerArgs {
+    /// A ledger (`sqlite://PATH` or `postgres://USER@HOST/DB`): `check` weighs each named
+    /// party's recorded dispositions from it, and `--record` records there. Without `--db` or
+    /// `--record` no ledger is read.
+    #[arg(long = "db", value_name = "URL")]
+    pub db: Option<String>,
+    /// Record the answer (request, compact decision, engine version, rule pack, catalog and
+    /// list hashes, who and when) in the ledger: `--db`, else the default one.
+    #[arg(long)]
+    pub record: bool,
+    /// Who is recording (kept with the record). Default: $USER.
+    #[arg(long = "by", value_name = "NAME")]
+    pub by: Option<String>,
+}
+
+impl AnswerLedgerArgs {
+    fn db_args(&self) -> DbArgs {
+        DbArgs {
+            db: self.db.clone(),
+            by: self.by.clone(),
+        }
+    }
+
+    /// The ledger, when one is named or a record is asked for.
+    pub fn open(&self) -> anyhow::Result<Option<Ledger>> {
+        if self.db.is_none() && !self.record {
+            return Ok(None);
+        }
+        Ok(Some(self.db_args().open()?))
+    }
+
+    pub fn meta(&self) -> Meta {
+        self.db_args().meta()
+    }
+
+    /// `shipment` with its parties' recorded dispositions, when a ledger is open.
+    pub fn weigh(
+        &self,
+        ledger: Option<&mut Ledger>,
+        shipment: Shipment,
+    ) -> anyhow::Result<Shipment> {
+        match ledger {
+            Some(l) => Ok(l
+                .with_dispositions(&shipment)
+                .context("reading the parties' dispositions")?),
+            None => Ok(shipment),
+        }
+    }
+
+    /// Records the decision when `--record` was given; says where on stderr.
+    pub fn record_decision(
+        &self,
+        ledger: Option<&mut Ledger>,
+        decision: &ShipmentDecision,
+    ) -> anyhow::Result<Option<u64>> {
+        let (true, Some(l)) = (self.record, ledger) else {
+            return Ok(None);
+        };
+        let seq = l.record_decision(&StoredDecision::from(decision), &self.meta())?;
+        eprintln!(
+            "recorded as decision #{seq} in the {} ledger (`earmark audit replay {seq}`)",
+            l.backend_name()
+        );
+        Ok(Some(seq))
+    }
+
+    /// Records a screening when `--record` was given.
+    pub fn record_screening(
+        &self,
+        ledger: Option<&mut Ledger>,
+        screening: &serde_json::Value,
+    ) -> anyhow::Result<Option<u64>> {
+        let (true, Some(l)) = (self.record, ledger) else {
+            return Ok(None);
+        };
+        let seq = l.record_screening(screening, &self.meta())?;
+        eprintln!(
+            "recorded as screening #{seq} in the {} ledger",
+            l.backend_name()
+        );
+        Ok(Some(seq))
+    }
+}
+
+/// The caps the rule pack declares, as the ledger enforces them.
+pub fn pack_caps(pack: &RulePack) -> anyhow::Result<Vec<Cap>> {
+    Ok(earmark_engine::declared_caps(pack)
+        .map_err(|e| anyhow::anyhow!("the rule pack's caps: {e}"))?
+        .iter()
+        .map(Cap::declared)
+        .collect())
 }
 
 /// A URL without its password, for messages.
@@ -216,6 +310,9 @@ pub struct BatchArgs {
     /// finish), and fewer means more commits and a slower batch.
     #[arg(long, value_name = "N", default_value_t = BATCH_LINES, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub per_transaction: u32,
+    /// The lists the parties are screened against (default: the bundled snapshot).
+    #[command(flatten)]
+    pub lists: ListArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -263,6 +360,9 @@ pub struct StatusArgs {
     /// The calendar year of ship dates to count (default: this year).
     #[arg(long)]
     pub year: Option<i32>,
+    /// The rule pack whose declared caps are shown (default: the bundled one).
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -333,6 +433,9 @@ pub fn run(args: LedgerArgs) -> anyhow::Result<ExitCode> {
                     .map(|c| country("destination", c))
                     .collect::<anyhow::Result<_>>()?,
                 limit_tpp: a.tpp,
+                counts: earmark_engine::CapCounts::All,
+                period: earmark_engine::CapPeriod::CalendarYear,
+                source: None,
             };
             let seq = args.db.open()?.add_cap(&cap, &args.db.meta())?;
             outln!("cap `{}` added (record #{seq})", cap.id);
@@ -487,90 +590,25 @@ fn engine(rules: Option<&Path>, list_args: Option<&ListArgs>) -> anyhow::Result<
     })
 }
 
-/// The hash a disposition is tied to: the loaded list's content hash (several lists: the hash
-/// of their hashes), so that any change to the lists re-opens it.
-pub fn lists_hash(lists: &[ListUsed]) -> String {
-    match lists {
-        [one] => one.content_hash.clone(),
-        many => {
-            use sha2::Digest as _;
-            let joined: Vec<&str> = many.iter().map(|l| l.content_hash.as_str()).collect();
-            format!(
-                "sha256:{}",
-                hex::encode(sha2::Sha256::digest(joined.join(",").as_bytes()))
-            )
-        }
-    }
-}
-
-/// Checks a shipment; a possible Entity List match an officer cleared against the same entry
-/// and the same lists is answered by that disposition (the party's status becomes "not
-/// listed", and the decision says which disposition settled it). A disposition made against
-/// other lists is named as re-opened.
-fn check_with_dispositions(
+/// Checks a shipment with its parties' recorded dispositions attached
+/// ([`Ledger::with_dispositions`]): the engine screens every party anyway and a disposition
+/// answers a possible match only while its entry decides and the lists are the ones it was
+/// cleared against; the decision's screening shows it as the basis, with who, when and why,
+/// or says why the match is open again. Returns the decision and the record numbers of the
+/// dispositions it applied (what a shipment record keeps).
+pub fn check_with_dispositions(
     worker: &mut Worker<'_>,
     ledger: &mut Ledger,
     shipment: &Shipment,
 ) -> anyhow::Result<(ShipmentDecision, Vec<u64>)> {
+    let weighed = ledger
+        .with_dispositions(shipment)
+        .context("reading the parties' dispositions")?;
     let decision = worker
-        .check(shipment, today())
+        .check(&weighed, today())
         .context("checking the shipment")?;
-    let hash = lists_hash(&decision.data.lists);
-    let mut settled = shipment.clone();
-    let mut used = Vec::new();
-    let mut notes = Vec::new();
-    for p in &decision.parties {
-        if p.basis != ScreeningBasis::Screened || p.status != Some(ListStatus::PossibleMatch) {
-            continue;
-        }
-        let (Some(name), Some(m)) = (&p.name, &p.entity_list) else {
-            continue;
-        };
-        let entry = format!("{}:{}", m.list, m.source_id);
-        match ledger.disposition_for(name, &entry, &hash)? {
-            Some(d) => {
-                if let Some(party) = settled
-                    .parties
-                    .iter_mut()
-                    .find(|q| q.role == p.role && q.name.as_deref() == Some(name))
-                {
-                    party.list_status = Some(ListStatus::NotListed);
-                    used.push(d.seq);
-                    notes.push(format!(
-                        "{} `{name}`: possible match {entry} was cleared by disposition #{} ({} on {}: {})",
-                        p.role.as_str(),
-                        d.seq,
-                        d.disposition.by,
-                        d.cleared_at,
-                        d.disposition.why
-                    ));
-                }
-            }
-            None => {
-                if let Some(old) = ledger
-                    .dispositions(name)?
-                    .into_iter()
-                    .find(|d| d.disposition.entry == entry)
-                {
-                    notes.push(format!(
-                        "{} `{name}`: disposition #{} cleared {entry} against other lists; the match is open again",
-                        p.role.as_str(),
-                        old.seq
-                    ));
-                }
-            }
-        }
-    }
-    if used.is_empty() {
-        let mut decision = decision;
-        decision.warnings.extend(notes);
-        return Ok((decision, used));
-    }
-    let mut decision = worker
-        .check(&settled, today())
-        .context("checking the shipment")?;
-    decision.warnings.extend(notes);
-    Ok((decision, used))
+    let applied = applied_dispositions(&decision);
+    Ok((decision, applied))
 }
 
 fn authorisation(
@@ -605,6 +643,7 @@ fn record_one(db: &DbArgs, a: RecordArgs) -> anyhow::Result<ExitCode> {
         screens.then_some(&check_args.lists),
     )?;
     let mut ledger = db.open()?;
+    ledger.declare_caps(pack_caps(engine.pack())?);
     let mut worker = engine.worker();
     let (decision, dispositions) = check_with_dispositions(&mut worker, &mut ledger, &shipment)?;
     let mut line = NewShipment::new(
@@ -700,15 +739,19 @@ fn record_batch(db: &DbArgs, a: &BatchArgs) -> anyhow::Result<ExitCode> {
     let screens = rows
         .iter()
         .any(|(_, r)| r.shipment.parties.iter().any(|p| p.name.is_some()));
-    let engine = engine(
-        a.rules.as_deref(),
-        screens.then_some(&ListArgs {
-            lists: Vec::new(),
-            max_list_bytes: lists::DEFAULT_MAX_LIST_BYTES,
-            max_list_age_days: 7,
-        }),
-    )?;
+    if !screens && !a.lists.lists.is_empty() {
+        bail!(
+            "`--lists` is for screening the parties, but no line of `{}` names one",
+            file.display()
+        );
+    }
+    let engine = engine(a.rules.as_deref(), screens.then_some(&a.lists))?;
     let mut ledger = db.open()?;
+    ledger.declare_caps(pack_caps(engine.pack())?);
+    // Read once: a query per party per line would cost more than recording the line.
+    let dispositions = ledger
+        .disposition_book()
+        .context("reading the dispositions")?;
     let mut worker = engine.worker();
     let (mut recorded, mut already, mut refused) = (0usize, 0usize, 0usize);
     let meta = db.meta();
@@ -716,8 +759,11 @@ fn record_batch(db: &DbArgs, a: &BatchArgs) -> anyhow::Result<ExitCode> {
         let mut lines = Vec::with_capacity(chunk.len());
         let mut numbers = Vec::with_capacity(chunk.len());
         for (n, row) in chunk {
-            match check_with_dispositions(&mut worker, &mut ledger, &row.shipment) {
-                Ok((decision, dispositions)) => {
+            let mut shipment = row.shipment.clone();
+            dispositions.attach(&mut shipment);
+            match worker.check(&shipment, today()) {
+                Ok(decision) => {
+                    let applied = applied_dispositions(&decision);
                     let mut line = NewShipment::new(
                         row.order_id.clone(),
                         row.line,
@@ -729,7 +775,7 @@ fn record_batch(db: &DbArgs, a: &BatchArgs) -> anyhow::Result<ExitCode> {
                         ),
                         &decision,
                     );
-                    line.dispositions = dispositions;
+                    line.dispositions = applied;
                     lines.push(line);
                     numbers.push(*n);
                 }
@@ -794,22 +840,13 @@ fn clear(db: &DbArgs, a: ClearArgs) -> anyhow::Result<ExitCode> {
     {
         bail!("`--entry {}`: no such entry in the loaded lists", a.entry);
     }
-    let used: Vec<ListUsed> = index
-        .lists()
-        .iter()
-        .map(|l| ListUsed {
-            source: l.source.clone(),
-            date: l.date.clone(),
-            age_days: None,
-            content_hash: l.content_hash.clone(),
-            records: l.records,
-        })
-        .collect();
     let meta = db.meta();
     let disposition = Disposition {
         party: a.party,
         entry: a.entry,
-        list_hash: lists_hash(&used),
+        list_hash: earmark_engine::lists_hash(
+            index.lists().iter().map(|l| l.content_hash.as_str()),
+        ),
         why: a.why,
         by: meta.actor.clone(),
     };
@@ -832,15 +869,32 @@ fn status(db: &DbArgs, a: &StatusArgs) -> anyhow::Result<ExitCode> {
     let countries = ledger.usage(year, UsageKey::Country)?;
     let consignees = ledger.usage(year, UsageKey::Consignee)?;
     let ratios = ledger.volume_ratios(year)?;
-    let caps = ledger.caps()?;
+    ledger.declare_caps(pack_caps(&load_pack(a.rules.as_deref())?)?);
+    let caps = ledger.all_caps()?;
     let mut cap_rows: Vec<serde_json::Value> = Vec::new();
     for cap in &caps {
-        for r in ledger.cap_usage(year, cap)? {
-            cap_rows.push(serde_json::json!({
-                "cap": cap.id, "key": r.key, "used_tpp": r.tpp, "limit_tpp": cap.limit_tpp,
-                "left_tpp": cap.limit_tpp - r.tpp, "floor": r.lines_without_tpp > 0,
-            }));
-        }
+        let span = cap.span(year);
+        let rows: Vec<serde_json::Value> = ledger
+            .cap_usage(year, cap)?
+            .iter()
+            .map(|r| {
+                let left = cap.limit_tpp - r.tpp;
+                serde_json::json!({
+                    "key": r.key, "lines": r.lines, "units": r.units,
+                    "used_tpp": r.tpp, "used_h100_eq": h100_equivalents(r.tpp),
+                    "left_tpp": left, "left_h100_eq": h100_equivalents(left),
+                    "over": left < 0.0, "floor": r.lines_without_tpp > 0,
+                })
+            })
+            .collect();
+        cap_rows.push(serde_json::json!({
+            "cap": cap.id, "description": cap.description, "per": cap.per,
+            "counts": cap.counts, "period": cap.period, "source": cap.source,
+            "destinations": cap.destinations,
+            "span": span.map(|(f, l)| [f, l]),
+            "limit_tpp": cap.limit_tpp, "limit_h100_eq": h100_equivalents(cap.limit_tpp),
+            "rows": rows,
+        }));
     }
     if a.format == Format::Json {
         outln!(
@@ -890,19 +944,68 @@ fn status(db: &DbArgs, a: &StatusArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if !caps.is_empty() {
-        outln!("caps ({year}):");
-        for row in &cap_rows {
-            let left = row["left_tpp"].as_f64().unwrap_or(0.0);
+        outln!("caps (TPP; used and left per consignee or country):");
+        for (cap, row) in caps.iter().zip(&cap_rows) {
+            let source = match &cap.source {
+                Some(src) => format!(
+                    "rule pack: {}, {} ({} source)",
+                    src.rule,
+                    src.cite,
+                    src.confidence.as_str()
+                ),
+                None => "added to the ledger".to_owned(),
+            };
+            let span = match cap.span(year) {
+                Some((f, l)) if f == l => format!("{f}"),
+                Some((f, l)) if f == i32::MIN => format!("all years to {}", l.min(year)),
+                Some((f, l)) => format!("{f}-{l} together"),
+                None => format!("not counted in {year}"),
+            };
             outln!(
-                "  {} {}: TPP {:.0} of {:.0} used, {:.0} left ({:.1} H100-eq){}",
-                row["cap"].as_str().unwrap_or_default(),
-                crate::output::terminal_safe(row["key"].as_str().unwrap_or_default()),
-                row["used_tpp"].as_f64().unwrap_or(0.0),
-                row["limit_tpp"].as_f64().unwrap_or(0.0),
-                left,
-                h100_equivalents(left),
-                if left < 0.0 { "  OVER" } else { "" }
+                "  {}: {:.0} TPP ({:.1} H100-eq) per {} over {span}; counts {}{}; {source}",
+                crate::output::terminal_safe(&cap.id),
+                cap.limit_tpp,
+                h100_equivalents(cap.limit_tpp),
+                match cap.per {
+                    CapScope::Consignee => "ultimate consignee",
+                    CapScope::Country => "country",
+                },
+                cap.counts.describe(),
+                if cap.destinations.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " to {}",
+                        cap.destinations
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                },
             );
+            let rows = row["rows"].as_array().cloned().unwrap_or_default();
+            if rows.is_empty() {
+                outln!("    nothing counted yet");
+            }
+            for r in &rows {
+                let used = r["used_tpp"].as_f64().unwrap_or(0.0);
+                let left = r["left_tpp"].as_f64().unwrap_or(0.0);
+                outln!(
+                    "    {}: used TPP {:.0} ({:.1} H100-eq), left {:.0} ({:.1} H100-eq){}{}",
+                    crate::output::terminal_safe(r["key"].as_str().unwrap_or_default()),
+                    used,
+                    h100_equivalents(used),
+                    left,
+                    h100_equivalents(left),
+                    if r["floor"].as_bool().unwrap_or(false) {
+                        " (at least: lines without TPP)"
+                    } else {
+                        ""
+                    },
+                    if left < 0.0 { "  OVER" } else { "" }
+                );
+            }
         }
     }
     if !ratios.is_empty() {

@@ -53,6 +53,9 @@ pub struct Args {
     /// Score at or above which a result is `review` (default 0.72).
     #[arg(long, value_name = "SCORE")]
     pub review_at: Option<f32>,
+    /// Record the screening in a ledger (`--record`, `--db`).
+    #[command(flatten)]
+    pub ledger: super::ledger::AnswerLedgerArgs,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -108,6 +111,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         })?),
         None => None,
     };
+    if args.ledger.record && args.batch.is_some() {
+        bail!("`--record` keeps one screening: record a batch's parties with `earmark ledger record-batch`");
+    }
     let batch_file = args.batch.as_deref().map(open_batch).transpose()?;
     let loaded = lists::load(&args.lists)?;
     lists::report_issues(&loaded);
@@ -134,6 +140,32 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             };
             let matches = index.search(&query, &t, args.limit)?;
             let band = matches.first().map_or(Band::NoMatch, |m| m.band);
+            if args.ledger.record {
+                // The screening as the ledger keeps it: the query, the answer, each match by
+                // entry and score, and the lists by content hash (enough to screen again
+                // and compare).
+                let record = json!({
+                    "engine_version": earmark_engine::ENGINE_VERSION,
+                    "query": {"name": name, "country": country, "address": args.address},
+                    "band": band,
+                    "thresholds": t,
+                    "lists": index.lists().iter().map(|l| json!({
+                        "source": l.source, "date": l.date, "content_hash": l.content_hash,
+                        "records": l.records,
+                    })).collect::<Vec<_>>(),
+                    "lists_hash": earmark_engine::lists_hash(
+                        index.lists().iter().map(|l| l.content_hash.as_str())
+                    ),
+                    "matches": matches.iter().map(|m| json!({
+                        "entry": format!("{}:{}", m.list, m.source_id),
+                        "matched_name": m.matched_name, "band": m.band,
+                        "score": earmark_screen::index::rounded_score(m.score),
+                    })).collect::<Vec<_>>(),
+                    "warnings": warnings,
+                });
+                let mut ledger = args.ledger.open()?;
+                args.ledger.record_screening(ledger.as_mut(), &record)?;
+            }
             match args.format {
                 Format::Json => {
                     let value = json!({

@@ -278,3 +278,69 @@ impl Drop for TestDb {
         }
     }
 }
+
+/// An H100 line to India in 2025 on the legal layer (the AI Diffusion text): a license is
+/// required, License Exception LPP is offered, and a license carries the Tier 2 country
+/// allocation condition.
+pub fn ai_diffusion_decision(quantity: u64, as_of: &str, consignee: &str) -> ShipmentDecision {
+    let mut s = shipment("nvidia-h100-sxm", "IN", quantity, as_of, Some(consignee));
+    s.layer = earmark_core::determine::Reading::Legal;
+    let d = decide(&s);
+    assert_eq!(
+        d.severity,
+        earmark_engine::Severity::LicenseRequired,
+        "{}",
+        d.headline
+    );
+    d
+}
+
+/// A line under License Exception LPP (see [`ai_diffusion_decision`]).
+pub fn lpp_line(
+    order: &str,
+    line: u32,
+    quantity: u64,
+    as_of: &str,
+    consignee: &str,
+) -> NewShipment {
+    let d = ai_diffusion_decision(quantity, as_of, consignee);
+    NewShipment::new(
+        order,
+        line,
+        2_500_000 * quantity as i64,
+        Authorisation::Exception {
+            id: "LPP".into(),
+            notification: None,
+        },
+        &d,
+    )
+}
+
+/// A licensed line to India under the AI Diffusion text (counts against the allocation).
+pub fn allocation_line(
+    order: &str,
+    line: u32,
+    quantity: u64,
+    as_of: &str,
+    license: &str,
+) -> NewShipment {
+    let d = ai_diffusion_decision(quantity, as_of, "Mumbai Compute Pvt Ltd");
+    NewShipment::new(
+        order,
+        line,
+        2_500_000 * quantity as i64,
+        Authorisation::License {
+            number: license.into(),
+        },
+        &d,
+    )
+}
+
+/// The caps the bundled rule pack declares, as the ledger enforces them.
+pub fn pack_caps() -> Vec<earmark_ledger::Cap> {
+    earmark_engine::declared_caps(engine().pack())
+        .unwrap()
+        .iter()
+        .map(earmark_ledger::Cap::declared)
+        .collect()
+}
