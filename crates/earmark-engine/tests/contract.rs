@@ -815,3 +815,152 @@ fn a_party_that_cannot_be_screened_without_an_entity_list_is_unknown_never_not_l
     assert_eq!(value["status"], "unknown");
     assert_eq!(value["basis"], "no_entity_list");
 }
+
+/// "Huawei" in China resembles two Entity List entries as possible matches, best first:
+/// EL-0755 ("Huawei Technology", an alias of the Shenzhen listing) and EL-1332. Found by
+/// screening the bundled snapshot (`earmark screen Huawei --country CN`), not by this code.
+fn huawei_shipment(dispositions: Vec<earmark_engine::PartyDisposition>) -> Shipment {
+    let mut s = shipment("nvidia-l20", "CN", "2024-06-01");
+    let mut p = end_user(Some("Huawei"), "CN");
+    p.dispositions = dispositions;
+    s.parties.push(p);
+    s
+}
+
+fn cleared(entry: &str, list_hash: &str, record: u64) -> earmark_engine::PartyDisposition {
+    earmark_engine::PartyDisposition {
+        entry: entry.to_owned(),
+        list_hash: list_hash.to_owned(),
+        record: Some(record),
+        by: "j.officer".to_owned(),
+        at: "2026-08-01T10:00:00Z".to_owned(),
+        why: "a university lab of the same name, different address".to_owned(),
+    }
+}
+
+/// The full check and the fast path agree on a party with dispositions.
+fn checked(s: &Shipment) -> ShipmentDecision {
+    let d = engine().check(s, date(CHECKED_ON)).unwrap();
+    let fast = engine().worker().verdict(s, date(CHECKED_ON)).unwrap();
+    assert_eq!(
+        fast.severity, d.severity,
+        "fast path and full check disagree"
+    );
+    assert_eq!(fast.verdict.outcome, d.decision.outcome);
+    d
+}
+
+#[test]
+fn a_disposition_answers_its_entry_only_while_that_entry_decides() {
+    let hash = engine().lists_hash().to_owned();
+    assert!(
+        hash.starts_with("sha256:"),
+        "two lists: the hash of their hashes"
+    );
+
+    let open = checked(&huawei_shipment(vec![]));
+    assert_eq!(open.parties[0].status, Some(ListStatus::PossibleMatch));
+    assert_eq!(open.severity, Severity::Review);
+    let first = open.parties[0].entity_list.as_ref().unwrap();
+    assert_eq!(first.source_id, "EL-0755");
+
+    // Clearing the deciding entry: the next one decides, and the party is still open.
+    let one = checked(&huawei_shipment(vec![cleared("EL:EL-0755", &hash, 7)]));
+    let p = &one.parties[0];
+    assert_eq!(p.status, Some(ListStatus::PossibleMatch));
+    assert_eq!(p.basis, ScreeningBasis::Screened);
+    assert_eq!(p.entity_list.as_ref().unwrap().source_id, "EL-1332");
+    assert!(p.dispositions[0].applied);
+    assert_eq!(one.severity, Severity::Review);
+    assert!(
+        one.warnings
+            .iter()
+            .any(|w| w
+                .contains("possible match EL:EL-0755 was cleared by disposition #7 (j.officer")),
+        "{:?}",
+        one.warnings
+    );
+
+    // Both cleared: not listed, on the dispositions, with the first cleared entry as evidence.
+    let both = checked(&huawei_shipment(vec![
+        cleared("EL:EL-0755", &hash, 7),
+        cleared("EL:EL-1332", &hash, 8),
+    ]));
+    let p = &both.parties[0];
+    assert_eq!(p.status, Some(ListStatus::NotListed));
+    assert_eq!(p.basis, ScreeningBasis::Disposition);
+    assert_eq!(p.entity_list.as_ref().unwrap().source_id, "EL-0755");
+    assert!(p.dispositions.iter().all(|u| u.applied));
+    assert_eq!(both.severity, Severity::Clear, "{}", both.headline);
+    let stored = StoredDecision::from(&both);
+    assert_eq!(stored.parties[0].basis, ScreeningBasis::Disposition);
+    assert_eq!(stored.parties[0].entry.as_deref(), Some("EL:EL-0755"));
+    assert_eq!(
+        stored.shipment.parties[0].dispositions.len(),
+        2,
+        "the request keeps the evidence"
+    );
+    let replay = engine().replay(&stored).unwrap();
+    assert!(replay.agrees && replay.same_lists);
+
+    // Other lists: a disposition made against them answers nothing.
+    let moved = checked(&huawei_shipment(vec![
+        cleared("EL:EL-0755", "sha256:older-lists", 7),
+        cleared("EL:EL-1332", "sha256:older-lists", 8),
+    ]));
+    let p = &moved.parties[0];
+    assert_eq!(p.status, Some(ListStatus::PossibleMatch));
+    assert_eq!(p.entity_list.as_ref().unwrap().source_id, "EL-0755");
+    assert_eq!(
+        p.dispositions[0].open_because,
+        Some(earmark_engine::Reopened::ListsChanged { now: hash.clone() })
+    );
+    assert!(
+        moved
+            .warnings
+            .iter()
+            .any(|w| w.contains("against lists sha256:older-lists") && w.contains("open again")),
+        "{:?}",
+        moved.warnings
+    );
+
+    // A closer entry: the cleared entry ranks below one nobody cleared.
+    let closer = checked(&huawei_shipment(vec![cleared("EL:EL-1332", &hash, 8)]));
+    let p = &closer.parties[0];
+    assert_eq!(p.entity_list.as_ref().unwrap().source_id, "EL-0755");
+    assert_eq!(
+        p.dispositions[0].open_because,
+        Some(earmark_engine::Reopened::CloserEntry {
+            entry: "EL:EL-0755".into()
+        })
+    );
+    assert_eq!(closer.severity, Severity::Review);
+
+    // An entry that does not come close is not used.
+    let other = checked(&huawei_shipment(vec![cleared("EL:EL-9999", &hash, 9)]));
+    assert_eq!(
+        other.parties[0].dispositions[0].open_because,
+        Some(earmark_engine::Reopened::EntryNotMatched)
+    );
+    assert_eq!(other.parties[0].status, Some(ListStatus::PossibleMatch));
+}
+
+#[test]
+fn a_disposition_never_clears_a_full_match() {
+    // "Moore Threads" is on the Entity List (listed 2023-10-17 as Moore Threads Intelligent
+    // Technology); an officer's clearance of a possible match cannot turn a match around.
+    let hash = engine().lists_hash().to_owned();
+    let mut s = shipment("nvidia-h20", "CN", "2024-06-01");
+    s.parties.push(end_user(Some("Moore Threads"), "CN"));
+    let d = checked(&s);
+    let m = d.parties[0].entity_list.clone().unwrap();
+    assert_eq!(d.parties[0].status, Some(ListStatus::Listed), "{m:?}");
+    let entry = format!("{}:{}", m.list, m.source_id);
+    s.parties[0].dispositions = vec![cleared(&entry, &hash, 3)];
+    let d = checked(&s);
+    assert_eq!(d.parties[0].status, Some(ListStatus::Listed));
+    assert_eq!(
+        d.parties[0].dispositions[0].open_because,
+        Some(earmark_engine::Reopened::NowAMatch)
+    );
+}
