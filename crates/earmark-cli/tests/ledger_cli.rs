@@ -708,3 +708,219 @@ fn two_processes_lose_nothing_and_never_overdraw_on_sqlite() {
 fn two_processes_lose_nothing_and_never_overdraw_on_postgresql() {
     two_processes_lose_nothing_and_never_overdraw(&Db::postgres());
 }
+
+/// A line to India under the AI Diffusion text (legal layer), shipped under LPP.
+fn record_lpp(db: &Db, line: &str, quantity: &str) -> Output {
+    db.run(&[
+        "ledger",
+        "record",
+        "nvidia-h100-sxm",
+        "--to",
+        "IN",
+        "--end-user-hq",
+        "IN",
+        "--parent-hq",
+        "same",
+        "--layer",
+        "legal",
+        "--quantity",
+        quantity,
+        "--as-of",
+        "2025-06-01",
+        "--order",
+        "PO-LPP",
+        "--line",
+        line,
+        "--value",
+        "1000",
+        "--exception",
+        "LPP",
+    ])
+}
+
+#[test]
+fn the_pack_s_lpp_allowance_is_enforced_and_shown_in_status() {
+    let db = Db::sqlite();
+    // 1,500 H100s are 23,748,000 TPP, 88 % of LPP's 26,900,000 per consignee per year.
+    let first = ok(&record_lpp(&db, "1", "1500"));
+    assert!(
+        first.contains("warning: cap `aid25-lpp` for `(no consignee named)` in 2025: 80 % used"),
+        "{first}"
+    );
+    // 200 more would be 1,700: past the allowance (1,699.1 H100-equivalents).
+    let refused = record_lpp(&db, "2", "200");
+    assert_eq!(refused.status.code(), Some(4), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("exceeds cap `aid25-lpp` for `(no consignee named)` in 2025"),
+        "{}",
+        text(&refused)
+    );
+    let status = ok(&db.run(&["ledger", "status", "--year", "2025"]));
+    assert!(
+        status.contains(
+            "aid25-lpp: 26900000 TPP (1699.1 H100-eq) per ultimate consignee over 2025; counts shipments under license exception LPP; rule pack: aid25-lpp, 15 CFR 740.29 (secondary source)"
+        ),
+        "{status}"
+    );
+    assert!(
+        status.contains(
+            "(no consignee named): used TPP 23748000 (1500.0 H100-eq), left 3152000 (199.1 H100-eq)"
+        ),
+        "{status}"
+    );
+    assert!(
+        status.contains("tier2-country-allocation: 790000000 TPP (49898.9 H100-eq) per country over 2025-2027 together"),
+        "{status}"
+    );
+    let json = ok(&db.run(&["ledger", "status", "--year", "2025", "--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let lpp = v["caps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["cap"] == "aid25-lpp")
+        .unwrap();
+    assert_eq!(lpp["rows"][0]["left_tpp"], 3_152_000.0);
+}
+
+#[test]
+fn check_and_screen_record_decisions_that_audit_replays() {
+    let db = Db::sqlite();
+    let out = db.run(&[
+        "check",
+        "nvidia-h20",
+        "--to",
+        "CN",
+        "--end-user-hq",
+        "CN",
+        "--as-of",
+        "2025-04-20",
+        "--record",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        text(&out).contains("recorded as decision #1 in the sqlite ledger"),
+        "{}",
+        text(&out)
+    );
+    let stored = db.ledger().stored_decision(1).unwrap();
+    assert_eq!(
+        stored.outcome,
+        earmark_core::determine::Outcome::LicenseRequired
+    );
+    let record = db.ledger().record(1).unwrap().unwrap();
+    assert_eq!(
+        (record.kind.as_str(), record.actor.as_str()),
+        ("decision", "tester")
+    );
+    let replay = ok(&db.run(&["audit", "replay", "1"]));
+    assert!(replay.contains("the same answer as recorded"), "{replay}");
+
+    let out = db.run(&["screen", "Moore Threads", "--country", "CN", "--record"]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    assert!(
+        text(&out).contains("recorded as screening #2"),
+        "{}",
+        text(&out)
+    );
+    let replay = ok(&db.run(&["audit", "replay", "2"]));
+    assert!(
+        replay.contains("screened again with the same lists: match"),
+        "{replay}"
+    );
+    assert!(replay.contains("the same answer as recorded"), "{replay}");
+    // Against other lists the answer may differ, and replay says so.
+    let other = db.run(&[
+        "audit",
+        "replay",
+        "2",
+        "--lists",
+        "ofac:../shared/data/screening/ofac_sdn_2021-07@2021-07-07",
+        "--max-list-age-days",
+        "100000",
+    ]);
+    assert_eq!(other.status.code(), Some(4), "{}", text(&other));
+    assert!(
+        text(&other).contains("a DIFFERENT answer"),
+        "{}",
+        text(&other)
+    );
+    ok(&db.run(&["audit", "verify"]));
+    // Without `--db` or `--record`, check reads and writes no ledger.
+    let plain = Command::new(env!("CARGO_BIN_EXE_earmark"))
+        .args([
+            "check",
+            "nvidia-h20",
+            "--to",
+            "CN",
+            "--end-user-hq",
+            "CN",
+            "--as-of",
+            "2025-04-20",
+        ])
+        .current_dir(workspace())
+        .output()
+        .unwrap();
+    assert!(!text(&plain).contains("recorded"), "{}", text(&plain));
+}
+
+#[test]
+fn record_batch_screens_against_the_lists_given() {
+    let db = Db::sqlite();
+    add_license(&db, "D1", "100");
+    let path = db.dir.join("named.jsonl");
+    let row = serde_json::json!({
+        "order_id": "PO-N", "line": 1, "value_cents": 2_500_000, "license": "D1",
+        "shipment": {"item": {"catalog_id": "nvidia-h100-sxm"}, "to": "VN", "quantity": 1,
+            "as_of": "2024-03-01",
+            "parties": [{"role": "end_user", "name": "Saigon Compute JSC",
+                "headquarters": "VN", "parent_headquarters": "same"}]},
+    });
+    std::fs::write(&path, format!("{row}\n")).unwrap();
+    let out = ok(&db.run(&[
+        "ledger",
+        "record-batch",
+        path.to_str().unwrap(),
+        "--lists",
+        "entity-list:../shared/data/screening/entity_list_extract/entities.csv@2026-07-09",
+        "--max-list-age-days",
+        "100000",
+    ]));
+    assert!(out.contains("1 recorded"), "{out}");
+    let stored = db.ledger().stored_decision(2).unwrap();
+    // One list, the one given: not the bundled snapshot's two.
+    assert_eq!(stored.list_hashes.len(), 1, "{:?}", stored.list_hashes);
+    let status = ok(&db.run(&[
+        "lists",
+        "status",
+        "--lists",
+        "entity-list:../shared/data/screening/entity_list_extract/entities.csv@2026-07-09",
+        "--max-list-age-days",
+        "100000",
+        "--format",
+        "json",
+    ]));
+    assert!(status.contains(&stored.list_hashes[0]), "{status}");
+    // A list that cannot answer the Entity List question leaves the party unknown: refused.
+    let path2 = db.dir.join("named2.jsonl");
+    std::fs::write(
+        &path2,
+        format!("{}\n", row.to_string().replace("PO-N", "PO-O")),
+    )
+    .unwrap();
+    let out = db.run(&[
+        "ledger",
+        "record-batch",
+        path2.to_str().unwrap(),
+        "--lists",
+        "ofac:../shared/data/screening/ofac_sdn_2021-07@2021-07-07",
+        "--max-list-age-days",
+        "100000",
+    ]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        text(&out).contains("the decision is `review`"),
+        "{}",
+        text(&out)
+    );
+}

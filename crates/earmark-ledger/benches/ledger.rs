@@ -4,8 +4,11 @@
 //! PostgreSQL (127.0.0.1:5432, user postgres, trust auth; the bench fails without it).
 //!
 //! Run: `cargo bench -p earmark-ledger --bench ledger`. Results: `benches/RESULTS.md`.
-//! The lines are one decision (an H100 to Vietnam under a license) with varying order ids:
-//! the engine's check is not measured here (see `earmark-engine`'s bench), only the ledger.
+//! The lines are one decision (an H100 to Vietnam under a license) with varying order ids and
+//! quantities (1 to 16 units: every line has its own request, the verdict is shared): the
+//! engine's check is not measured here (see `earmark-engine`'s bench), only the ledger. Caps
+//! are enforced as `record-batch` enforces them: the bundled pack's declared caps, and one
+//! cap per consignee counting every line (so each batch reads and keeps a running total).
 
 #![allow(
     clippy::unwrap_used,
@@ -39,15 +42,45 @@ fn license() -> License {
     }
 }
 
-fn lines(template: &NewShipment, start: usize, n: usize) -> Vec<NewShipment> {
+fn lines(templates: &[NewShipment], start: usize, n: usize) -> Vec<NewShipment> {
     (start..start + n)
         .map(|i| {
-            let mut s = template.clone();
+            let mut s = templates[i % templates.len()].clone();
             s.order_id = format!("PO-{}", i / 100);
             s.line = (i % 100) as u32;
             s
         })
         .collect()
+}
+
+/// Sixteen lines of the same verdict, 1 to 16 units each.
+fn templates() -> Vec<NewShipment> {
+    (1..=16)
+        .map(|q| common::licensed_line("T", 0, q, "D1"))
+        .collect()
+}
+
+/// A ledger as the CLI's `record-batch` runs it: the license, the pack's caps declared, and a
+/// cap per consignee that counts every line.
+fn prepared(db: &common::TestDb) -> earmark_ledger::Ledger {
+    let mut ledger = db.open();
+    ledger.add_license(&license(), &common::meta()).unwrap();
+    ledger.declare_caps(common::pack_caps());
+    ledger.add_cap(&consignee_cap(), &common::meta()).unwrap();
+    ledger
+}
+
+fn consignee_cap() -> earmark_ledger::Cap {
+    earmark_ledger::Cap {
+        id: "per-consignee".into(),
+        description: "every line, per consignee".into(),
+        per: earmark_ledger::CapScope::Consignee,
+        destinations: vec![],
+        limit_tpp: 1e18,
+        counts: Default::default(),
+        period: Default::default(),
+        source: None,
+    }
 }
 
 fn backends() -> Vec<(&'static str, common::TestDb)> {
@@ -58,15 +91,14 @@ fn backends() -> Vec<(&'static str, common::TestDb)> {
 }
 
 fn record(c: &mut Criterion) {
-    let template = common::licensed_line("T", 0, 1, "D1");
+    let template = templates();
     let mut group = c.benchmark_group("record_lines");
     group.throughput(Throughput::Elements(BATCH as u64));
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(5));
     for (name, db) in backends() {
-        let mut ledger = db.open();
-        ledger.add_license(&license(), &common::meta()).unwrap();
+        let mut ledger = prepared(&db);
         let mut next = 0;
         // Building the lines (cloning the decision) is the caller's work, not timed.
         group.bench_function(BenchmarkId::new("batch_of_500", name), |b| {
@@ -84,14 +116,13 @@ fn record(c: &mut Criterion) {
 }
 
 fn lookups(c: &mut Criterion) {
-    let template = common::licensed_line("T", 0, 1, "D1");
+    let template = templates();
     let mut group = c.benchmark_group("lookups");
     group
         .sample_size(20)
         .measurement_time(Duration::from_secs(3));
     for (name, db) in backends() {
-        let mut ledger = db.open();
-        ledger.add_license(&license(), &common::meta()).unwrap();
+        let mut ledger = prepared(&db);
         for chunk in 0..20 {
             ledger
                 .record_shipments(&lines(&template, chunk * BATCH, BATCH), &common::meta())
@@ -103,16 +134,19 @@ fn lookups(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("consignee_caps_10k_lines", name), |b| {
             b.iter(|| ledger.usage(2024, UsageKey::Consignee).unwrap())
         });
+        let cap = consignee_cap();
+        group.bench_function(BenchmarkId::new("cap_usage_10k_lines", name), |b| {
+            b.iter(|| ledger.cap_usage(2024, &cap).unwrap())
+        });
     }
     group.finish();
 }
 
 /// Bytes per line: 100,000 lines recorded, the database measured, times ten for a million.
 fn size_report() {
-    let template = common::licensed_line("T", 0, 1, "D1");
+    let template = templates();
     for (name, db) in backends() {
-        let mut ledger = db.open();
-        ledger.add_license(&license(), &common::meta()).unwrap();
+        let mut ledger = prepared(&db);
         for chunk in 0..200 {
             ledger
                 .record_shipments(&lines(&template, chunk * BATCH, BATCH), &common::meta())

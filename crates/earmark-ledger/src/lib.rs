@@ -191,6 +191,64 @@ struct ShipmentDepletion {
     depletion: Option<Depletion>,
     #[serde(default)]
     decision: Option<serde_json::Value>,
+    #[serde(default)]
+    authorisation: Option<Authorisation>,
+    #[serde(default)]
+    tpp_per_unit: Option<f64>,
+    #[serde(default)]
+    ship_date: Option<earmark_core::Date>,
+    /// The line's request (records since decision bodies are shared; before, it is the
+    /// decision's `shipment`).
+    #[serde(default)]
+    request: Option<Shipment>,
+}
+
+/// What a shipment record says its row's cap columns must be, and the TPP it adds.
+fn cap_columns_of(
+    seq: u64,
+    body: &ShipmentDepletion,
+    conditions_of_body: &HashMap<String, String>,
+) -> Result<(store::CapColumns, f64)> {
+    use chrono::Datelike as _;
+    let corrupt = |what: &str| LedgerError::Corrupt(format!("record #{seq}: no {what}"));
+    let inline_request;
+    let (request, conditions) = match (&body.request, &body.decision) {
+        (Some(r), Some(serde_json::Value::String(hash))) => {
+            (r, conditions_of_body.get(hash).cloned().unwrap_or_default())
+        }
+        (_, Some(inline @ serde_json::Value::Object(_))) => {
+            let d: StoredDecision = serde_json::from_value(inline.clone())
+                .map_err(|e| LedgerError::Corrupt(format!("record #{seq}: {e}")))?;
+            let c = if d.conditions.is_empty() {
+                String::new()
+            } else {
+                format!(",{},", d.conditions.join(","))
+            };
+            inline_request = d.shipment;
+            (&inline_request, c)
+        }
+        _ => return Err(corrupt("decision")),
+    };
+    let ship_date = body.ship_date.ok_or_else(|| corrupt("ship date"))?;
+    let exception = match &body.authorisation {
+        Some(Authorisation::Exception { id, .. }) => id.to_ascii_uppercase(),
+        Some(_) => String::new(),
+        None => return Err(corrupt("authorisation")),
+    };
+    let tpp = match (body.tpp_per_unit, request.quantity) {
+        (Some(t), Some(q)) => t * q as f64,
+        _ => 0.0,
+    };
+    Ok((
+        store::CapColumns {
+            exception,
+            conditions,
+            destination: request.to.to_string(),
+            consignee: model::consignee_of(&request.parties).unwrap_or_default(),
+            year: i64::from(ship_date.year()),
+        },
+        tpp,
+    ))
 }
 
 /// What a verified chain holds.
@@ -767,8 +825,10 @@ impl Ledger {
             // What the records say the tables beside them must hold.
             let mut depleted: HashMap<String, Used> = HashMap::new();
             let mut shipments = 0u64;
-            let mut bodies_seen: std::collections::HashSet<String> =
-                std::collections::HashSet::new();
+            // Decision texts checked, with the license conditions they carry.
+            let mut bodies_seen: HashMap<String, String> = HashMap::new();
+            // What the records say the shipments table's cap columns add up to.
+            let mut cap_columns: HashMap<store::CapColumns, (u64, f64)> = HashMap::new();
             loop {
                 let page = s.records_page(after, PAGE)?;
                 let Some(last) = page.last() else { break };
@@ -794,8 +854,9 @@ impl Ledger {
                         let body: ShipmentDepletion = serde_json::from_str(&r.body)
                             .map_err(|e| LedgerError::Corrupt(format!("record #{}: {e}", r.seq)))?;
                         if let Some(serde_json::Value::String(hash)) = &body.decision {
-                            if !bodies_seen.contains(hash) {
-                                let ok = s.decision_body(hash)?.is_some_and(|text| {
+                            if !bodies_seen.contains_key(hash) {
+                                let text = s.decision_body(hash)?;
+                                let ok = text.as_ref().is_some_and(|text| {
                                     format!("sha256:{}", chain::sha256_hex(text.as_bytes()))
                                         == *hash
                                 });
@@ -805,9 +866,28 @@ impl Ledger {
                                         r.seq
                                     ))));
                                 }
-                                bodies_seen.insert(hash.clone());
+                                #[derive(serde::Deserialize)]
+                                struct Conditions {
+                                    #[serde(default)]
+                                    conditions: Vec<String>,
+                                }
+                                let c: Conditions =
+                                    serde_json::from_str(text.as_deref().unwrap_or("{}"))
+                                        .map_err(|e| {
+                                            LedgerError::Corrupt(format!("decision `{hash}`: {e}"))
+                                        })?;
+                                let joined = if c.conditions.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(",{},", c.conditions.join(","))
+                                };
+                                bodies_seen.insert(hash.clone(), joined);
                             }
                         }
+                        let (key, tpp) = cap_columns_of(r.seq, &body, &bodies_seen)?;
+                        let slot = cap_columns.entry(key).or_insert((0, 0.0));
+                        slot.0 += 1;
+                        slot.1 += tpp;
                         if let Some(d) = body.depletion {
                             let used = depleted.entry(d.license).or_default();
                             used.units += d.units;
@@ -828,6 +908,22 @@ impl Ledger {
             if indexed != shipments {
                 return Ok(Err(Break::Index(format!(
                     "the shipments table holds {indexed} lines but the chain records {shipments}: the table was edited"
+                ))));
+            }
+            for (key, lines, tpp) in s.cap_columns()? {
+                let (want_lines, want_tpp) = cap_columns.remove(&key).unwrap_or((0, 0.0));
+                let tpp_close = (want_tpp - tpp).abs() <= 1e-6 * want_tpp.abs().max(1.0);
+                if want_lines != lines || !tpp_close {
+                    return Ok(Err(Break::Index(format!(
+                        "the shipments table holds {lines} lines (TPP {tpp:.0}) shipped to {} for `{}` in {} under `{}` with conditions `{}`, but the records say {want_lines} (TPP {want_tpp:.0}): the table was edited",
+                        key.destination, key.consignee, key.year, key.exception, key.conditions
+                    ))));
+                }
+            }
+            if let Some((key, (lines, _))) = cap_columns.iter().next() {
+                return Ok(Err(Break::Index(format!(
+                    "the records hold {lines} lines shipped to {} for `{}` in {} under `{}` with conditions `{}` that the shipments table does not: the table was edited",
+                    key.destination, key.consignee, key.year, key.exception, key.conditions
                 ))));
             }
             for status in s.licenses(None)? {

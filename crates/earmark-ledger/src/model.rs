@@ -238,12 +238,7 @@ impl NewShipment {
 
     /// The ultimate consignee's name (else the end user's), as caps count it.
     pub fn consignee(&self) -> Option<String> {
-        let parties = &self.decision.shipment.parties;
-        [PartyRole::UltimateConsignee, PartyRole::EndUser]
-            .iter()
-            .find_map(|role| parties.iter().find(|p| p.role == *role && p.name.is_some()))
-            .and_then(|p| p.name.as_deref())
-            .map(normalize_party)
+        consignee_of(&self.decision.shipment.parties)
     }
 
     pub fn year(&self) -> i32 {
@@ -292,6 +287,15 @@ impl NewShipment {
         // changed line would then be refused as changed rather than passed.
         crate::chain::sha256_hex(&serde_json::to_vec(&facts).unwrap_or_default())
     }
+}
+
+/// The ultimate consignee's name (else the end user's), normalised: whom caps count per.
+pub(crate) fn consignee_of(parties: &[earmark_engine::Party]) -> Option<String> {
+    [PartyRole::UltimateConsignee, PartyRole::EndUser]
+        .iter()
+        .find_map(|role| parties.iter().find(|p| p.role == *role && p.name.is_some()))
+        .and_then(|p| p.name.as_deref())
+        .map(normalize_party)
 }
 
 /// Party names compare case- and space-insensitively.

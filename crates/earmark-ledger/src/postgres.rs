@@ -13,8 +13,8 @@ use crate::model::{
     UsageRow, Used,
 };
 use crate::store::{
-    cap_usage_sql, to_i64, to_u64, upsert_party_sql, usage_sql, ShipmentRow, Store, UsageKey,
-    PARTY_COLUMNS, RECORD_COLUMNS,
+    cap_usage_sql, to_i64, to_u64, upsert_party_sql, usage_sql, CapColumns, ShipmentRow, Store,
+    UsageKey, CAP_COLUMNS_SQL, PARTY_COLUMNS, RECORD_COLUMNS,
 };
 
 pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
@@ -398,6 +398,26 @@ impl Store for PgTx<'_> {
                 })
             })
             .collect()
+    }
+
+    fn cap_columns(&mut self) -> Result<Vec<(CapColumns, u64, f64)>> {
+        let rows = self.tx.query(CAP_COLUMNS_SQL, &[])?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                Ok::<_, postgres::Error>((
+                    CapColumns {
+                        exception: r.try_get(0)?,
+                        conditions: r.try_get(1)?,
+                        destination: r.try_get(2)?,
+                        consignee: r.try_get(3)?,
+                        year: r.try_get(4)?,
+                    },
+                    to_u64(r.try_get(5)?),
+                    r.try_get::<_, Option<f64>>(6)?.unwrap_or(0.0),
+                ))
+            })
+            .collect::<Result<_, _>>()?)
     }
 
     fn insert_decision_body(&mut self, hash: &str, body: &str) -> Result<()> {

@@ -13,8 +13,8 @@ use crate::model::{
     UsageRow, Used,
 };
 use crate::store::{
-    cap_usage_sql, to_i64, to_u64, upsert_party_sql, usage_sql, ShipmentRow, Store, UsageKey,
-    PARTY_COLUMNS, RECORD_COLUMNS,
+    cap_usage_sql, to_i64, to_u64, upsert_party_sql, usage_sql, CapColumns, ShipmentRow, Store,
+    UsageKey, CAP_COLUMNS_SQL, PARTY_COLUMNS, RECORD_COLUMNS,
 };
 
 pub(crate) const MIGRATIONS: &[(u32, &str, &str)] = &[
@@ -366,6 +366,24 @@ impl Store for SqliteTx<'_> {
                 first_record_seq: to_u64(r.get(6)?),
                 last_record_seq: to_u64(r.get(7)?),
             })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn cap_columns(&mut self) -> Result<Vec<(CapColumns, u64, f64)>> {
+        let mut st = self.0.prepare(CAP_COLUMNS_SQL)?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                CapColumns {
+                    exception: r.get(0)?,
+                    conditions: r.get(1)?,
+                    destination: r.get(2)?,
+                    consignee: r.get(3)?,
+                    year: r.get(4)?,
+                },
+                to_u64(r.get(5)?),
+                r.get::<_, Option<f64>>(6)?.unwrap_or(0.0),
+            ))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

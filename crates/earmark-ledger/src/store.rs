@@ -89,6 +89,9 @@ pub(crate) trait Store {
     /// Inserts a party, or updates its details and last record (keeping its first).
     fn upsert_party(&mut self, p: &PartyRecord) -> Result<()>;
     fn parties(&mut self) -> Result<Vec<PartyRecord>>;
+    /// Lines and TPP per (exception, conditions, destination, consignee, year): what `verify`
+    /// holds the shipments table's cap columns to.
+    fn cap_columns(&mut self) -> Result<Vec<(CapColumns, u64, f64)>>;
     /// Keeps a decision body under its hash (nothing when it is already there).
     fn insert_decision_body(&mut self, hash: &str, body: &str) -> Result<()>;
     fn decision_body(&mut self, hash: &str) -> Result<Option<String>>;
@@ -101,6 +104,21 @@ pub(crate) trait Store {
         key: Option<&str>,
     ) -> Result<Vec<UsageRow>>;
 }
+
+/// The columns of a shipment row that caps count by (empty text for NULL).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct CapColumns {
+    pub exception: String,
+    pub conditions: String,
+    pub destination: String,
+    pub consignee: String,
+    pub year: i64,
+}
+
+pub(crate) const CAP_COLUMNS_SQL: &str =
+    "SELECT COALESCE(exception, ''), COALESCE(conditions, ''), \
+     destination, COALESCE(consignee, ''), year, COUNT(*), SUM(COALESCE(tpp, 0)) FROM shipments \
+     GROUP BY 1, 2, 3, 4, 5";
 
 /// A text as an SQL string literal (quotes doubled): for the cap ids and country codes a cap
 /// filter names, which both dialects read the same way.

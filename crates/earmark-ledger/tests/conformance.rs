@@ -963,6 +963,23 @@ fn a_cap_refuses_a_line_of_unknown_tpp(db: &TestDb) {
     );
 }
 
+fn an_edited_cap_column_is_found_by_verify(db: &TestDb) {
+    let mut l = db.open();
+    l.declare_caps(common::pack_caps());
+    l.record_shipment(
+        &common::lpp_line("PO-T", 1, 1_600, "2025-06-01", "Delhi AI Labs Ltd"),
+        &meta(),
+    )
+    .unwrap();
+    l.verify().unwrap().unwrap();
+    // Hiding the line from LPP's count would free the consignee's allowance.
+    db.tamper("UPDATE shipments SET exception = NULL");
+    match broken(&mut l) {
+        Break::Index(msg) => assert!(msg.contains("the shipments table holds"), "{msg}"),
+        other => panic!("{other:?}"),
+    }
+}
+
 fn a_recorded_screening_is_a_record_of_its_own(db: &TestDb) {
     let mut l = db.open();
     let body = serde_json::json!({"query": {"name": "Example Cloud Ltd"}, "band": "no_match"});
@@ -1016,6 +1033,7 @@ conformance!(
     the_allocation_counts_licensed_lines_over_2025_to_2027_and_not_lpp,
     a_cap_refuses_a_line_of_unknown_tpp,
     a_recorded_screening_is_a_record_of_its_own,
+    an_edited_cap_column_is_found_by_verify,
     a_database_newer_than_this_earmark_is_refused,
     a_recorded_decision_replays_to_the_same_answer,
     two_writers_never_overdraw_a_license,
