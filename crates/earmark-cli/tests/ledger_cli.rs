@@ -890,16 +890,20 @@ fn record_batch_screens_against_the_lists_given() {
     let stored = db.ledger().stored_decision(2).unwrap();
     // One list, the one given: not the bundled snapshot's two.
     assert_eq!(stored.list_hashes.len(), 1, "{:?}", stored.list_hashes);
-    let status = ok(&db.run(&[
-        "lists",
-        "status",
-        "--lists",
-        "entity-list:../shared/data/screening/entity_list_extract/entities.csv@2026-07-09",
-        "--max-list-age-days",
-        "100000",
-        "--format",
-        "json",
-    ]));
+    let status = ok(&Command::new(env!("CARGO_BIN_EXE_earmark"))
+        .args([
+            "lists",
+            "status",
+            "--lists",
+            "entity-list:../shared/data/screening/entity_list_extract/entities.csv@2026-07-09",
+            "--max-list-age-days",
+            "100000",
+            "--format",
+            "json",
+        ])
+        .current_dir(workspace())
+        .output()
+        .unwrap());
     assert!(status.contains(&stored.list_hashes[0]), "{status}");
     // A list that cannot answer the Entity List question leaves the party unknown: refused.
     let path2 = db.dir.join("named2.jsonl");
