@@ -41,20 +41,23 @@ enum Command {
     /// List, show, validate and diff the rule packs (the regulations as dated data).
     Rules(commands::rules::Args),
     /// Determine whether a shipment needs a license, under which rule, with which exceptions.
-    Check {
-        #[command(flatten)]
-        args: commands::check::Args,
-        /// Dispositions from a ledger, and recording the decision (`--db`, `--record`).
-        #[command(flatten)]
-        ledger: commands::ledger::AnswerLedgerArgs,
-    },
+    Check(Box<commands::check::CheckArgs>),
     /// Print or write the JSON Schemas of the shipment, the decision and the stored decision.
     Schema(commands::schema::Args),
     /// The system of record: licenses, shipments, dispositions, caps, and their status.
     Ledger(commands::ledger::LedgerArgs),
     /// Verify the ledger's chain, export a period, or replay a recorded decision.
     Audit(commands::audit::AuditArgs),
+    /// Generate example data: synthetic order books of any size.
+    Examples(commands::examples::Args),
 }
+
+/// mimalloc rather than the system allocator: an order book's full decisions are built on
+/// worker threads and dropped on the main one, and glibc's malloc spent about half of
+/// `check --book --record`'s time consolidating and unlinking those frees
+/// (bench/book/RESULTS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -64,7 +67,8 @@ fn main() -> ExitCode {
         Command::Screen(args) => commands::screen::run(args),
         Command::Lists(command) => commands::lists::run(command),
         Command::Rules(args) => commands::rules::run(args),
-        Command::Check { args, ledger } => commands::check::run_with(args, &ledger),
+        Command::Check(args) => commands::check::run_command(*args),
+        Command::Examples(args) => commands::examples::run(args),
         Command::Schema(args) => commands::schema::run(args),
         Command::Ledger(args) => commands::ledger::run(args),
         Command::Audit(args) => commands::audit::run(args),

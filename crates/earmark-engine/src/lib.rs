@@ -15,6 +15,7 @@
 //! - [`screening`]: parties to list status, and what a match on each list means.
 //! - [`stored`]: the compact record and its replay.
 
+pub mod book;
 pub mod caps;
 pub mod contract;
 pub mod engine;
@@ -29,7 +30,7 @@ pub use contract::{
     Reopened, ScreenedMatch, ScreeningBasis, Severity, Shipment, ShipmentDecision, Tf32Alternative,
     SCHEMA_VERSION,
 };
-pub use engine::{CheckError, Engine, Verdicts, Worker};
+pub use engine::{CheckError, Engine, SharedScreenings, Verdicts, Worker};
 pub use stored::{Replay, ReplayError, StoredDecision};
 
 /// The engine's version, recorded in every decision.

@@ -93,7 +93,7 @@ pub struct AnswerLedgerArgs {
 }
 
 impl AnswerLedgerArgs {
-    fn db_args(&self) -> DbArgs {
+    pub fn db_args(&self) -> DbArgs {
         DbArgs {
             db: self.db.clone(),
             by: self.by.clone(),
@@ -611,7 +611,38 @@ pub fn check_with_dispositions(
     Ok((decision, applied))
 }
 
-fn authorisation(
+/// [`check_with_dispositions`] for a decision already made (`earmark check --book --record`
+/// checks on several threads first, without the ledger): a line whose parties have recorded
+/// dispositions is checked again with them, so the engine weighs them as for one shipment.
+/// Only lines with a screened match can be changed by a disposition, so the others skip the
+/// ledger look-up.
+pub fn settle_with_dispositions(
+    worker: &mut Worker<'_>,
+    ledger: &mut Ledger,
+    shipment: &Shipment,
+    decision: ShipmentDecision,
+) -> anyhow::Result<(ShipmentDecision, Vec<u64>)> {
+    let matched = decision.parties.iter().any(|p| {
+        p.entity_list.is_some() || !p.other_lists.is_empty() || !p.listed_after_as_of.is_empty()
+    });
+    if !matched {
+        return Ok((decision, Vec::new()));
+    }
+    let weighed = ledger
+        .with_dispositions(shipment)
+        .context("reading the parties' dispositions")?;
+    if weighed == *shipment {
+        let applied = applied_dispositions(&decision);
+        return Ok((decision, applied));
+    }
+    let decision = worker
+        .check(&weighed, today())
+        .context("checking the shipment")?;
+    let applied = applied_dispositions(&decision);
+    Ok((decision, applied))
+}
+
+pub fn authorisation(
     license: Option<String>,
     exception: Option<String>,
     notification: Option<String>,
