@@ -15,6 +15,7 @@
 //! - [`screening`]: parties to list status, and what a match on each list means.
 //! - [`stored`]: the compact record and its replay.
 
+pub mod book;
 pub mod contract;
 pub mod engine;
 pub mod schema;
