@@ -216,7 +216,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let book = read_book(&args.book, both_dated)?;
     let shown = args.book.display().to_string();
     for e in &book.errors {
-        eprintln!("{}", terminal_safe(&format!("{shown}:{e}")));
+        let field = e
+            .field
+            .as_ref()
+            .map_or_else(String::new, |f| format!("`{f}`: "));
+        eprintln!(
+            "{}",
+            terminal_safe(&format!("{shown}:{}: {field}{}", e.line, e.message))
+        );
     }
 
     let (base_label, base) = base_files(args.rules.as_deref())?;
@@ -274,7 +281,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!(
             "{}",
             terminal_safe(&format!(
-                "{shown}:line {}: order `{}` line {}: {}",
+                "{shown}:{}: order `{}` line {}: {}",
                 e.source_line, e.order_id, e.line, e.message
             ))
         );
