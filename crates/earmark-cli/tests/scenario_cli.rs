@@ -235,3 +235,123 @@ fn bad_input_is_named_and_exits_two() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("1 changed"), "{text}");
 }
+
+#[test]
+fn on_the_example_order_book_every_china_h20_line_after_the_letter_needs_a_license() {
+    let out = at_root(&[
+        "scenario",
+        "examples/orders.csv",
+        "--baseline",
+        "examples/scenarios/h20-letter-never",
+        "--variant",
+        "real",
+        "--output",
+        "jsonl",
+    ]);
+    let rows: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let key = |r: &serde_json::Value| {
+        (
+            r["order_id"].as_str().unwrap().to_owned(),
+            r["line"].as_u64().unwrap(),
+        )
+    };
+    let changed: std::collections::BTreeMap<(String, u64), &serde_json::Value> = rows
+        .iter()
+        .filter(|r| r["kind"] == "change")
+        .map(|r| (key(r), r))
+        .collect();
+    let apart: std::collections::BTreeSet<(String, u64)> = rows
+        .iter()
+        .filter(|r| r["kind"] == "indeterminate")
+        .map(key)
+        .collect();
+
+    // Read the book file directly (not through earmark's parser): the H20 to China, Hong Kong
+    // or Macau from the letter's date, 2025-04-09 (regulations.md row 12).
+    let mut book = csv::Reader::from_path(workspace().join("examples/orders.csv")).unwrap();
+    let headers = book.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (order, line, date, item, qty, price, dest) = (
+        col("order_id"),
+        col("line"),
+        col("date"),
+        col("item"),
+        col("quantity"),
+        col("unit_price"),
+        col("destination"),
+    );
+    let mut china_h20 = 0;
+    let mut flipped_cents: u64 = 0;
+    let mut counted = 0;
+    let mut unchanged_checked = 0;
+    for record in book.records() {
+        let r = record.unwrap();
+        let k = (r[order].to_owned(), r[line].parse::<u64>().unwrap());
+        if r[item] == *"nvidia-h20"
+            && ["CN", "HK", "MO"].contains(&&r[dest])
+            && &r[date] >= "2025-04-09"
+        {
+            china_h20 += 1;
+            // Either the letter flips it, or it is undecided in a run (a possible list match),
+            // or it needed a license (or was blocked) anyway, a listed party: never clear.
+            if let Some(c) = changed.get(&k) {
+                assert_eq!(c["variant"]["outcome"], "license_required", "{c}");
+                assert_eq!(c["direction"], "more_restrictive", "{c}");
+            } else if !apart.contains(&k) {
+                // Unchanged: the single check of the same line must not clear it either.
+                let field = |name: &str| r[col(name)].to_owned();
+                let mut args = vec![
+                    "check".to_owned(),
+                    "nvidia-h20".to_owned(),
+                    "--to".to_owned(),
+                    field("destination"),
+                    "--as-of".to_owned(),
+                    field("date"),
+                ];
+                for (flag, column) in [
+                    ("--end-user", "end_user_name"),
+                    ("--end-user-hq", "end_user_hq"),
+                    ("--parent-hq", "end_user_parent_hq"),
+                ] {
+                    if !field(column).is_empty() {
+                        args.push(flag.to_owned());
+                        args.push(field(column));
+                    }
+                }
+                let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+                let check = at_root(&refs);
+                assert!(
+                    [3, 5].contains(&check.status.code().unwrap()),
+                    "{k:?}: {}",
+                    String::from_utf8_lossy(&check.stdout)
+                );
+                unchanged_checked += 1;
+            }
+        }
+        if changed.contains_key(&k) {
+            // quantity × unit price, in cents, from the file's own text.
+            let (units, dollars) = (r[qty].parse::<u64>().unwrap(), &r[price]);
+            let (whole, frac) = dollars.split_once('.').unwrap_or((dollars, "0"));
+            let cents =
+                whole.parse::<u64>().unwrap() * 100 + format!("{frac:0<2}").parse::<u64>().unwrap();
+            flipped_cents += units * cents;
+            counted += 1;
+        }
+    }
+    assert!(
+        china_h20 >= 5,
+        "the example book has {china_h20} such lines"
+    );
+    assert!(unchanged_checked < china_h20, "no China H20 line flipped");
+    assert_eq!(counted, changed.len());
+    let summary = rows.last().unwrap();
+    assert_eq!(summary["kind"], "summary");
+    assert_eq!(
+        summary["totals"]["more_restrictive"]["value_cents"]["USD"].as_u64(),
+        Some(flipped_cents),
+        "{summary}"
+    );
+}

@@ -30,7 +30,7 @@ pub use contract::{
     PartyRole, PartyScreening, PerIcAlternative, ScreenedMatch, ScreeningBasis, Severity, Shipment,
     ShipmentDecision, Tf32Alternative, SCHEMA_VERSION,
 };
-pub use engine::{CheckError, Engine, Verdicts, Worker};
+pub use engine::{CheckError, Engine, SharedScreenings, Verdicts, Worker};
 pub use stored::{Replay, ReplayError, StoredDecision};
 
 /// The engine's version, recorded in every decision.

@@ -36,12 +36,21 @@
 //! screened. Money is exact: integer cents of the line's currency, never a float.
 
 pub mod parse;
+pub mod run;
+pub mod summary;
 
 use earmark_core::Date;
 
 use crate::contract::Shipment;
 
-pub use parse::{parse, BookError, BookFormat, ParseOptions, COLUMNS, MAX_RECORD_BYTES};
+pub use parse::{
+    parse, BookError, BookFormat, BookReader, ParseOptions, Resolve, COLUMNS, MAX_RECORD_BYTES,
+};
+pub use run::{
+    check_line, run, run_stream, Event, Full, LineCheck, LineOutcome, RunOptions, RunStats,
+    ScreeningHit,
+};
+pub use summary::{h100_equivalents, summarize, Group, Summary, Tally, H100_CONVENTION, H100_TPP};
 
 /// One line of an order book, parsed.
 #[derive(Debug, Clone, PartialEq)]

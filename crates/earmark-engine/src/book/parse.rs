@@ -6,9 +6,9 @@
 //! Records are capped at [`MAX_RECORD_BYTES`]: a longer one is a broken file (an unterminated
 //! quote, a binary file), and reading on would hold it all in memory.
 
-use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read};
-use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use earmark_core::country::Country;
 use earmark_core::determine::Reading;
@@ -164,19 +164,34 @@ pub fn catalog_ids(item: &str) -> Result<ItemRef, String> {
     Ok(ItemRef::CatalogId(item.to_owned()))
 }
 
-/// Reads a whole book. `resolve` turns the `item` cell into the engine's item: a catalog id,
-/// or the spec a path names (the front end reads the file); its error becomes a row error on
-/// `item`.
+/// An item resolver: turns the `item` cell into the engine's item (a catalog id, or the spec
+/// a path names: the front end reads the file); its error becomes a row error on `item`.
+pub type Resolve<'a> = dyn FnMut(&str) -> Result<ItemRef, String> + Send + 'a;
+
+/// Reads a whole book into memory. For a large book, [`BookReader`] streams it.
 pub fn parse(
-    reader: impl Read,
+    reader: impl Read + Send,
     format: BookFormat,
     options: &ParseOptions,
-    resolve: &mut dyn FnMut(&str) -> Result<ItemRef, String>,
+    resolve: &mut Resolve<'_>,
 ) -> Result<Book, BookError> {
-    match format {
-        BookFormat::Csv => parse_csv(reader, options, resolve),
-        BookFormat::JsonLines => Ok(parse_jsonl(reader, options, resolve)),
+    let mut r = BookReader::new(reader, format, *options)?;
+    let mut book = Book {
+        lines: Vec::new(),
+        errors: Vec::new(),
+        format,
+        rows: 0,
+        stopped: false,
+    };
+    while let Some(record) = r.next_record(resolve) {
+        match record {
+            Ok(line) => book.lines.push(line),
+            Err(e) => book.errors.push(e),
+        }
     }
+    book.rows = r.rows();
+    book.stopped = r.stopped();
+    Ok(book)
 }
 
 /// Raised by [`CappedReader`] when one record outgrows [`MAX_RECORD_BYTES`].
@@ -196,12 +211,15 @@ impl std::error::Error for RecordTooLarge {}
 struct CappedReader<R> {
     inner: R,
     handed_out: u64,
-    limit: Rc<Cell<u64>>,
+    limit: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for CappedReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let allowed = self.limit.get().saturating_sub(self.handed_out);
+        let allowed = self
+            .limit
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.handed_out);
         if allowed == 0 {
             return Err(std::io::Error::other(RecordTooLarge));
         }
@@ -219,16 +237,109 @@ fn is_record_too_large(e: &csv::Error) -> bool {
         if io.get_ref().is_some_and(|inner| inner.is::<RecordTooLarge>()))
 }
 
-fn parse_csv(
-    reader: impl Read,
-    options: &ParseOptions,
-    resolve: &mut dyn FnMut(&str) -> Result<ItemRef, String>,
-) -> Result<Book, BookError> {
-    let limit = Rc::new(Cell::new(MAX_RECORD_BYTES + READ_BUFFER_BYTES as u64));
+/// A book read one record at a time: memory holds one record, whatever the book's size.
+pub struct BookReader<R: Read> {
+    inner: Inner<R>,
+    options: ParseOptions,
+    rows: usize,
+    stopped: bool,
+}
+
+impl<R: Read> std::fmt::Debug for BookReader<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BookReader")
+            .field("rows", &self.rows)
+            .field("stopped", &self.stopped)
+            .finish_non_exhaustive()
+    }
+}
+
+enum Inner<R: Read> {
+    Csv {
+        reader: csv::Reader<CappedReader<R>>,
+        limit: Arc<AtomicU64>,
+        record: csv::ByteRecord,
+        /// Which column of the book each field of a record holds.
+        slots: Vec<usize>,
+    },
+    Jsonl {
+        reader: BufReader<R>,
+        buf: Vec<u8>,
+        line: u64,
+    },
+}
+
+impl<R: Read> BookReader<R> {
+    /// Opens a book: for CSV, reads and checks the header (an unknown, duplicated or missing
+    /// column stops the book here, before anything is checked).
+    pub fn new(reader: R, format: BookFormat, options: ParseOptions) -> Result<Self, BookError> {
+        let inner = match format {
+            BookFormat::Csv => open_csv(reader)?,
+            BookFormat::JsonLines => Inner::Jsonl {
+                reader: BufReader::with_capacity(READ_BUFFER_BYTES, reader),
+                buf: Vec::new(),
+                line: 0,
+            },
+        };
+        Ok(Self {
+            inner,
+            options,
+            rows: 0,
+            stopped: false,
+        })
+    }
+
+    /// Records read so far (lines and row errors; blank lines are no records).
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Whether reading stopped before the end of the input (named in the last row error).
+    pub fn stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// The next record: a line or a row error; `None` at the end.
+    pub fn next_record(&mut self, resolve: &mut Resolve<'_>) -> Option<Result<BookLine, RowError>> {
+        if self.stopped {
+            return None;
+        }
+        let options = self.options;
+        match &mut self.inner {
+            Inner::Csv {
+                reader,
+                limit,
+                record,
+                slots,
+            } => next_csv(
+                reader,
+                limit,
+                record,
+                slots,
+                &options,
+                resolve,
+                &mut self.rows,
+                &mut self.stopped,
+            ),
+            Inner::Jsonl { reader, buf, line } => next_jsonl(
+                reader,
+                buf,
+                line,
+                &options,
+                resolve,
+                &mut self.rows,
+                &mut self.stopped,
+            ),
+        }
+    }
+}
+
+fn open_csv<R: Read>(reader: R) -> Result<Inner<R>, BookError> {
+    let limit = Arc::new(AtomicU64::new(MAX_RECORD_BYTES + READ_BUFFER_BYTES as u64));
     let capped = CappedReader {
         inner: reader,
         handed_out: 0,
-        limit: Rc::clone(&limit),
+        limit: Arc::clone(&limit),
     };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -236,16 +347,15 @@ fn parse_csv(
         .buffer_capacity(READ_BUFFER_BYTES)
         .from_reader(capped);
     let mut record = csv::ByteRecord::new();
-    let header = match reader.read_byte_record(&mut record) {
-        Ok(true) => record.clone(),
+    match reader.read_byte_record(&mut record) {
+        Ok(true) => {}
         Ok(false) => return Err(BookError::Header("the file is empty".to_owned())),
         Err(e) if is_record_too_large(&e) => return Err(BookError::HeaderTooLarge),
         Err(e) => return Err(BookError::Header(e.to_string())),
-    };
-    // Which column of the book each field of a record holds.
-    let mut slots: Vec<usize> = Vec::with_capacity(header.len());
+    }
+    let mut slots: Vec<usize> = Vec::with_capacity(record.len());
     let mut seen = [false; N_COLUMNS];
-    for (i, raw) in header.iter().enumerate() {
+    for (i, raw) in record.iter().enumerate() {
         let text = String::from_utf8_lossy(raw);
         // Spreadsheets save UTF-8 CSV with a byte-order mark before the first name.
         let name = if i == 0 {
@@ -269,26 +379,45 @@ fn parse_csv(
             return Err(BookError::MissingColumn(COLUMNS[col]));
         }
     }
-    let mut book = Book {
-        lines: Vec::new(),
-        errors: Vec::new(),
-        format: BookFormat::Csv,
-        rows: 0,
-        stopped: false,
-    };
+    Ok(Inner::Csv {
+        reader,
+        limit,
+        record,
+        slots,
+    })
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the reader's state, borrowed field by field"
+)]
+fn next_csv<R: Read>(
+    reader: &mut csv::Reader<CappedReader<R>>,
+    limit: &AtomicU64,
+    record: &mut csv::ByteRecord,
+    slots: &[usize],
+    options: &ParseOptions,
+    resolve: &mut Resolve<'_>,
+    rows: &mut usize,
+    stopped: &mut bool,
+) -> Option<Result<BookLine, RowError>> {
     loop {
         let start = reader.position().clone();
-        limit.set(start.byte() + MAX_RECORD_BYTES + READ_BUFFER_BYTES as u64);
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
+        limit.store(
+            start.byte() + MAX_RECORD_BYTES + READ_BUFFER_BYTES as u64,
+            Ordering::Relaxed,
+        );
+        match reader.read_byte_record(record) {
+            Ok(false) => return None,
             Ok(true) => {}
             Err(e) => {
-                book.rows += 1;
+                *rows += 1;
                 let line = e.position().map_or(start.line(), csv::Position::line);
                 if is_record_too_large(&e) {
                     // Where this record would end is unknowable (an open quote, or no line
                     // ends at all), so nothing after it can be read as rows.
-                    book.errors.push(RowError {
+                    *stopped = true;
+                    return Some(Err(RowError {
                         line,
                         field: None,
                         message: format!(
@@ -296,25 +425,21 @@ fn parse_csv(
                              file): reading stopped here, the rows after it were not read",
                             MAX_RECORD_BYTES >> 20
                         ),
-                    });
-                    book.stopped = true;
-                    break;
+                    }));
                 }
                 if let csv::ErrorKind::Io(io) = e.kind() {
-                    book.errors.push(RowError {
+                    *stopped = true;
+                    return Some(Err(RowError {
                         line,
                         field: None,
                         message: format!("reading failed: {io}; the rows after it were not read"),
-                    });
-                    book.stopped = true;
-                    break;
+                    }));
                 }
-                book.errors.push(RowError {
+                return Some(Err(RowError {
                     line,
                     field: None,
                     message: format!("unreadable row: {e}"),
-                });
-                continue;
+                }));
             }
         }
         let line = record.position().map_or(start.line(), csv::Position::line);
@@ -322,19 +447,18 @@ fn parse_csv(
         if record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) {
             continue;
         }
-        book.rows += 1;
+        *rows += 1;
         // The reader's cap leaves room for its buffer: a record that ended past the limit
         // but within that room is refused here.
         if record.as_slice().len() as u64 > MAX_RECORD_BYTES {
-            book.errors.push(RowError {
+            return Some(Err(RowError {
                 line,
                 field: None,
                 message: format!("a record longer than {} MiB", MAX_RECORD_BYTES >> 20),
-            });
-            continue;
+            }));
         }
         if record.len() > slots.len() {
-            book.errors.push(RowError {
+            return Some(Err(RowError {
                 line,
                 field: None,
                 message: format!(
@@ -343,135 +467,107 @@ fn parse_csv(
                     record.len(),
                     slots.len()
                 ),
-            });
-            continue;
+            }));
         }
         let mut cells: [Option<&str>; N_COLUMNS] = [None; N_COLUMNS];
-        let mut bad = None;
-        for (field, &col) in record.iter().zip(&slots) {
+        for (field, &col) in record.iter().zip(slots) {
             match std::str::from_utf8(field) {
                 Ok(text) => cells[col] = Some(text),
                 Err(_) => {
-                    bad = Some(RowError {
+                    return Some(Err(RowError {
                         line,
                         field: Some(COLUMNS[col].to_owned()),
                         message: "not UTF-8 text".to_owned(),
-                    });
-                    break;
+                    }));
                 }
             }
         }
-        if let Some(e) = bad {
-            book.errors.push(e);
-            continue;
-        }
-        match build_line(&cells, line, options, resolve, true) {
-            Ok(l) => book.lines.push(l),
-            Err(e) => book.errors.push(e),
-        }
+        return Some(build_line(&cells, line, options, resolve, true));
     }
-    Ok(book)
 }
 
-fn parse_jsonl(
-    reader: impl Read,
+fn next_jsonl<R: Read>(
+    reader: &mut BufReader<R>,
+    buf: &mut Vec<u8>,
+    line: &mut u64,
     options: &ParseOptions,
-    resolve: &mut dyn FnMut(&str) -> Result<ItemRef, String>,
-) -> Book {
-    let mut book = Book {
-        lines: Vec::new(),
-        errors: Vec::new(),
-        format: BookFormat::JsonLines,
-        rows: 0,
-        stopped: false,
-    };
-    let mut reader = BufReader::with_capacity(READ_BUFFER_BYTES, reader);
-    let mut buf = Vec::new();
-    let mut line: u64 = 0;
+    resolve: &mut Resolve<'_>,
+    rows: &mut usize,
+    stopped: &mut bool,
+) -> Option<Result<BookLine, RowError>> {
     loop {
-        line += 1;
+        *line += 1;
+        let line = *line;
         buf.clear();
-        let read = (&mut reader)
+        let read = reader
+            .by_ref()
             .take(MAX_RECORD_BYTES + 1)
-            .read_until(b'\n', &mut buf);
+            .read_until(b'\n', buf);
         match read {
-            Ok(0) => break,
+            Ok(0) => return None,
             Ok(_) => {}
             Err(e) => {
-                book.rows += 1;
-                book.errors.push(RowError {
+                *rows += 1;
+                *stopped = true;
+                return Some(Err(RowError {
                     line,
                     field: None,
                     message: format!("reading failed: {e}; the rows after it were not read"),
-                });
-                book.stopped = true;
-                break;
+                }));
             }
         }
         if buf.len() as u64 > MAX_RECORD_BYTES {
-            book.rows += 1;
-            book.errors.push(RowError {
+            *rows += 1;
+            // JSON Lines ends a record at a line break: skip to the next one and go on.
+            if buf.last() != Some(&b'\n') {
+                if let Err(e) = skip_line(reader) {
+                    *stopped = true;
+                    return Some(Err(RowError {
+                        line,
+                        field: None,
+                        message: format!(
+                            "a record longer than {} MiB, and reading failed after it: {e}; \
+                             the rows after it were not read",
+                            MAX_RECORD_BYTES >> 20
+                        ),
+                    }));
+                }
+            }
+            return Some(Err(RowError {
                 line,
                 field: None,
                 message: format!("a record longer than {} MiB", MAX_RECORD_BYTES >> 20),
-            });
-            // JSON Lines ends a record at a line break: skip to the next one and go on.
-            if buf.last() != Some(&b'\n') {
-                match skip_line(&mut reader) {
-                    Ok(true) => {}
-                    Ok(false) => break,
-                    Err(e) => {
-                        book.errors.push(RowError {
-                            line,
-                            field: None,
-                            message: format!(
-                                "reading failed: {e}; the rows after it were not read"
-                            ),
-                        });
-                        book.stopped = true;
-                        break;
-                    }
-                }
-            }
-            continue;
+            }));
         }
-        let text = match std::str::from_utf8(&buf) {
-            Ok(t) => t.trim(),
-            Err(_) => {
-                book.rows += 1;
-                book.errors.push(RowError {
-                    line,
-                    field: None,
-                    message: "not UTF-8 text".to_owned(),
-                });
-                continue;
-            }
+        let Ok(text) = std::str::from_utf8(buf) else {
+            *rows += 1;
+            return Some(Err(RowError {
+                line,
+                field: None,
+                message: "not UTF-8 text".to_owned(),
+            }));
         };
+        let text = text.trim();
         if text.is_empty() {
             continue;
         }
-        book.rows += 1;
+        *rows += 1;
         let fields = match read_json_row(text) {
             Ok(f) => f,
             Err(e) => {
-                book.errors.push(RowError {
+                return Some(Err(RowError {
                     line,
                     field: e.field,
                     message: e.message,
-                });
-                continue;
+                }))
             }
         };
         let mut cells: [Option<&str>; N_COLUMNS] = [None; N_COLUMNS];
         for (col, value) in &fields {
             cells[*col] = Some(value.as_str());
         }
-        match build_line(&cells, line, options, resolve, false) {
-            Ok(l) => book.lines.push(l),
-            Err(e) => book.errors.push(e),
-        }
+        return Some(build_line(&cells, line, options, resolve, false));
     }
-    book
 }
 
 /// Reads past the rest of an over-long line; `false` at the end of the input.
@@ -595,7 +691,7 @@ fn build_line(
     cells: &[Option<&str>; N_COLUMNS],
     line: u64,
     options: &ParseOptions,
-    resolve: &mut dyn FnMut(&str) -> Result<ItemRef, String>,
+    resolve: &mut Resolve<'_>,
     csv: bool,
 ) -> Result<BookLine, RowError> {
     if csv {
