@@ -355,3 +355,25 @@ fn on_the_example_order_book_every_china_h20_line_after_the_letter_needs_a_licen
         "{summary}"
     );
 }
+
+#[test]
+fn rules_validate_checks_an_overlay_as_the_pack_it_makes() {
+    let ok = at_root(&["rules", "validate", "examples/scenarios/h20-letter-never"]);
+    assert_eq!(ok.status.code(), Some(0));
+    assert!(stdout(&ok).contains("ok: us-ear+h20-letter-never"));
+    let dir = std::env::temp_dir().join(format!("earmark-overlay-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("overlay.toml"),
+        "id = \"bad-field\"\ntitle = \"Bad field\"\n\n[[change]]\nrule = \"h200-26-case-by-case\"\nset = { priority = \"high\" }\n\n[[citations]]\nother = \"x\"\n",
+    )
+    .unwrap();
+    let bad = at_root(&["rules", "validate", dir.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains(&format!("{}/overlay.toml:5: `rules/us-ear/instruments/2026-01-15-h200-review-policy.toml` as changed:", dir.display())),
+        "{err}"
+    );
+}

@@ -50,9 +50,10 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
-    /// Load and validate a pack; print every problem with file and line.
+    /// Load and validate a pack, or an overlay (a directory with `overlay.toml`) applied to the
+    /// bundled pack; print every problem with file and line.
     Validate {
-        /// The pack directory; the bundled pack when omitted.
+        /// The pack or overlay directory; the bundled pack when omitted.
         dir: Option<PathBuf>,
     },
     /// What changed between two dates: instruments, Country Groups, and which answers flip for
@@ -871,7 +872,18 @@ fn validate(dir: Option<&Path>) -> anyhow::Result<ExitCode> {
         .map(|(p, t)| (p.as_str(), t.as_str()))
         .collect();
     let catalog = embedded::catalog()?;
-    let problems = match RulePack::from_files(&refs) {
+    // An overlay directory is validated as the pack it makes of the bundled one: its problems
+    // already name their files (the overlay's, or the base pack's).
+    let is_overlay = dir.is_some_and(|d| d.join("overlay.toml").is_file());
+    let loaded = if is_overlay {
+        let base: Vec<(&str, &str)> = embedded::rule_pack_files().to_vec();
+        earmark_core::rules::Overlay::from_files(&label, &refs).and_then(|o| {
+            o.apply_checked("rules/us-ear", &base, &|p| reference_problems(p, &catalog))
+        })
+    } else {
+        RulePack::from_files(&refs)
+    };
+    let problems = match loaded {
         Ok(pack) => {
             match Vintages::from_pack(&pack) {
                 // The pack must also make a classifier: every command classifies with it.
@@ -912,8 +924,8 @@ fn validate(dir: Option<&Path>) -> anyhow::Result<ExitCode> {
     };
     for p in &problems {
         match dir {
-            Some(d) => eprintln!("{}/{p}", d.display()),
-            None => eprintln!("{p}"),
+            Some(d) if !is_overlay || !p.file.contains('/') => eprintln!("{}/{p}", d.display()),
+            _ => eprintln!("{p}"),
         }
     }
     eprintln!("{label}: {} problems", problems.len());
