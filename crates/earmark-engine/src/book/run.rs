@@ -60,6 +60,21 @@ pub enum Full {
     Flagged,
     /// Every line (to store its decision).
     All,
+    /// The lines a ledger could record (see [`recordable`]): a full decision is 25 to 48 KB
+    /// and about a hundred times the fast answer's time, and the others would be refused.
+    Recordable,
+}
+
+/// Whether a line could be recorded as shipped, as far as the fast answer tells: not when it
+/// is blocked, nor when it needs a license and names neither a license nor a license
+/// exception (the ledger refuses both). A line that needs review may be settled by a recorded
+/// disposition, so it gets its full decision.
+pub fn recordable(severity: Severity, line: &BookLine) -> bool {
+    match severity {
+        Severity::Blocked => false,
+        Severity::LicenseRequired => line.license.is_some() || line.license_exception.is_some(),
+        Severity::Clear | Severity::Review => true,
+    }
 }
 
 /// A list entry a party of the line resembles.
@@ -249,7 +264,10 @@ fn outcome<'e>(
         Full::Flagged if v.severity != Severity::Clear => {
             Some(Box::new(worker.check(shipment, options.checked_on)?))
         }
-        Full::Flagged | Full::None => None,
+        Full::Recordable if recordable(v.severity, line) => {
+            Some(Box::new(worker.check(shipment, options.checked_on)?))
+        }
+        Full::Recordable | Full::Flagged | Full::None => None,
     };
     Ok(LineOutcome {
         severity: v.severity,
