@@ -14,11 +14,14 @@
 //!   caches: compiled rule snapshots, classifications, party screenings).
 //! - [`screening`]: parties to list status, and what a match on each list means.
 //! - [`stored`]: the compact record and its replay.
+//! - [`scenario`]: a book under two configurations (date, layer, overlaid pack), and what
+//!   changes.
 
 pub mod book;
 pub mod caps;
 pub mod contract;
 pub mod engine;
+pub mod scenario;
 pub mod schema;
 pub mod screening;
 pub mod stored;

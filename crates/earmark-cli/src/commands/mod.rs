@@ -10,6 +10,7 @@ pub mod examples;
 pub mod ledger;
 pub mod lists;
 pub mod rules;
+pub mod scenario;
 pub mod schema;
 pub mod screen;
 
