@@ -14,9 +14,11 @@
 //!   caches: compiled rule snapshots, classifications, party screenings).
 //! - [`screening`]: parties to list status, and what a match on each list means.
 //! - [`stored`]: the compact record and its replay.
+//! - [`report`]: the self-contained HTML report of a checked book.
 
 pub mod contract;
 pub mod engine;
+pub mod report;
 pub mod schema;
 pub mod screening;
 pub mod stored;
