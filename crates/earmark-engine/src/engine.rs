@@ -8,6 +8,7 @@
 //! check is made (`checked_on`) is an argument.
 
 use std::rc::Rc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use earmark_core::catalog::{Catalog, CatalogItem};
 use earmark_core::classify::{
@@ -165,7 +166,16 @@ impl Engine {
             item_slots: FxHashMap::default(),
             items: Vec::new(),
             screenings: FxHashMap::default(),
+            shared: None,
         }
+    }
+
+    /// A worker that screens through `shared`: each distinct party is screened once across
+    /// every worker sharing it (a batch on several threads), not once per thread.
+    pub fn worker_sharing<'w>(&'w self, shared: &'w SharedScreenings) -> Worker<'w> {
+        let mut worker = self.worker();
+        worker.shared = Some(shared);
+        worker
     }
 
     /// Checks one shipment with the full explanation (a fresh worker: for many, use
@@ -282,6 +292,58 @@ pub struct Worker<'e> {
     items: Vec<CatalogSlot<'e>>,
     /// Raw screening per name, then per (country, address).
     screenings: FxHashMap<String, Vec<CachedScreening>>,
+    /// Screenings shared with the other workers of a batch.
+    shared: Option<&'e SharedScreenings>,
+}
+
+/// A party as screening reads it: name, country, address.
+type PartyKey = (String, Option<String>, Option<String>);
+
+/// A party's screening as the workers of a batch share it.
+type SharedCell = Arc<OnceLock<Result<Arc<RawScreening>, earmark_screen::QueryError>>>;
+
+/// Screenings shared by the workers of a batch on several threads: the first worker to meet a
+/// party screens it while any other that needs the same party waits for that answer, so each
+/// distinct party (name, country, address) is screened exactly once per batch.
+#[derive(Default)]
+pub struct SharedScreenings {
+    cells: Mutex<FxHashMap<PartyKey, SharedCell>>,
+}
+
+impl std::fmt::Debug for SharedScreenings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedScreenings")
+            .field("parties", &self.len())
+            .finish()
+    }
+}
+
+impl SharedScreenings {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Distinct parties screened (or being screened).
+    pub fn len(&self) -> usize {
+        self.cells
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn cell(&self, name: &str, country: Option<&str>, address: Option<&str>) -> SharedCell {
+        let mut cells = self.cells.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = (
+            name.to_owned(),
+            country.map(str::to_owned),
+            address.map(str::to_owned),
+        );
+        Arc::clone(cells.entry(key).or_default())
+    }
 }
 
 impl std::fmt::Debug for Worker<'_> {
@@ -515,14 +577,20 @@ impl<'e> Worker<'e> {
         }) {
             return Ok(Some(Rc::clone(&found.raw)));
         }
-        let raw = Rc::new(screening::screen(
-            index,
-            searcher,
-            &self.engine.thresholds,
-            name,
-            country,
-            address,
-        )?);
+        let thresholds = &self.engine.thresholds;
+        let raw = match self.shared {
+            Some(shared) => {
+                let cell = shared.cell(name, country, address);
+                let answer = cell.get_or_init(|| {
+                    screening::screen(index, searcher, thresholds, name, country, address)
+                        .map(Arc::new)
+                });
+                Rc::new(RawScreening::clone(answer.as_ref().map_err(Clone::clone)?))
+            }
+            None => Rc::new(screening::screen(
+                index, searcher, thresholds, name, country, address,
+            )?),
+        };
         self.screenings
             .entry(name.to_owned())
             .or_default()
@@ -654,6 +722,16 @@ impl<'e> Worker<'e> {
         shipment: &Shipment,
         checked_on: Date,
     ) -> Result<Verdicts, CheckError> {
+        self.verdict_and_tpp(shipment, checked_on).map(|(v, _)| v)
+    }
+
+    /// The fast path, with the item's TPP per unit as classification read it (for the
+    /// compute a book puts at stake).
+    pub(crate) fn verdict_and_tpp(
+        &mut self,
+        shipment: &Shipment,
+        checked_on: Date,
+    ) -> Result<(Verdicts, Option<f64>), CheckError> {
         let Resolved {
             item,
             mut request,
@@ -664,11 +742,54 @@ impl<'e> Worker<'e> {
         let classified = self.facts_in_interval(&item, &request, tf32);
         let verdict = self.determiner.decide(&request, &classified.0);
         let severity = Severity::of_outcome(verdict.outcome).max(raised);
-        Ok(Verdicts {
-            verdict,
-            severity,
-            list_status: request.end_user_list,
-        })
+        Ok((
+            Verdicts {
+                verdict,
+                severity,
+                list_status: request.end_user_list,
+            },
+            classified.0.tpp,
+        ))
+    }
+
+    /// The list entries the shipment's screened parties resemble (band review or match), from
+    /// the worker's screening cache: after [`Worker::verdict`] on the same shipment this
+    /// screens nothing again. Empty, without allocating, for a shipment with no such party.
+    pub(crate) fn screening_hits(
+        &mut self,
+        shipment: &Shipment,
+    ) -> Result<Vec<crate::book::ScreeningHit>, CheckError> {
+        let mut hits = Vec::new();
+        for party in &shipment.parties {
+            if party.list_status.is_some() {
+                continue;
+            }
+            let Some(name) = party.name.as_deref() else {
+                continue;
+            };
+            let country = party.country.unwrap_or(shipment.to);
+            let raw = self
+                .raw_screening(name, Some(country.code()), party.address.as_deref())
+                .map_err(|e| CheckError::Screening {
+                    role: party.role.as_str(),
+                    name: name.to_owned(),
+                    reason: e.to_string(),
+                })?;
+            let Some(raw) = raw else { continue };
+            for m in &raw.matches {
+                hits.push(crate::book::ScreeningHit {
+                    role: party.role,
+                    name: name.to_owned(),
+                    list: m.list.clone(),
+                    source_id: m.source_id.clone(),
+                    matched_name: m.matched_name.clone(),
+                    band: m.band,
+                    score: m.score,
+                    listed_on: m.listed_on.clone(),
+                });
+            }
+        }
+        Ok(hits)
     }
 
     /// The full decision: determination with trace, classification, every party's

@@ -16,6 +16,7 @@
 //! - [`stored`]: the compact record and its replay.
 //! - [`report`]: the self-contained HTML report of a checked book.
 
+pub mod book;
 pub mod contract;
 pub mod engine;
 pub mod report;
@@ -28,7 +29,7 @@ pub use contract::{
     PartyRole, PartyScreening, PerIcAlternative, ScreenedMatch, ScreeningBasis, Severity, Shipment,
     ShipmentDecision, Tf32Alternative, SCHEMA_VERSION,
 };
-pub use engine::{CheckError, Engine, Verdicts, Worker};
+pub use engine::{CheckError, Engine, SharedScreenings, Verdicts, Worker};
 pub use stored::{Replay, ReplayError, StoredDecision};
 
 /// The engine's version, recorded in every decision.
