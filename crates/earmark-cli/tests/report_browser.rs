@@ -29,14 +29,21 @@ fn zz_dev() {
     let b = Browser::start();
     b.open(std::path::Path::new("/tmp/report-sample.html"));
     eprintln!("{:?}", b.log());
-    let v = b.eval("return document.querySelectorAll('svg.chart').length", json!([]));
+    let v = b.eval(
+        "return document.querySelectorAll('svg.chart').length",
+        json!([]),
+    );
     eprintln!("{v}");
     let p = scratch("bad.html");
     std::fs::write(&p, "<!DOCTYPE html><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'\"><p>x</p><img src=\"http://127.0.0.1:9/x.png\"><script>throw new Error('boom')</script>").unwrap();
     b.open(&p);
     eprintln!("{:?}", b.log());
     let p = scratch("bad2.html");
-    std::fs::write(&p, "<!DOCTYPE html><p>x</p><script>throw new Error('boom')</script>").unwrap();
+    std::fs::write(
+        &p,
+        "<!DOCTYPE html><p>x</p><script>throw new Error('boom')</script>",
+    )
+    .unwrap();
     b.open(&p);
     eprintln!("{:?}", b.log());
     let _: Value = Value::Null;

@@ -402,3 +402,73 @@ fn a_large_book_lists_flagged_lines_up_to_the_cap_and_counts_the_rest() {
     // Small enough to open: the listed lines dominate, not the book's size.
     assert!(html.len() < 600_000, "{} bytes", html.len());
 }
+
+/// A small book through the book's parser and run, as `earmark check --book --report` does.
+fn book_report(full: earmark_engine::book::Full) -> String {
+    use earmark_engine::book::{
+        parse, parse::catalog_ids, run, BookFormat, ParseOptions, RunOptions,
+    };
+    let text = format!(
+        "order_id,line,date,item,quantity,unit_price,currency,destination,end_user_name,end_user_hq,end_user_parent_hq\n\
+         PO-1,1,2025-05-02,nvidia-h20,10,12500,USD,CN,Example Cloud Ltd,CN,same\n\
+         PO-2,1,2025-06-10,nvidia-h100-sxm,8,25000,USD,DE,Beispiel Rechenzentrum GmbH,DE,same\n\
+         PO-3,1,2025-07-01,nvidia-h100-sxm,4,25000,USD,CN,\"{}\",CN,same\n\
+         PO-4,1,2025-07-01,no-such-chip,1,100,USD,CN,Example Cloud Ltd,CN,same\n\
+         PO-5,1,2025-07-01,nvidia-h20,ten,100,USD,CN,Example Cloud Ltd,CN,same\n",
+        HOSTILE.replace('"', "\"\"")
+    );
+    let book = parse(
+        text.as_bytes(),
+        BookFormat::Csv,
+        &ParseOptions::default(),
+        &mut catalog_ids,
+    )
+    .unwrap();
+    let mut opts = RunOptions::new(date(CHECKED_ON));
+    opts.full = full;
+    opts.threads = 2;
+    let checks = run(engine(), &book, &opts, &|_| {});
+    let mut b = ReportBuilder::new(ReportOptions::new(
+        "Order book check",
+        "book.csv",
+        date(CHECKED_ON),
+        H100_TPP,
+    ));
+    for (line, check) in book.lines.iter().zip(&checks) {
+        b.add_check(line, check, engine().pack());
+    }
+    for e in &book.errors {
+        b.reject(format!("book.csv:{e}"));
+    }
+    b.render()
+}
+
+#[test]
+fn a_checked_book_reports_its_lines_rejected_rows_and_unchecked_lines() {
+    for full in [
+        earmark_engine::book::Full::None,
+        earmark_engine::book::Full::Flagged,
+    ] {
+        let html = book_report(full);
+        assert_eq!(metric(&html, "lines.all"), "4", "{full:?}");
+        assert_eq!(metric(&html, "lines.license_required"), "2", "{full:?}");
+        assert_eq!(metric(&html, "lines.clear"), "1", "{full:?}");
+        // The unknown item could not be checked: a person must look (review), never clear.
+        assert_eq!(metric(&html, "lines.review"), "1", "{full:?}");
+        assert!(
+            html.contains("`no-such-chip` is not in the catalog"),
+            "{full:?}"
+        );
+        assert!(html.contains("book.csv:line 6: `quantity`"), "{full:?}");
+        assert!(
+            !html.contains("<script") && !html.contains("<img"),
+            "{full:?}"
+        );
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{full:?}"
+        );
+        // The H20 line's decision cites the April 2025 letter's rule in both paths.
+        assert!(html.contains("<code>h20-named</code>"), "{full:?}");
+    }
+}

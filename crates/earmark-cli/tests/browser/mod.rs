@@ -22,11 +22,18 @@ const INSTALL: &str = "the report's browser test needs Chromium and its WebDrive
 fn find(var: &str, names: &[&str]) -> PathBuf {
     if let Ok(p) = std::env::var(var) {
         let p = PathBuf::from(p);
-        assert!(p.is_file(), "{var}={} is not a file; {INSTALL}", p.display());
+        assert!(
+            p.is_file(),
+            "{var}={} is not a file; {INSTALL}",
+            p.display()
+        );
         return p;
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
-    for dir in std::env::split_paths(&path).chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/lib/chromium")]) {
+    for dir in std::env::split_paths(&path).chain([
+        PathBuf::from("/usr/bin"),
+        PathBuf::from("/usr/lib/chromium"),
+    ]) {
         for n in names {
             let c = dir.join(n);
             if c.is_file() {
@@ -56,7 +63,10 @@ pub struct LogEntry {
 impl Browser {
     pub fn start() -> Self {
         let driver = find("EARMARK_CHROMEDRIVER", &["chromedriver"]);
-        let chromium = find("EARMARK_CHROMIUM", &["chromium", "chromium-browser", "google-chrome"]);
+        let chromium = find(
+            "EARMARK_CHROMIUM",
+            &["chromium", "chromium-browser", "google-chrome"],
+        );
         // Port 0: chromedriver picks a free port and prints it, so parallel tests never race
         // for one.
         let mut child = Command::new(&driver)
@@ -76,7 +86,10 @@ impl Browser {
         }
         let Some(port) = port else {
             let _ = child.kill();
-            panic!("{} did not say which port it listens on; {INSTALL}", driver.display());
+            panic!(
+                "{} did not say which port it listens on; {INSTALL}",
+                driver.display()
+            );
         };
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -94,9 +107,17 @@ impl Browser {
             },
             "goog:loggingPrefs": {"browser": "ALL"}
         }}});
-        let mut b = Self { child, base, session: String::new(), agent };
+        let mut b = Self {
+            child,
+            base,
+            session: String::new(),
+            agent,
+        };
         let v = b.call("POST", "/session", Some(caps));
-        b.session = v["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}; {INSTALL}")).to_owned();
+        b.session = v["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}; {INSTALL}"))
+            .to_owned();
         b
     }
 
@@ -106,12 +127,22 @@ impl Browser {
         let resp = match (method, body) {
             ("GET", _) => self.agent.get(&url).call(),
             ("DELETE", _) => self.agent.delete(&url).call(),
-            (_, b) => self.agent.post(&url).send_json(b.unwrap_or_else(|| json!({}))),
+            (_, b) => self
+                .agent
+                .post(&url)
+                .send_json(b.unwrap_or_else(|| json!({}))),
         };
         let mut resp = resp.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         let status = resp.status();
-        let v: Value = resp.body_mut().read_json().unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-        assert!(status.is_success(), "{method} {path}: {status}: {}", v["value"]);
+        let v: Value = resp
+            .body_mut()
+            .read_json()
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        assert!(
+            status.is_success(),
+            "{method} {path}: {status}: {}",
+            v["value"]
+        );
         v["value"].clone()
     }
 
@@ -127,12 +158,20 @@ impl Browser {
     /// Runs `script` (a function body; `arguments` holds `args`) in the page and returns
     /// what it returns. WebDriver runs it outside the page's CSP, which still binds the page.
     pub fn eval(&self, script: &str, args: Value) -> Value {
-        self.call("POST", &self.s("/execute/sync"), Some(json!({ "script": script, "args": args })))
+        self.call(
+            "POST",
+            &self.s("/execute/sync"),
+            Some(json!({ "script": script, "args": args })),
+        )
     }
 
     /// The console and browser log since the last call.
     pub fn log(&self) -> Vec<LogEntry> {
-        let v = self.call("POST", &self.s("/se/log"), Some(json!({ "type": "browser" })));
+        let v = self.call(
+            "POST",
+            &self.s("/se/log"),
+            Some(json!({ "type": "browser" })),
+        );
         v.as_array()
             .unwrap_or(&Vec::new())
             .iter()
@@ -146,14 +185,30 @@ impl Browser {
 
     /// Log entries that are errors (console errors, uncaught exceptions, CSP violations).
     pub fn errors(&self) -> Vec<LogEntry> {
-        self.log().into_iter().filter(|e| e.level == "SEVERE" || e.level == "WARNING").collect()
+        self.log()
+            .into_iter()
+            .filter(|e| e.level == "SEVERE" || e.level == "WARNING")
+            .collect()
     }
 
     /// Clicks the first element matching a CSS selector, as a user would.
     pub fn click(&self, css: &str) {
-        let v = self.call("POST", &self.s("/element"), Some(json!({"using": "css selector", "value": css})));
-        let id = v.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).unwrap().to_owned();
-        self.call("POST", &self.s(&format!("/element/{id}/click")), Some(json!({})));
+        let v = self.call(
+            "POST",
+            &self.s("/element"),
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        let id = v
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap()
+            .to_owned();
+        self.call(
+            "POST",
+            &self.s(&format!("/element/{id}/click")),
+            Some(json!({})),
+        );
     }
 
     /// The text of an open alert, prompt or confirm dialog, if any.

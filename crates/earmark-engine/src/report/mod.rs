@@ -18,10 +18,13 @@
 pub mod html;
 pub mod svg;
 
+use crate::book::{BookLine, LineCheck, LineOutcome};
 use crate::contract::DataUsed;
 use crate::contract::{PartyRole, ScreenedMatch, ScreeningBasis, Severity, ShipmentDecision};
 use earmark_core::country::Country;
+use earmark_core::determine::EccnFact;
 use earmark_core::determine::Outcome;
+use earmark_core::rules::RulePack;
 use earmark_core::rules::{ListStatus, ReviewPolicy};
 use earmark_core::Date;
 use html::{esc, figure, figure_1, id_part, int, money, push_esc};
@@ -211,6 +214,8 @@ pub struct LineDetail {
     /// The next dated change of the answer.
     pub next_change: Option<String>,
     pub warnings: Vec<String>,
+    /// Why the engine could not check the line, when it could not.
+    pub error: Option<String>,
 }
 
 impl LineDetail {
@@ -297,6 +302,76 @@ impl LineDetail {
             other_layer,
             next_change,
             warnings: d.warnings.clone(),
+            error: None,
+        }
+    }
+
+    /// The evidence of a book line's fast answer (no trace): its deciding rules with their
+    /// citations, exceptions and the parties' list hits. The full decision, where the run made
+    /// one, says more and is preferred ([`ReportBuilder::add_check`]).
+    pub fn from_outcome(o: &LineOutcome<'_>, pack: &RulePack) -> Self {
+        let citations = o
+            .rules
+            .iter()
+            .map(|r| CitedRule {
+                rule: r.id.clone(),
+                instrument: pack
+                    .instruments
+                    .get(r.instrument)
+                    .map(|i| i.id.clone())
+                    .unwrap_or_default(),
+                cite: r.cite.clone(),
+            })
+            .collect();
+        let mut parties: Vec<PartyEvidence> = Vec::new();
+        for h in &o.hits {
+            let m = ScreenedMatch {
+                band: h.band,
+                score: h.score,
+                list: h.list.clone(),
+                source_id: h.source_id.clone(),
+                matched_name: h.matched_name.clone(),
+                listed_on: h.listed_on.clone(),
+            };
+            match parties
+                .iter_mut()
+                .find(|p| p.role == h.role && p.name.as_deref() == Some(&h.name))
+            {
+                Some(p) => p.matches.push((m, "list hit")),
+                None => parties.push(PartyEvidence {
+                    role: h.role,
+                    name: Some(h.name.clone()),
+                    status: None,
+                    basis: ScreeningBasis::Screened,
+                    matches: vec![(m, "list hit")],
+                }),
+            }
+        }
+        Self {
+            outcome: o.outcome,
+            classification: match o.eccn {
+                EccnFact::Listed(e) => Some(e.to_string()),
+                EccnFact::NotListed => Some("outside 3A090/4A090".to_owned()),
+                EccnFact::Unknown => None,
+            },
+            review_policy: o.review_policy,
+            determining_rules: Vec::new(),
+            citations,
+            exceptions: o
+                .license_exceptions
+                .iter()
+                .map(|e| CitedRule {
+                    rule: (*e).to_owned(),
+                    instrument: String::new(),
+                    cite: String::new(),
+                })
+                .collect(),
+            missing: Vec::new(),
+            parties,
+            other_layer: None,
+            next_change: None,
+            warnings: Vec::new(),
+            error: None,
         }
     }
 }
@@ -475,6 +550,18 @@ impl ReportBuilder {
     /// Adds one checked line. `decision` is its full decision where the run made one (it is
     /// kept, in brief, only for flagged lines the page lists).
     pub fn add(&mut self, facts: LineFacts, decision: Option<&ShipmentDecision>) {
+        if self.data.is_none() {
+            if let Some(d) = decision {
+                self.data = Some(d.data.clone());
+            }
+        }
+        let flagged = facts.severity != Severity::Clear;
+        let detail = decision.filter(|_| flagged).map(LineDetail::from_decision);
+        self.add_detailed(facts, detail);
+    }
+
+    /// Adds one line with the evidence of its decision already taken out.
+    pub fn add_detailed(&mut self, facts: LineFacts, detail: Option<LineDetail>) {
         self.seq += 1;
         self.total.add(&facts);
         let country = facts
@@ -500,11 +587,6 @@ impl ReportBuilder {
             .entry(facts.item.clone())
             .or_default()
             .add(&facts);
-        if self.data.is_none() {
-            if let Some(d) = decision {
-                self.data = Some(d.data.clone());
-            }
-        }
         if facts.severity == Severity::Clear {
             return;
         }
@@ -518,12 +600,68 @@ impl ReportBuilder {
                 id_part(&facts.line),
                 self.seq
             );
-            let detail = decision.map(LineDetail::from_decision);
             list.push(Listed {
                 anchor,
                 facts,
                 detail,
             });
+        }
+    }
+
+    /// Adds one checked line of a book, as [`crate::book::run_stream`] hands it over (or
+    /// [`crate::book::run`] returns it). A line the engine could not check counts as review.
+    pub fn add_check(&mut self, line: &BookLine, check: &LineCheck<'_>, pack: &RulePack) {
+        let customer = crate::book::summary::customer(line);
+        let mut facts = LineFacts {
+            order_id: line.order_id.clone(),
+            line: line.line.to_string(),
+            date: line.date,
+            item: line.item.clone(),
+            destination: Some(line.shipment.to),
+            customer: (customer != "(unnamed)").then(|| customer.to_owned()),
+            quantity: line.quantity,
+            value: match (line.value_cents, &line.currency) {
+                (Some(v), Some(c)) => Some(Money {
+                    cents: i128::from(v),
+                    currency: c.clone(),
+                }),
+                _ => None,
+            },
+            tpp_per_unit: None,
+            severity: check.severity(),
+            headline: String::new(),
+        };
+        match &check.result {
+            Ok(o) => {
+                facts.tpp_per_unit = o.tpp_per_unit;
+                facts.headline = o.headline();
+                match o.decision.as_deref() {
+                    Some(d) => self.add(facts, Some(d)),
+                    None => {
+                        let flagged = facts.severity != Severity::Clear;
+                        let detail = flagged.then(|| LineDetail::from_outcome(o, pack));
+                        self.add_detailed(facts, detail);
+                    }
+                }
+            }
+            Err(e) => {
+                facts.headline = format!("NOT CHECKED: {e}");
+                let detail = LineDetail {
+                    outcome: Outcome::Indeterminate,
+                    classification: None,
+                    review_policy: None,
+                    determining_rules: Vec::new(),
+                    citations: Vec::new(),
+                    exceptions: Vec::new(),
+                    missing: Vec::new(),
+                    parties: Vec::new(),
+                    other_layer: None,
+                    next_change: None,
+                    warnings: Vec::new(),
+                    error: Some(e.to_string()),
+                };
+                self.add_detailed(facts, Some(detail));
+            }
         }
     }
 
@@ -1134,6 +1272,10 @@ impl ReportBuilder {
     }
 
     fn detail(&self, out: &mut String, d: &LineDetail) {
+        if let Some(e) = &d.error {
+            let _ = write!(out, "<dt>Not checked</dt><dd>{}</dd></dl>", esc(e));
+            return;
+        }
         let _ = write!(
             out,
             "<dt>Outcome</dt><dd>{}</dd><dt>Classification</dt><dd>{}</dd>",
