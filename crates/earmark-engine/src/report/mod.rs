@@ -222,11 +222,9 @@ impl LineDetail {
     /// The evidence of one decision.
     pub fn from_decision(d: &ShipmentDecision) -> Self {
         let dec = &d.decision;
-        let classification = d
-            .classification
-            .eccn
-            .map(|e| e.to_string())
-            .or_else(|| dec.paragraph.clone());
+        // The classifier's own sentence: the class with the figures that decided it, or why
+        // the item is outside 3A090/4A090, or the fact that is missing.
+        let classification = Some(d.classification.summary.clone());
         let parties = d
             .parties
             .iter()
@@ -775,7 +773,7 @@ impl ReportBuilder {
             out,
             r##"<header>
 <h1>{}</h1>
-<p class="sub">Book <code>{}</code> · checked on {} · {} lines, {} flagged{}</p>
+<p class="sub">Book <code>{}</code> · checked on {} · {}, {} flagged{}</p>
 <nav><a href="#summary">Summary</a> <a href="#charts">Charts</a> <a href="#breakdown">By country, customer, item</a>{} <a href="#flagged">Flagged lines</a>{}</nav>
 </header>
 <main>
@@ -1194,9 +1192,9 @@ impl ReportBuilder {
         let shown = self.listed().count() as u64;
         let _ = write!(
             out,
-            r#"<section id="flagged"><h2>Flagged lines</h2><p>{} lines are flagged; {} lines need no license and are counted above, not listed. Each line links to its decision.</p>"#,
-            int(flagged.into()),
-            int(self.total.lines[0].into())
+            r#"<section id="flagged"><h2>Flagged lines</h2><p>{} flagged; {} no license and counted above, not listed. Each line links to its decision.</p>"#,
+            count(flagged, "line is", "lines are"),
+            count(self.total.lines[0], "line needs", "lines need")
         );
         if shown < flagged {
             let _ = write!(
@@ -1441,6 +1439,11 @@ impl ReportBuilder {
             self.opts.checked_on
         );
     }
+}
+
+/// `1 line`, `2 lines`, with separators.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", int(n.into()), if n == 1 { one } else { many })
 }
 
 fn country_label(code: &str) -> String {
