@@ -42,6 +42,9 @@ enum Command {
     Rules(commands::rules::Args),
     /// Determine whether a shipment needs a license, under which rule, with which exceptions.
     Check(commands::check::Args),
+    /// An order book under two configurations (dates, layers, rule-pack overlays): the lines
+    /// whose answer changes, which way, and the value and compute at stake.
+    Scenario(commands::scenario::Args),
     /// Print or write the JSON Schemas of the shipment, the decision and the stored decision.
     Schema(commands::schema::Args),
     /// The system of record: licenses, shipments, dispositions, caps, and their status.
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Command::Lists(command) => commands::lists::run(command),
         Command::Rules(args) => commands::rules::run(args),
         Command::Check(args) => commands::check::run(args),
+        Command::Scenario(args) => commands::scenario::run(args),
         Command::Schema(args) => commands::schema::run(args),
         Command::Ledger(args) => commands::ledger::run(args),
         Command::Audit(args) => commands::audit::run(args),

@@ -323,6 +323,10 @@ pub struct DataUsed {
     /// The last date the pack's sources were checked: decisions after it are indeterminate,
     /// and no change after it can be foreseen.
     pub rule_pack_verified_through: Option<Date>,
+    /// Set when the pack is hypothetical: a real pack changed by an overlay (a scenario). Such
+    /// a decision is not an answer under the regulations in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_pack_overlay: Option<earmark_core::rules::OverlayInfo>,
     pub catalog_hash: String,
     pub lists: Vec<ListUsed>,
 }

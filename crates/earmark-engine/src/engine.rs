@@ -195,6 +195,7 @@ impl Engine {
             rule_pack_version: self.pack.version.clone(),
             rule_pack_hash: self.pack.hash.clone(),
             rule_pack_verified_through: self.pack.verified_through,
+            rule_pack_overlay: self.pack.overlay.clone(),
             catalog_hash: self.catalog_hash.clone(),
             lists: self
                 .lists
@@ -870,6 +871,9 @@ impl<'e> Worker<'e> {
         let other_layer = self.other_layer(&item, &request, tf32, &answer);
         let next_change = self.next_change(&item, &request, tf32, &answer);
         let mut warnings = Vec::new();
+        if let Some(overlay) = &self.engine.pack.overlay {
+            warnings.push(overlay.describe(&self.engine.pack.id));
+        }
         for p in &parties {
             warnings.extend(party_warnings(p));
         }

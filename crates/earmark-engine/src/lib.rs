@@ -14,12 +14,15 @@
 //!   caches: compiled rule snapshots, classifications, party screenings).
 //! - [`screening`]: parties to list status, and what a match on each list means.
 //! - [`stored`]: the compact record and its replay.
-//! - [`report`]: the self-contained HTML report of a checked book.
+//! - [`scenario`]: a book under two configurations (date, layer, overlaid pack), and what
+//!   changes.
+//! - [`report`]: the self-contained HTML report of a checked book or a scenario.
 
 pub mod book;
 pub mod contract;
 pub mod engine;
 pub mod report;
+pub mod scenario;
 pub mod schema;
 pub mod screening;
 pub mod stored;

@@ -8,6 +8,7 @@ pub mod classify;
 pub mod ledger;
 pub mod lists;
 pub mod rules;
+pub mod scenario;
 pub mod schema;
 pub mod screen;
 

@@ -232,7 +232,7 @@ fn read_rule_file(
 }
 
 /// Problems no pack file shows alone: `when.named` ids the bundled catalog lacks.
-fn reference_problems(pack: &RulePack, catalog: &Catalog) -> Vec<Problem> {
+pub fn reference_problems(pack: &RulePack, catalog: &Catalog) -> Vec<Problem> {
     pack.check_references(&|id| catalog.get(id).is_some())
 }
 

@@ -459,6 +459,11 @@ pub(super) fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decis
         );
     }
 
+    // A hypothetical pack must never pass for the regulations: the decision says so first.
+    if let Some(overlay) = &pack.overlay {
+        notes.insert(0, overlay.describe(&pack.id));
+    }
+
     Decision {
         outcome,
         license_required: match outcome {

@@ -642,6 +642,7 @@ impl RulePack {
                 groups,
                 sets,
                 treatments,
+                overlay: None,
                 set_order,
                 set_slots: names.slots.get(),
             }

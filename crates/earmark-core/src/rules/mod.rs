@@ -18,12 +18,14 @@
 
 mod expr;
 mod load;
+mod overlay;
 mod validate;
 
 use serde::{Deserialize, Serialize};
 
 pub use expr::SetExpr;
 pub use load::{content_hash, is_pack_file, Problem, RulesError};
+pub use overlay::{Overlay, OverlayInfo};
 
 use crate::country::{Country, CountrySet};
 use crate::spec::ItemKind;
@@ -630,6 +632,9 @@ pub struct RulePack {
     pub groups: Vec<Group>,
     pub sets: Vec<NamedSet>,
     pub treatments: Vec<Treatment>,
+    /// Set when the pack is a hypothesis: a real pack changed by an overlay
+    /// ([`Overlay::apply`]). Decisions under it say so.
+    pub overlay: Option<OverlayInfo>,
     /// Named sets in an order where each comes after the sets it uses.
     pub(crate) set_order: Vec<usize>,
     /// How many [`SetRef`] slots the rules use.
