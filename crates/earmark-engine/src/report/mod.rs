@@ -16,7 +16,10 @@
 //! [`html::esc`]; `tests/report.rs` holds the page to that with a hostile book.
 
 pub mod html;
+mod scenario;
 pub mod svg;
+
+pub use scenario::render_scenario;
 
 use crate::book::{BookLine, LineCheck, LineOutcome};
 use crate::contract::DataUsed;
@@ -412,36 +415,6 @@ pub struct CapFigure {
     pub limit_tpp: f64,
 }
 
-/// One row of a scenario's deltas: a country, customer or item, and what changes for it.
-///
-/// HOOK: filled from the scenario results (branch `scenario`) once they exist; the report
-/// renders whatever rows it is given.
-#[derive(Debug, Clone, Default)]
-pub struct ScenarioDelta {
-    pub label: String,
-    /// Lines whose answer becomes stricter (e.g. clear → license required) and their value
-    /// (in the report's chart currency) and compute.
-    pub stricter_lines: u64,
-    pub stricter_value_cents: i128,
-    pub stricter_tpp: f64,
-    /// Lines whose answer becomes less strict.
-    pub looser_lines: u64,
-    pub looser_value_cents: i128,
-    pub looser_tpp: f64,
-}
-
-/// A scenario's section: what was compared and the deltas by country.
-#[derive(Debug, Clone, Default)]
-pub struct ScenarioSection {
-    pub baseline: String,
-    pub variant: String,
-    pub currency: String,
-    pub by_country: Vec<ScenarioDelta>,
-    /// Lines whose answer changes, as (anchor text, from, to), at most `max_listed`.
-    pub changed: Vec<(String, String, String)>,
-    pub changed_total: u64,
-}
-
 /// Sums by severity for one slice of the book (all of it, a country, a month, ...).
 #[derive(Debug, Clone, Default)]
 struct Tally {
@@ -517,7 +490,6 @@ pub struct ReportBuilder {
     rejected: u64,
     rejected_examples: Vec<String>,
     caps: Vec<CapFigure>,
-    scenario: Option<ScenarioSection>,
     notes: Vec<String>,
 }
 
@@ -540,7 +512,6 @@ impl ReportBuilder {
             rejected: 0,
             rejected_examples: Vec::new(),
             caps: Vec::new(),
-            scenario: None,
             notes: Vec::new(),
         }
     }
@@ -681,11 +652,6 @@ impl ReportBuilder {
         self.caps = caps;
     }
 
-    /// A scenario's deltas, shown as their own section.
-    pub fn scenario(&mut self, section: ScenarioSection) {
-        self.scenario = Some(section);
-    }
-
     /// A sentence the reader should see at the top (e.g. how the lines were dated).
     pub fn note(&mut self, text: impl Into<String>) {
         self.notes.push(text.into());
@@ -726,31 +692,11 @@ impl ReportBuilder {
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(64 * 1024);
         let currency = self.chart_currency();
-        let digest = Sha256::digest(CSS.as_bytes());
-        let style_hash = base64(&digest);
-        let _ = write!(
-            out,
-            r#"<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'sha256-{style_hash}'; img-src data:; base-uri 'none'; form-action 'none'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="earmark {}">
-<title>{} – {}</title>
-<style>{CSS}</style>
-</head>
-<body>
-"#,
-            crate::ENGINE_VERSION,
-            esc(&self.opts.title),
-            esc(&self.opts.source)
-        );
+        page_head(&mut out, &self.opts);
         self.header(&mut out);
         self.headline(&mut out);
         self.charts(&mut out, &currency);
         self.breakdowns(&mut out, &currency);
-        self.scenario_section(&mut out);
         self.flagged_table(&mut out);
         self.decisions(&mut out);
         self.rejected_section(&mut out);
@@ -774,7 +720,7 @@ impl ReportBuilder {
             r##"<header>
 <h1>{}</h1>
 <p class="sub">Book <code>{}</code> · checked on {} · {}, {} flagged{}</p>
-<nav><a href="#summary">Summary</a> <a href="#charts">Charts</a> <a href="#breakdown">By country, customer, item</a>{} <a href="#flagged">Flagged lines</a>{}</nav>
+<nav><a href="#summary">Summary</a> <a href="#charts">Charts</a> <a href="#breakdown">By country, customer, item</a> <a href="#flagged">Flagged lines</a>{}</nav>
 </header>
 <main>
 "##,
@@ -787,11 +733,6 @@ impl ReportBuilder {
                 format!(", {} rows rejected", int(self.rejected.into()))
             } else {
                 String::new()
-            },
-            if self.scenario.is_some() {
-                r##" <a href="#scenario">Scenario</a>"##
-            } else {
-                ""
             },
             if self.rejected > 0 {
                 r##" <a href="#rejected">Rejected rows</a>"##
@@ -1105,80 +1046,6 @@ impl ReportBuilder {
         );
     }
 
-    fn scenario_section(&self, out: &mut String) {
-        let Some(sc) = &self.scenario else { return };
-        let _ = write!(
-            out,
-            r#"<section id="scenario"><h2>Scenario: what changes</h2><p>Baseline <b>{}</b> against variant <b>{}</b>: {} lines change their answer.</p>"#,
-            esc(&sc.baseline),
-            esc(&sc.variant),
-            int(sc.changed_total.into())
-        );
-        let bars: Vec<(String, f64, f64)> = sc
-            .by_country
-            .iter()
-            .map(|d| {
-                (
-                    country_label(&d.label),
-                    d.looser_value_cents as f64 / 100.0,
-                    d.stricter_value_cents as f64 / 100.0,
-                )
-            })
-            .collect();
-        let cur = sc.currency.clone();
-        out.push_str(
-            r#"<div class="chartbox wide"><h3>Value whose answer changes, by country</h3>"#,
-        );
-        out.push_str(&svg::diverging_bars(
-            "scenario-value",
-            &format!(
-                "Value whose answer changes under the variant, in {}",
-                sc.currency
-            ),
-            &bars,
-            "less strict",
-            "stricter",
-            &move |v| format!("{} {}", cur, figure(v)),
-        ));
-        out.push_str("</div>");
-        out.push_str(r#"<table class="breakdown"><thead><tr><th>Country</th><th class="num">Lines stricter</th><th class="num">Value stricter</th><th class="num">H100-eq. stricter</th><th class="num">Lines less strict</th><th class="num">Value less strict</th><th class="num">H100-eq. less strict</th></tr></thead><tbody>"#);
-        for d in &sc.by_country {
-            let _ = write!(
-                out,
-                r#"<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
-                esc(&country_label(&d.label)),
-                int(d.stricter_lines.into()),
-                money(d.stricter_value_cents, &sc.currency),
-                figure_1(self.h100(d.stricter_tpp)),
-                int(d.looser_lines.into()),
-                money(d.looser_value_cents, &sc.currency),
-                figure_1(self.h100(d.looser_tpp)),
-            );
-        }
-        out.push_str("</tbody></table>");
-        if !sc.changed.is_empty() {
-            out.push_str(r#"<table class="lines"><thead><tr><th>Line</th><th>Baseline</th><th>Variant</th></tr></thead><tbody>"#);
-            for (line, from, to) in &sc.changed {
-                let _ = write!(
-                    out,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(line),
-                    esc(from),
-                    esc(to)
-                );
-            }
-            out.push_str("</tbody></table>");
-            if sc.changed_total > sc.changed.len() as u64 {
-                let _ = write!(
-                    out,
-                    r#"<p class="small">{} more changed lines are not listed.</p>"#,
-                    int((sc.changed_total - sc.changed.len() as u64).into())
-                );
-            }
-        }
-        out.push_str("</section>\n");
-    }
-
     /// The flagged lines the page lists, most severe first, in book order within a severity.
     fn listed(&self) -> impl Iterator<Item = &Listed> {
         FLAGGED
@@ -1439,6 +1306,31 @@ impl ReportBuilder {
             self.opts.checked_on
         );
     }
+}
+
+/// The page's head: its CSP (no script, no fetch, the stylesheet admitted by its hash), the
+/// inline stylesheet and the title; then `<body>`.
+fn page_head(out: &mut String, opts: &ReportOptions) {
+    let digest = Sha256::digest(CSS.as_bytes());
+    let style_hash = base64(&digest);
+    let _ = write!(
+        out,
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'sha256-{style_hash}'; img-src data:; base-uri 'none'; form-action 'none'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="earmark {}">
+<title>{} – {}</title>
+<style>{CSS}</style>
+</head>
+<body>
+"#,
+        crate::ENGINE_VERSION,
+        esc(&opts.title),
+        esc(&opts.source)
+    );
 }
 
 /// `1 line`, `2 lines`, with separators.
