@@ -41,7 +41,7 @@ enum Command {
     /// List, show, validate and diff the rule packs (the regulations as dated data).
     Rules(commands::rules::Args),
     /// Determine whether a shipment needs a license, under which rule, with which exceptions.
-    Check(commands::check::Args),
+    Check(Box<commands::check::CheckArgs>),
     /// An order book under two configurations (dates, layers, rule-pack overlays): the lines
     /// whose answer changes, which way, and the value and compute at stake.
     Scenario(commands::scenario::Args),
@@ -51,6 +51,8 @@ enum Command {
     Ledger(commands::ledger::LedgerArgs),
     /// Verify the ledger's chain, export a period, or replay a recorded decision.
     Audit(commands::audit::AuditArgs),
+    /// Generate example data: synthetic order books of any size.
+    Examples(commands::examples::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,8 +63,9 @@ fn main() -> ExitCode {
         Command::Screen(args) => commands::screen::run(args),
         Command::Lists(command) => commands::lists::run(command),
         Command::Rules(args) => commands::rules::run(args),
-        Command::Check(args) => commands::check::run(args),
+        Command::Check(args) => commands::check::run_command(*args),
         Command::Scenario(args) => commands::scenario::run(args),
+        Command::Examples(args) => commands::examples::run(args),
         Command::Schema(args) => commands::schema::run(args),
         Command::Ledger(args) => commands::ledger::run(args),
         Command::Audit(args) => commands::audit::run(args),

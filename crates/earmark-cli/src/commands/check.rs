@@ -28,8 +28,9 @@ pub struct Args {
     #[command(flatten)]
     pub item: ItemArgs,
     /// Country of ultimate destination (ISO 3166-1 alpha-2; Hong Kong is read as China).
+    /// Required, except with `--book` (the lines give theirs).
     #[arg(long, value_name = "CC")]
-    pub to: String,
+    pub to: Option<String>,
     /// Where the end user is headquartered. Needed whenever the headquarters rule could apply.
     #[arg(long, value_name = "CC")]
     pub end_user_hq: Option<String>,
@@ -153,7 +154,10 @@ fn country(flag: &str, code: &str) -> anyhow::Result<Country> {
 
 /// What the user typed, validated into the engine's request.
 pub fn shipment(args: &Args, item: ItemRef) -> anyhow::Result<Shipment> {
-    let to = country("to", &args.to)?;
+    let Some(to_code) = args.to.as_deref() else {
+        bail!("give the destination: `--to CC`");
+    };
+    let to = country("to", to_code)?;
     let from = country("from", &args.from)?;
     let end_user_hq = args
         .end_user_hq
@@ -182,12 +186,12 @@ pub fn shipment(args: &Args, item: ItemRef) -> anyhow::Result<Shipment> {
             "`--transaction in-country` is a transfer within one country, but `--from {}` \
              differs from `--to {}`",
             args.from,
-            args.to
+            to_code
         ),
         Transaction::Export | Transaction::Reexport if from == to => bail!(
             "`--from {}` and `--to {}` are the same country: use `--transaction in-country`",
             args.from,
-            args.to
+            to_code
         ),
         Transaction::Reexport if from == Country::us() => {
             bail!("a reexport ships from a country other than the United States: give `--from CC`")
@@ -266,6 +270,22 @@ pub fn shipment(args: &Args, item: ItemRef) -> anyhow::Result<Shipment> {
         tf32,
         parties,
     })
+}
+
+/// `earmark check`: one shipment, or with `--book` an order book.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub shipment: Args,
+    #[command(flatten)]
+    pub book: super::book::BookArgs,
+}
+
+pub fn run_command(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    if args.book.book.is_some() {
+        return super::book::run(&args.shipment, &args.book);
+    }
+    run(args.shipment)
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {

@@ -515,6 +515,17 @@ fn check_with_dispositions(
     let decision = worker
         .check(shipment, today())
         .context("checking the shipment")?;
+    settle_with_dispositions(worker, ledger, shipment, decision)
+}
+
+/// [`check_with_dispositions`] for a decision already made (`earmark check --book --record`
+/// checks on several threads first): the lines with a possible match are settled here.
+pub fn settle_with_dispositions(
+    worker: &mut Worker<'_>,
+    ledger: &mut Ledger,
+    shipment: &Shipment,
+    decision: ShipmentDecision,
+) -> anyhow::Result<(ShipmentDecision, Vec<u64>)> {
     let hash = lists_hash(&decision.data.lists);
     let mut settled = shipment.clone();
     let mut used = Vec::new();
@@ -573,7 +584,7 @@ fn check_with_dispositions(
     Ok((decision, used))
 }
 
-fn authorisation(
+pub fn authorisation(
     license: Option<String>,
     exception: Option<String>,
     notification: Option<String>,

@@ -2,9 +2,11 @@
 //! and renders. Helpers shared by several commands (item selection, dates) live here.
 
 pub mod audit;
+pub mod book;
 pub mod catalog;
 pub mod check;
 pub mod classify;
+pub mod examples;
 pub mod ledger;
 pub mod lists;
 pub mod rules;
@@ -30,7 +32,8 @@ pub enum Format {
 
 /// Which item a command is about: a catalog id or a spec file.
 #[derive(Debug, Clone, clap::Args)]
-#[group(required = true, multiple = false)]
+// Not `required`: `check --book` takes no item; `load_item` says when one is missing.
+#[group(required = false, multiple = false)]
 pub struct ItemArgs {
     /// A catalog id (see `earmark catalog list`), e.g. `nvidia-h20`.
     #[arg(value_name = "CATALOG-ID")]
