@@ -435,7 +435,7 @@ fn book_report(full: earmark_engine::book::Full) -> String {
         H100_TPP,
     ));
     for (line, check) in book.lines.iter().zip(&checks) {
-        b.add_check(line, check, engine().pack());
+        b.add_check(line, check, None, engine().pack());
     }
     for e in &book.errors {
         b.reject(format!("book.csv:{e}"));

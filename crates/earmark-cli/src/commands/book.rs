@@ -27,6 +27,8 @@ use earmark_engine::{Engine, ItemRef, Severity};
 use earmark_ledger::{NewShipment, Recorded};
 use earmark_screen::build_index;
 
+use earmark_engine::report::{ReportBuilder, ReportOptions};
+
 use super::check::Args;
 use super::ledger::{authorisation, settle_with_dispositions, DbArgs};
 use super::lists;
@@ -60,6 +62,10 @@ pub struct BookArgs {
     /// Threads to check on (default: every core).
     #[arg(long, value_name = "N", requires = "book")]
     pub threads: Option<usize>,
+    /// Also write the results as one self-contained HTML page (headline numbers, charts by
+    /// country and month, the flagged lines with their decisions), for a person.
+    #[arg(long, value_name = "FILE.html", requires = "book")]
+    pub report: Option<PathBuf>,
     /// Only read and validate the book, then stop (what the bench compares the check with).
     #[arg(long, requires = "book", hide = true)]
     pub parse_only: bool,
@@ -471,6 +477,17 @@ pub fn run(args: &Args, b: &BookArgs) -> anyhow::Result<ExitCode> {
     let mut flagged = 0usize;
     let mut write_error: Option<std::io::Error> = None;
     let mut check_errors = 0usize;
+    let mut report = b.report.as_ref().map(|_| {
+        ReportBuilder::new(ReportOptions::new(
+            "Order book check",
+            label.clone(),
+            checked_on,
+            earmark_engine::book::H100_TPP,
+        ))
+    });
+    // The page lists flagged lines with their full decision; a fast-path run makes those
+    // apart, only for the lines the page will list.
+    let mut report_worker = engine.worker();
 
     let flush_records = |pending: &mut Vec<(u64, NewShipment)>,
                          ledger: &mut Option<earmark_ledger::Ledger>,
@@ -526,6 +543,9 @@ pub fn run(args: &Args, b: &BookArgs) -> anyhow::Result<ExitCode> {
                     Some(f) => format!("{}: `{f}`", e.line),
                     None => e.line.to_string(),
                 };
+                if let Some(r) = report.as_mut() {
+                    r.reject(format!("{label}:{where_}: {}", e.message));
+                }
                 bar.suspend(|| {
                     eprintln!(
                         "{label}:{where_}: {} (row skipped)",
@@ -536,6 +556,15 @@ pub fn run(args: &Args, b: &BookArgs) -> anyhow::Result<ExitCode> {
             Event::Line(line, check) => {
                 bar.inc(1);
                 summary.add(line, check);
+                if let Some(r) = report.as_mut() {
+                    let full = match &check.result {
+                        Ok(o) if o.decision.is_none() && r.wants_detail(o.severity) => {
+                            report_worker.check(&line.shipment, checked_on).ok()
+                        }
+                        _ => None,
+                    };
+                    r.add_check(line, check, full.as_ref(), engine.pack());
+                }
                 if let Err(e) = &check.result {
                     check_errors += 1;
                     bar.suspend(|| {
@@ -621,6 +650,15 @@ pub fn run(args: &Args, b: &BookArgs) -> anyhow::Result<ExitCode> {
         return Err(e.context("recording the book in the ledger"));
     }
 
+    if let (Some(path), Some(mut r)) = (&b.report, report) {
+        r.data_used(engine.data_used(checked_on));
+        r.note(match args.as_of {
+            Some(d) => format!("Every line is decided under the rules as of {d}."),
+            None => "Each line is decided under the rules in force on its own date.".to_owned(),
+        });
+        std::fs::write(path, r.render())
+            .with_context(|| format!("cannot write the report `{}`", path.display()))?;
+    }
     let head = format!(
         "{label}: {} lines checked, {} bad rows{}, {} distinct parties screened; rules as of {}; checked on {checked_on}",
         stats.lines,

@@ -88,6 +88,32 @@ pub fn figure_1(x: f64) -> String {
     }
 }
 
+/// A figure in three significant digits with a unit word, for chart labels where the exact
+/// figure would not fit (the tables keep it exact): `590.3 M`, `1.23 bn`, `12.5 k`, `950`.
+pub fn compact(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".to_owned();
+    }
+    let a = x.abs();
+    let (v, unit) = if a >= 1e9 {
+        (x / 1e9, " bn")
+    } else if a >= 1e6 {
+        (x / 1e6, " M")
+    } else if a >= 1e4 {
+        (x / 1e3, " k")
+    } else {
+        return figure(x);
+    };
+    let digits = if v.abs() >= 100.0 {
+        0
+    } else if v.abs() >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{v:.digits$}{unit}")
+}
+
 /// An element id from arbitrary text: letters, digits, `-` and `_` kept, anything else
 /// becomes `_`. Callers add a number that makes it unique.
 pub fn id_part(s: &str) -> String {
@@ -129,6 +155,11 @@ mod tests {
         assert_eq!(figure(-2_500.0), "-2,500");
         assert_eq!(figure_1(0.42), "0.4");
         assert_eq!(figure(f64::NAN), "–");
+        assert_eq!(compact(590_282_050.0), "590 M");
+        assert_eq!(compact(1_229_186_140.0), "1.23 bn");
+        assert_eq!(compact(45_200_000.0), "45.2 M");
+        assert_eq!(compact(12_500.0), "12.5 k");
+        assert_eq!(compact(9_500.0), "9,500");
     }
 
     #[test]

@@ -579,7 +579,17 @@ impl ReportBuilder {
 
     /// Adds one checked line of a book, as [`crate::book::run_stream`] hands it over (or
     /// [`crate::book::run`] returns it). A line the engine could not check counts as review.
-    pub fn add_check(&mut self, line: &BookLine, check: &LineCheck<'_>, pack: &RulePack) {
+    ///
+    /// `full` is the line's full decision when the caller made one apart (see
+    /// [`ReportBuilder::wants_detail`]); otherwise the run's own full decision is used where it
+    /// made one, else the fast answer's rules, citations and list hits.
+    pub fn add_check(
+        &mut self,
+        line: &BookLine,
+        check: &LineCheck<'_>,
+        full: Option<&ShipmentDecision>,
+        pack: &RulePack,
+    ) {
         let customer = crate::book::summary::customer(line);
         let mut facts = LineFacts {
             order_id: line.order_id.clone(),
@@ -604,7 +614,7 @@ impl ReportBuilder {
             Ok(o) => {
                 facts.tpp_per_unit = o.tpp_per_unit;
                 facts.headline = o.headline();
-                match o.decision.as_deref() {
+                match full.or(o.decision.as_deref()) {
                     Some(d) => self.add(facts, Some(d)),
                     None => {
                         let flagged = facts.severity != Severity::Clear;
@@ -632,6 +642,13 @@ impl ReportBuilder {
                 self.add_detailed(facts, Some(detail));
             }
         }
+    }
+
+    /// Whether a line of this severity would be listed with its decision (flagged, and the
+    /// severity's list not yet full): the caller makes the full decision for such lines only,
+    /// so a book of a million lines costs at most a few thousand explanations.
+    pub fn wants_detail(&self, severity: Severity) -> bool {
+        severity != Severity::Clear && self.listed[idx(severity)].len() < self.opts.max_listed
     }
 
     /// A row of the book that could not be read: counted, and the first ones quoted.
@@ -727,10 +744,10 @@ impl ReportBuilder {
             esc(&self.opts.title),
             esc(&self.opts.source),
             self.opts.checked_on,
-            int(self.seq.into()),
+            count(self.seq, "line", "lines"),
             int(flagged.into()),
             if self.rejected > 0 {
-                format!(", {} rows rejected", int(self.rejected.into()))
+                format!(", {} rejected", count(self.rejected, "row", "rows"))
             } else {
                 String::new()
             },
@@ -880,7 +897,7 @@ impl ReportBuilder {
         let tpp = |t: &Tally, i: usize| t.tpp[i];
         let country_label = |code: &str| country_label(code);
         let cur2 = currency.to_owned();
-        let money_fmt = move |v: f64| format!("{} {}", cur2, figure(v));
+        let money_fmt = move |v: f64| format!("{} {}", cur2, html::compact(v));
         let h = self.opts.h100_tpp;
         let h100_fmt = move |v: f64| if h > 0.0 { figure_1(v / h) } else { figure(v) };
         out.push_str(r#"<div class="chartbox"><h3>Value by destination country</h3>"#);

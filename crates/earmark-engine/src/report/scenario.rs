@@ -269,7 +269,7 @@ pub fn render_scenario(r: &ScenarioReport, opts: &ReportOptions) -> String {
         &value_bars,
         "less strict",
         "stricter",
-        &move |v| format!("{cur} {}", figure(v)),
+        &move |v| format!("{cur} {}", super::html::compact(v)),
     ));
     out.push_str(
         r#"</div><div class="chartbox"><h3>Compute by destination country (H100-equivalents)</h3>"#,

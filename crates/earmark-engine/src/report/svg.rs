@@ -24,7 +24,7 @@ pub struct Bar {
 
 const WIDTH: f64 = 760.0;
 const LABEL_W: f64 = 190.0;
-const VALUE_W: f64 = 110.0;
+const VALUE_W: f64 = 120.0;
 const ROW_H: f64 = 22.0;
 const BAR_H: f64 = 15.0;
 const LEGEND_H: f64 = 26.0;
