@@ -652,6 +652,10 @@ pub fn run(args: &Args, b: &BookArgs) -> anyhow::Result<ExitCode> {
 
     if let (Some(path), Some(mut r)) = (&b.report, report) {
         r.data_used(engine.data_used(checked_on));
+        if let Some(l) = ledger.as_mut() {
+            let years = r.years();
+            r.caps(cap_figures(l, &years).context("reading the caps for the report")?);
+        }
         r.note(match args.as_of {
             Some(d) => format!("Every line is decided under the rules as of {d}."),
             None => "Each line is decided under the rules in force on its own date.".to_owned(),
@@ -700,6 +704,40 @@ pub fn run(args: &Args, b: &BookArgs) -> anyhow::Result<ExitCode> {
         code = code.max(4);
     }
     Ok(ExitCode::from(code))
+}
+
+/// The caps recorded in the ledger, as used in each year of the book: the ten rows (a
+/// consignee or a country in a year) nearest their limit, for the report's gauges.
+fn cap_figures(
+    ledger: &mut earmark_ledger::Ledger,
+    years: &[i32],
+) -> anyhow::Result<Vec<earmark_engine::report::CapFigure>> {
+    let mut rows = Vec::new();
+    for cap in ledger.caps()? {
+        for &year in years {
+            for u in ledger.cap_usage(year, &cap)? {
+                let floor = if u.lines_without_tpp > 0 {
+                    " (at least)"
+                } else {
+                    ""
+                };
+                rows.push(earmark_engine::report::CapFigure {
+                    label: format!("{} {year}: {}{floor}", cap.id, u.key),
+                    used_tpp: u.tpp,
+                    limit_tpp: cap.limit_tpp,
+                });
+            }
+        }
+    }
+    let share =
+        |c: &earmark_engine::report::CapFigure| c.used_tpp / c.limit_tpp.max(f64::MIN_POSITIVE);
+    rows.sort_by(|a, b| {
+        share(b)
+            .total_cmp(&share(a))
+            .then_with(|| a.label.cmp(&b.label))
+    });
+    rows.truncate(10);
+    Ok(rows)
 }
 
 /// The line's record for the ledger: its full decision, settled with recorded dispositions,

@@ -674,6 +674,13 @@ impl ReportBuilder {
         self.notes.push(text.into());
     }
 
+    /// The calendar years the dated lines fall in, in order (caps count per year).
+    pub fn years(&self) -> Vec<i32> {
+        let mut years: Vec<i32> = self.by_month.keys().map(|(y, _)| *y).collect();
+        years.dedup();
+        years
+    }
+
     /// Lines added so far.
     pub fn lines(&self) -> u64 {
         self.seq
@@ -980,9 +987,9 @@ impl ReportBuilder {
                     limit: c.limit_tpp,
                 })
                 .collect();
-            out.push_str(r#"<div class="chartbox wide" id="caps"><h3>Cap usage (TPP)</h3>"#);
+            out.push_str(r#"<div class="chartbox wide" id="caps"><h3>Cap usage (TPP), the caps nearest their limit</h3>"#);
             out.push_str(&svg::gauges("caps", "Cap usage in TPP", &gauges, &|v| {
-                figure(v)
+                html::compact(v)
             }));
             out.push_str("</div>");
         }
@@ -1076,9 +1083,9 @@ impl ReportBuilder {
         let shown = self.listed().count() as u64;
         let _ = write!(
             out,
-            r#"<section id="flagged"><h2>Flagged lines</h2><p>{} flagged; {} no license and counted above, not listed. Each line links to its decision.</p>"#,
-            count(flagged, "line is", "lines are"),
-            count(self.total.lines[0], "line needs", "lines need")
+            r#"<section id="flagged"><h2>Flagged lines</h2><p>Flagged: {}. Needing no license: {}, counted above and not listed. Each flagged line links to its decision.</p>"#,
+            count(flagged, "line", "lines"),
+            count(self.total.lines[0], "line", "lines")
         );
         if shown < flagged {
             let _ = write!(

@@ -215,15 +215,18 @@ pub struct Gauge {
     pub limit: f64,
 }
 
-/// Cap usage: a bar per cap, filled to its use, with the limit marked and the share printed.
+/// Cap usage: per cap its label on a line of its own, then a bar filled to its use with the
+/// share printed after it (a cap's label is a year and a consignee name: too long to sit
+/// beside the bar).
 pub fn gauges(class: &str, title: &str, gauges: &[Gauge], fmt: &dyn Fn(f64) -> String) -> String {
+    const ROW: f64 = 42.0;
     let rows = gauges.len().max(1) as f64;
-    let height = rows * 28.0 + 8.0;
+    let height = rows * ROW + 6.0;
     let mut out = String::new();
     open(&mut out, class, height, title);
-    let span = WIDTH - LABEL_W - 190.0;
+    let span = WIDTH - 260.0;
     for (i, g) in gauges.iter().enumerate() {
-        let y = 4.0 + i as f64 * 28.0;
+        let y = 4.0 + i as f64 * ROW;
         let share = if g.limit > 0.0 {
             clean(g.used) / g.limit
         } else {
@@ -242,16 +245,12 @@ pub fn gauges(class: &str, title: &str, gauges: &[Gauge], fmt: &dyn Fn(f64) -> S
         } else {
             "#1f5fa8"
         };
+        let _ = write!(out, r#"<text x="0" y="{:.1}" class="label">"#, y + 11.0);
+        push_esc(&mut out, &truncate(&g.label, 110));
+        let bar_y = y + 16.0;
         let _ = write!(
             out,
-            r#"<text x="{:.1}" y="{:.1}" class="label" text-anchor="end">"#,
-            LABEL_W - 8.0,
-            y + 14.0
-        );
-        push_esc(&mut out, &truncate(&g.label, 28));
-        let _ = write!(
-            out,
-            r##"</text><rect x="{LABEL_W}" y="{y:.1}" width="{span:.1}" height="18" fill="#e6e8eb"/><rect x="{LABEL_W}" y="{y:.1}" width="{:.1}" height="18" fill="{color}"><title>"##,
+            r##"</text><rect x="0" y="{bar_y:.1}" width="{span:.1}" height="16" fill="#e6e8eb"/><rect x="0" y="{bar_y:.1}" width="{:.1}" height="16" fill="{color}"><title>"##,
             fill_w.max(1.0)
         );
         push_esc(&mut out, &g.label);
@@ -266,8 +265,8 @@ pub fn gauges(class: &str, title: &str, gauges: &[Gauge], fmt: &dyn Fn(f64) -> S
             esc(&fmt(g.used)),
             esc(&fmt(g.limit)),
             pct,
-            LABEL_W + span + 8.0,
-            y + 14.0,
+            span + 8.0,
+            bar_y + 12.5,
             esc(&fmt(g.used)),
             esc(&fmt(g.limit)),
             pct
