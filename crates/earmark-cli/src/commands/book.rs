@@ -477,6 +477,14 @@ pub fn run(args: &Args, b: &BookArgs) -> anyhow::Result<ExitCode> {
     let mut flagged = 0usize;
     let mut write_error: Option<std::io::Error> = None;
     let mut check_errors = 0usize;
+    // Opened before the run, so an unwritable path fails at once, not after a long book.
+    let report_file = match &b.report {
+        Some(p) => Some(
+            std::fs::File::create(p)
+                .with_context(|| format!("cannot write the report `{}`", p.display()))?,
+        ),
+        None => None,
+    };
     let mut report = b.report.as_ref().map(|_| {
         ReportBuilder::new(ReportOptions::new(
             "Order book check",
@@ -660,8 +668,11 @@ pub fn run(args: &Args, b: &BookArgs) -> anyhow::Result<ExitCode> {
             Some(d) => format!("Every line is decided under the rules as of {d}."),
             None => "Each line is decided under the rules in force on its own date.".to_owned(),
         });
-        std::fs::write(path, r.render())
-            .with_context(|| format!("cannot write the report `{}`", path.display()))?;
+        if let Some(mut f) = report_file {
+            f.write_all(r.render().as_bytes())
+                .and_then(|()| f.flush())
+                .with_context(|| format!("cannot write the report `{}`", path.display()))?;
+        }
     }
     let head = format!(
         "{label}: {} lines checked, {} bad rows{}, {} distinct parties screened; rules as of {}; checked on {checked_on}",

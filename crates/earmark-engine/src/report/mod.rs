@@ -1323,9 +1323,9 @@ impl ReportBuilder {
             }
             None => out.push_str("<p>No decision carried the data it was made with.</p>"),
         }
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<p class=\"small\">Made by earmark {} on {}. Not legal advice: the rule pack encodes public sources with their confidence.</p></footer>\n",
+            "<p class=\"small\">Made by earmark {} on {}. Not legal advice: the rule pack encodes public sources with their confidence.</p></footer>",
             crate::ENGINE_VERSION,
             self.opts.checked_on
         );

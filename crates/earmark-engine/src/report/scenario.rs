@@ -220,10 +220,9 @@ pub fn render_scenario(r: &ScenarioReport, opts: &ReportOptions) -> String {
             figure_1(h100(t.tpp))
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
-        r#"</tbody></table><p class="explain"><b>Stricter</b>: a license where none was needed, a prohibition, a harsher review policy or fewer license exceptions under the variant. <b>Indeterminate in a run</b>: the rules could not decide the line in one of the configurations, so the comparison cannot say; these lines are never counted as unchanged. An H100-equivalent is {} TPP.</p></section>
-"#,
+        r#"</tbody></table><p class="explain"><b>Stricter</b>: a license where none was needed, a prohibition, a harsher review policy or fewer license exceptions under the variant. <b>Indeterminate in a run</b>: the rules could not decide the line in one of the configurations, so the comparison cannot say; these lines are never counted as unchanged. An H100-equivalent is {} TPP.</p></section>"#,
         figure(h)
     );
 
