@@ -358,8 +358,8 @@ fn csv_io_error(e: csv::Error) -> std::io::Error {
     }
 }
 
-/// Lines the table shows after the summary.
-const SHOWN_LINES: usize = 25;
+/// Lines the table shows after the summary, per severity and for list matches.
+const SHOWN_LINES: usize = 8;
 
 /// What `--record` did.
 #[derive(Debug, Default)]
@@ -473,7 +473,11 @@ pub fn run(args: &Args, b: &BookArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let mut summary = Summary::default();
-    let mut shown: Vec<String> = Vec::new();
+    // Lines shown per severity (indexed by `Severity as usize`), and lines with a list match.
+    let mut shown: [Vec<String>; 4] = Default::default();
+    let mut matches_shown: Vec<String> = Vec::new();
+    let mut list_matches = 0usize;
+    let mut matched_customers: std::collections::HashSet<String> = Default::default();
     let mut flagged = 0usize;
     let mut write_error: Option<std::io::Error> = None;
     let mut check_errors = 0usize;
@@ -585,10 +589,24 @@ pub fn run(args: &Args, b: &BookArgs) -> anyhow::Result<ExitCode> {
                 }
                 match output {
                     BookOutput::Table => {
-                        if check.severity() != Severity::Clear {
+                        let sev = check.severity();
+                        if sev != Severity::Clear {
                             flagged += 1;
-                            if shown.len() < SHOWN_LINES {
-                                shown.push(table_line(&label, line, check));
+                            let slot = &mut shown[sev as usize];
+                            if slot.len() < SHOWN_LINES {
+                                slot.push(table_line(&label, line, check));
+                            }
+                        }
+                        let matched = check.result.as_ref().is_ok_and(|o| {
+                            o.hits.iter().any(|h| h.band == earmark_screen::Band::Match)
+                        });
+                        if matched {
+                            list_matches += 1;
+                            // One line per matched customer: the first of its lines.
+                            if matches_shown.len() < SHOWN_LINES
+                                && matched_customers.insert(customer(line).to_owned())
+                            {
+                                matches_shown.push(table_line(&label, line, check));
                             }
                         }
                     }
@@ -685,7 +703,14 @@ pub fn run(args: &Args, b: &BookArgs) -> anyhow::Result<ExitCode> {
             None => "each line's date".to_owned(),
         },
     );
-    let text = render_summary(&head, &summary, &shown, flagged, check_errors);
+    let text = render_summary(
+        &head,
+        &summary,
+        &shown,
+        flagged,
+        (&matches_shown, list_matches),
+        check_errors,
+    );
     match output {
         BookOutput::Table => out!("{text}"),
         BookOutput::Jsonl | BookOutput::Csv => eprint!("{text}"),
@@ -835,8 +860,9 @@ fn table_line(label: &str, line: &BookLine, check: &LineCheck<'_>) -> String {
 fn render_summary(
     head: &str,
     s: &Summary,
-    shown: &[String],
+    shown: &[Vec<String>; 4],
     flagged: usize,
+    (matches, list_matches): (&[String], usize),
     check_errors: usize,
 ) -> String {
     use std::fmt::Write as _;
@@ -896,13 +922,33 @@ fn render_summary(
             }
         }
     }
-    if !shown.is_empty() {
+    if flagged > 0 {
         let _ = writeln!(
             out,
-            "\nflagged lines (the first {} of {flagged}; `--output jsonl` or `csv` for every line):",
-            shown.len()
+            "\nflagged lines ({flagged}; the first {SHOWN_LINES} of each kind here, every line with `--output jsonl` or `csv`):"
         );
-        for l in shown {
+        for (word, sev) in [
+            ("blocked", Severity::Blocked),
+            ("needs review", Severity::Review),
+            ("license required", Severity::LicenseRequired),
+        ] {
+            let lines = &shown[sev as usize];
+            if lines.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, " {word}:");
+            for l in lines {
+                let _ = writeln!(out, "{l}");
+            }
+        }
+    }
+    if !matches.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nlines with a party matching a list entry ({list_matches}; the first line of the first {} customers):",
+            matches.len()
+        );
+        for l in matches {
             let _ = writeln!(out, "{l}");
         }
     }

@@ -323,9 +323,10 @@ struct Customer {
 
 /// Real names the lists carry: Entity List entries (as the Entity List writes them, with
 /// their address) and SDN entities, for the list matches and near misses.
-fn listed_names() -> anyhow::Result<Vec<Customer>> {
+fn listed_names() -> anyhow::Result<(Vec<Customer>, Vec<Customer>)> {
     let loaded = lists::load_bundled()?;
     let mut out = Vec::new();
+    let mut sdn = Vec::new();
     for l in &loaded.loaded {
         for e in &l.entries {
             let wanted = match e.list.as_str() {
@@ -349,19 +350,26 @@ fn listed_names() -> anyhow::Result<Vec<Customer>> {
             } else {
                 country.clone()
             };
-            out.push(Customer {
+            let c = Customer {
                 name: e.name.clone(),
                 country,
                 address: e.addresses.first().filter(|a| a.len() < 120).cloned(),
                 hq,
                 parent: "same".to_owned(),
-            });
+            };
+            if e.list == "EL" {
+                out.push(c);
+            } else {
+                sdn.push(c);
+            }
         }
     }
     // Keep a stable order whatever the list files' order.
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    out.dedup_by(|a, b| a.name == b.name);
-    Ok(out)
+    for v in [&mut out, &mut sdn] {
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v.dedup_by(|a, b| a.name == b.name);
+    }
+    Ok((out, sdn))
 }
 
 /// A near miss: the listed name with a word dropped, a letter changed or a legal form swapped.
@@ -415,7 +423,7 @@ fn near_miss(rng: &mut Rng, name: &str) -> String {
 }
 
 fn customers(rng: &mut Rng, wanted: usize) -> anyhow::Result<Vec<Customer>> {
-    let listed = listed_names()?;
+    let (entity_list, sdn) = listed_names()?;
     let mut pool: Vec<Customer> = Vec::new();
     for (name, country, hq, parent) in COMPANIES {
         pool.push(Customer {
@@ -452,10 +460,16 @@ fn customers(rng: &mut Rng, wanted: usize) -> anyhow::Result<Vec<Customer>> {
     while out.len() < wanted {
         attempts += 1;
         let roll = rng.below(20);
+        // Entity List parties twice as often as SDN ones: the list export controls read.
+        let listed = if rng.below(3) < 2 || sdn.is_empty() {
+            &entity_list
+        } else {
+            &sdn
+        };
         let mut c = if roll == 0 && !listed.is_empty() && attempts < wanted * 20 {
-            rng.pick(&listed).clone()
+            rng.pick(listed).clone()
         } else if roll == 1 && !listed.is_empty() && attempts < wanted * 20 {
-            let mut c = rng.pick(&listed).clone();
+            let mut c = rng.pick(listed).clone();
             c.name = near_miss(rng, &c.name);
             c.address = None;
             c
