@@ -81,14 +81,24 @@ pub enum BookOutput {
 
 /// Resolves the `item` cells: a catalog id, or a spec file (`.toml`, `.json`) named relative
 /// to the book's directory, read once per path.
-struct Resolver<'c> {
+pub(crate) struct Resolver<'c> {
     catalog: &'c earmark_core::catalog::Catalog,
     base: PathBuf,
     specs: HashMap<String, Result<ItemRef, String>>,
 }
 
-impl Resolver<'_> {
-    fn resolve(&mut self, item: &str) -> Result<ItemRef, String> {
+impl<'c> Resolver<'c> {
+    /// A resolver for the book at `book` (spec paths are relative to its directory); shared
+    /// with `earmark scenario`, which reads books the same way.
+    pub(crate) fn for_book(catalog: &'c earmark_core::catalog::Catalog, book: &Path) -> Self {
+        Self {
+            catalog,
+            base: book.parent().map(Path::to_path_buf).unwrap_or_default(),
+            specs: HashMap::new(),
+        }
+    }
+
+    pub(crate) fn resolve(&mut self, item: &str) -> Result<ItemRef, String> {
         let lower = item.to_ascii_lowercase();
         if lower.ends_with(".toml") || lower.ends_with(".json") {
             if let Some(hit) = self.specs.get(item) {

@@ -8,9 +8,14 @@ use anyhow::{bail, Context};
 use earmark_core::catalog::Catalog;
 use earmark_core::classify::{classify_with, ClassifyOptions, Vintages};
 use earmark_core::country::Country;
-use earmark_core::determine::{Determiner, ItemFacts, Reading, Request, Verdict};
+use earmark_core::determine::{ItemFacts, Reading};
 use earmark_core::rules::{Effect, GroupAction, Instrument, Problem, Rule, RulePack};
+use earmark_core::rules::{ExporterRole, Rebuttal, Transaction};
+use earmark_core::spec::Tf32Reading;
 use earmark_core::Date;
+use earmark_engine::book::BookLine;
+use earmark_engine::scenario::{compare, Configuration, LineDelta, Side};
+use earmark_engine::{Answer, Engine, ItemRef, ParentHeadquarters, Party, PartyRole, Shipment};
 use serde::Serialize;
 
 use earmark_core::catalog::closest_ids;
@@ -45,9 +50,10 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
-    /// Load and validate a pack; print every problem with file and line.
+    /// Load and validate a pack, or an overlay (a directory with `overlay.toml`) applied to the
+    /// bundled pack; print every problem with file and line.
     Validate {
-        /// The pack directory; the bundled pack when omitted.
+        /// The pack or overlay directory; the bundled pack when omitted.
         dir: Option<PathBuf>,
     },
     /// What changed between two dates: instruments, Country Groups, and which answers flip for
@@ -866,7 +872,18 @@ fn validate(dir: Option<&Path>) -> anyhow::Result<ExitCode> {
         .map(|(p, t)| (p.as_str(), t.as_str()))
         .collect();
     let catalog = embedded::catalog()?;
-    let problems = match RulePack::from_files(&refs) {
+    // An overlay directory is validated as the pack it makes of the bundled one: its problems
+    // already name their files (the overlay's, or the base pack's).
+    let is_overlay = dir.is_some_and(|d| d.join("overlay.toml").is_file());
+    let loaded = if is_overlay {
+        let base: Vec<(&str, &str)> = embedded::rule_pack_files().to_vec();
+        earmark_core::rules::Overlay::from_files(&label, &refs).and_then(|o| {
+            o.apply_checked("rules/us-ear", &base, &|p| reference_problems(p, &catalog))
+        })
+    } else {
+        RulePack::from_files(&refs)
+    };
+    let problems = match loaded {
         Ok(pack) => {
             match Vintages::from_pack(&pack) {
                 // The pack must also make a classifier: every command classifies with it.
@@ -907,8 +924,8 @@ fn validate(dir: Option<&Path>) -> anyhow::Result<ExitCode> {
     };
     for p in &problems {
         match dir {
-            Some(d) => eprintln!("{}/{p}", d.display()),
-            None => eprintln!("{p}"),
+            Some(d) if !is_overlay || !p.file.contains('/') => eprintln!("{}/{p}", d.display()),
+            _ => eprintln!("{p}"),
         }
     }
     eprintln!("{label}: {} problems", problems.len());
@@ -921,16 +938,19 @@ struct Flip {
     to: String,
     before: String,
     after: String,
+    /// `more_restrictive`, `less_restrictive`, `mixed` or `indeterminate` (the scenario
+    /// engine's reading of the change).
+    direction: &'static str,
 }
 
-fn verdict_text(pack: &RulePack, v: &Verdict) -> String {
-    let mut s = v.outcome.as_str().to_owned();
-    if let Some(p) = v.review_policy {
+/// An answer as `rules diff` prints it: outcome, (review policy), [exceptions].
+fn answer_text(a: &Answer) -> String {
+    let mut s = a.outcome.as_str().to_owned();
+    if let Some(p) = a.review_policy {
         let _ = write!(s, " ({})", p.as_str());
     }
-    let ex = v.exceptions(pack);
-    if !ex.is_empty() {
-        let _ = write!(s, " [{}]", ex.join(", "));
+    if !a.license_exceptions.is_empty() {
+        let _ = write!(s, " [{}]", a.license_exceptions.join(", "));
     }
     s
 }
@@ -1014,44 +1034,93 @@ fn diff(
     changed.sort();
 
     // Answers for every catalog item × destination: an export from the US to a local end user
-    // headquartered there, with the instruments public on each date.
+    // headquartered there, known as of today (as `check` answers by default: an instrument
+    // published after the date it took effect counts from that date). The comparison is the
+    // scenario engine's, with the two dates as the two configurations, so `rules diff` and
+    // `earmark scenario` cannot disagree on what changes or which way.
     let catalog = embedded::catalog()?;
-    let mut determiner = Determiner::new(pack);
-    let vintages = Vintages::from_pack(pack)?;
-    // What is known today about each date, as `check` answers by default: an instrument
-    // published after the date it took effect counts from that date.
-    let known_on = |date: Date| today().max(date);
-    let options = ClassifyOptions::default();
-    let mut flips = Vec::new();
-    for entry in catalog.items() {
-        let facts_on = |det: &mut Determiner<'_>, date: Date| {
-            let when = det.classification_date(date, known_on(date), reading);
-            let c = classify_with(&entry.spec, when, &options, &catalog, &vintages);
-            ItemFacts::from_classification(Some(&entry.id), &entry.spec, &c)
-        };
-        let f1 = facts_on(&mut determiner, date1);
-        let f2 = facts_on(&mut determiner, date2);
+    let pairs = catalog.len() * destinations.len();
+    let engine = Engine::new(pack.clone(), catalog, embedded::catalog_hash(), None)
+        .map_err(|e| anyhow::anyhow!("the rule pack cannot classify: {e}"))?;
+    let mut lines = Vec::with_capacity(pairs);
+    for entry in engine.catalog().items() {
         for &dest in &destinations {
-            let request = |date: Date| {
-                let mut r = Request::export(dest, date);
-                r.end_user_hq = Some(dest);
-                r.parent_hq = Some(dest);
-                r.reading = reading;
-                r.known_on = known_on(date);
-                r
-            };
-            let v1 = determiner.decide(&request(date1), &f1);
-            let v2 = determiner.decide(&request(date2), &f2);
-            let (a, b) = (verdict_text(pack, &v1), verdict_text(pack, &v2));
-            if a != b {
-                flips.push(Flip {
-                    item: entry.id.clone(),
-                    to: dest.code().to_owned(),
-                    before: a,
-                    after: b,
-                });
-            }
+            let mut end_user = Party::new(PartyRole::EndUser);
+            end_user.headquarters = Some(dest);
+            end_user.parent_headquarters = Some(ParentHeadquarters::Same);
+            lines.push(BookLine {
+                source_line: lines.len() as u64,
+                order_id: format!("{}→{}", entry.id, dest.code()),
+                line: 1,
+                date: None,
+                item: entry.id.clone(),
+                quantity: 1,
+                unit_price_cents: None,
+                currency: None,
+                value_cents: None,
+                license: None,
+                license_exception: None,
+                notification: None,
+                exporter: None,
+                shipment: Shipment {
+                    item: ItemRef::CatalogId(entry.id.clone()),
+                    to: dest,
+                    from: Country::us(),
+                    transaction: Transaction::Export,
+                    end_use: None,
+                    quantity: None,
+                    as_of: date1,
+                    known_on: None,
+                    layer: reading,
+                    exporter_role: ExporterRole::Other,
+                    rebuttal: Rebuttal::None,
+                    tf32: Tf32Reading::default(),
+                    parties: vec![end_user],
+                },
+            });
         }
+    }
+    let on = |date: Date| Configuration {
+        label: date.to_string(),
+        date: Some(date),
+        layer: Some(reading),
+    };
+    let (before, after) = (on(date1), on(date2));
+    let report = compare(
+        &lines,
+        Side {
+            engine: &engine,
+            config: &before,
+        },
+        Side {
+            engine: &engine,
+            config: &after,
+        },
+        today(),
+    );
+    let mut moved: Vec<&LineDelta> = report
+        .changes
+        .iter()
+        .chain(
+            report
+                .indeterminate
+                .iter()
+                .filter(|d| d.baseline.answer != d.variant.answer),
+        )
+        .collect();
+    moved.sort_by_key(|d| d.source_line);
+    let flips: Vec<Flip> = moved
+        .into_iter()
+        .map(|d| Flip {
+            item: d.item.clone(),
+            to: d.destination.code().to_owned(),
+            before: answer_text(&d.baseline.answer),
+            after: answer_text(&d.variant.answer),
+            direction: d.direction.as_str(),
+        })
+        .collect();
+    for e in &report.errors {
+        eprintln!("{}: {}", e.order_id, e.message);
     }
     match format {
         Format::Json => {
@@ -1098,13 +1167,17 @@ fn diff(
                 out,
                 "\nanswers that flip ({} of {} item × destination pairs; export from the US to a local end user):",
                 flips.len(),
-                catalog.len() * destinations.len()
+                pairs
             );
             for f in &flips {
                 let _ = writeln!(
                     out,
-                    "  {:<24} {}  {}  ->  {}",
-                    f.item, f.to, f.before, f.after
+                    "  {:<24} {}  {}  ->  {}  ({})",
+                    f.item,
+                    f.to,
+                    f.before,
+                    f.after,
+                    f.direction.replace('_', " ")
                 );
             }
             out!("{out}");

@@ -24,7 +24,7 @@ use earmark_engine::book::{self, BookFormat, ParseOptions};
 use earmark_engine::scenario::{
     self, Breakdown, Configuration, LineDelta, ScenarioReport, Side, Totals,
 };
-use earmark_engine::{Engine, ItemRef};
+use earmark_engine::Engine;
 use serde::Serialize;
 
 use super::lists::{self, ListArgs};
@@ -179,7 +179,7 @@ pub fn overlaid_pack(
     })
 }
 
-/// Reads the book, resolving spec paths relative to the working directory.
+/// Reads the book as `check --book` does: spec paths relative to the book's directory.
 fn read_book(path: &Path, both_dated: Option<Date>) -> anyhow::Result<book::Book> {
     let shown = path.display().to_string();
     let format = BookFormat::from_extension(&shown)
@@ -190,16 +190,9 @@ fn read_book(path: &Path, both_dated: Option<Date>) -> anyhow::Result<book::Book
         as_of: both_dated,
         ..ParseOptions::default()
     };
-    let mut resolve = |item: &str| -> Result<ItemRef, String> {
-        let lower = item.to_ascii_lowercase();
-        if lower.ends_with(".toml") || lower.ends_with(".json") {
-            super::classify::read_spec_file(Path::new(item))
-                .map(|spec| ItemRef::Spec(Box::new(spec)))
-                .map_err(|e| format!("{e:#}"))
-        } else {
-            Ok(ItemRef::CatalogId(item.to_owned()))
-        }
-    };
+    let catalog = embedded::catalog()?;
+    let mut resolver = super::book::Resolver::for_book(&catalog, path);
+    let mut resolve = |item: &str| resolver.resolve(item);
     book::parse(
         std::io::BufReader::new(file),
         format,
@@ -220,7 +213,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let book = read_book(&args.book, both_dated)?;
     let shown = args.book.display().to_string();
     for e in &book.errors {
-        eprintln!("{}", terminal_safe(&format!("{shown}:{e}")));
+        let field = e
+            .field
+            .as_ref()
+            .map_or_else(String::new, |f| format!("`{f}`: "));
+        eprintln!(
+            "{}",
+            terminal_safe(&format!("{shown}:{}: {field}{}", e.line, e.message))
+        );
     }
 
     let (base_label, base) = base_files(args.rules.as_deref())?;
@@ -278,7 +278,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!(
             "{}",
             terminal_safe(&format!(
-                "{shown}:line {}: order `{}` line {}: {}",
+                "{shown}:{}: order `{}` line {}: {}",
                 e.source_line, e.order_id, e.line, e.message
             ))
         );
@@ -423,7 +423,7 @@ fn breakdown_table(out: &mut String, title: &str, rows: &[Breakdown], top: usize
         let _ = writeln!(
             out,
             "  {:<32} {:>24} {:>24} {:>6} {:>6}",
-            terminal_safe(&r.key),
+            short(&terminal_safe(&r.key), 32),
             cell(&t.more_restrictive),
             cell(&t.less_restrictive),
             t.mixed.lines,
@@ -433,6 +433,16 @@ fn breakdown_table(out: &mut String, title: &str, rows: &[Breakdown], top: usize
     if rows.len() > top {
         let _ = writeln!(out, "  ... {} more", rows.len() - top);
     }
+}
+
+/// At most `n` characters, with an ellipsis when cut, so the columns stay aligned.
+fn short(text: &str, n: usize) -> String {
+    if text.chars().count() <= n {
+        return text.to_owned();
+    }
+    let mut s: String = text.chars().take(n.saturating_sub(1)).collect();
+    s.push('…');
+    s
 }
 
 fn render_table(r: &ScenarioReport, top: usize) -> String {
