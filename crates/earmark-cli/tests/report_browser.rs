@@ -134,8 +134,15 @@ fn load(b: &Browser, file: &Path) -> Page {
     }
 }
 
-/// The checks every report must pass in the browser; `Err` names what failed.
+const BOOK_CHARTS: [&str; 3] = ["by-country-value", "by-country-compute", "by-month-value"];
+
+/// The checks every book report must pass in the browser; `Err` names what failed.
 fn healthy(p: &Page) -> Result<(), String> {
+    healthy_with(p, &BOOK_CHARTS)
+}
+
+/// The checks every report must pass, with the charts it must have rendered.
+fn healthy_with(p: &Page, charts: &[&str]) -> Result<(), String> {
     if !p.errors.is_empty() {
         return Err(format!("console errors: {:#?}", p.errors));
     }
@@ -145,7 +152,7 @@ fn healthy(p: &Page) -> Result<(), String> {
     if p.scripts != 0 {
         return Err(format!("{} script elements", p.scripts));
     }
-    for want in ["by-country-value", "by-country-compute", "by-month-value"] {
+    for &want in charts {
         let Some(c) = p.charts.iter().find(|c| c.0.split(' ').any(|x| x == want)) else {
             return Err(format!("no {want} chart"));
         };
@@ -416,4 +423,52 @@ fn the_checks_fail_on_a_script_error_a_csp_violation_and_charts_that_do_not_rend
     .unwrap();
     let e = healthy(&load(&b, &broken)).unwrap_err();
     assert!(e.contains("line-nowhere"), "{e}");
+}
+
+#[test]
+fn the_scenario_report_renders_with_the_runs_counts() {
+    // The April 2025 H20 letter replayed: the lines it turns stricter, counted from the
+    // scenario's own JSON Lines, are the page's.
+    let out = scratch("scenario.html");
+    let args = [
+        "scenario",
+        "examples/scenarios/book-2025.csv",
+        "--baseline",
+        "examples/scenarios/h20-letter-never",
+        "--variant",
+        "real",
+    ];
+    let mut with_report: Vec<&str> = args.to_vec();
+    with_report.extend(["--report", out.to_str().unwrap()]);
+    let o = earmark(&with_report);
+    assert!(out.is_file(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut with_jsonl: Vec<&str> = args.to_vec();
+    with_jsonl.extend(["--output", "jsonl"]);
+    let o = earmark(&with_jsonl);
+    let rows: Vec<Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let count = |d: &str| {
+        rows.iter()
+            .filter(|r| r["kind"] == "change" && r["direction"] == d)
+            .count()
+            .to_string()
+    };
+    let b = Browser::start();
+    let page = load(&b, &out);
+    healthy_with(&page, &["scenario-value", "scenario-compute"]).unwrap();
+    assert_ne!(
+        count("more_restrictive"),
+        "0",
+        "the letter makes lines stricter"
+    );
+    for d in ["more_restrictive", "less_restrictive", "mixed"] {
+        assert_eq!(
+            page.metrics.get(&format!("scenario.{d}")),
+            Some(&count(d)),
+            "{d}"
+        );
+    }
 }

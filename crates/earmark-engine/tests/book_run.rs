@@ -3,7 +3,12 @@
 //! party is screened once however many threads share the work; and the fast answers agree
 //! with the full decisions. The book is `examples/orders.csv`, the engine the bundled one.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
 
 #[path = "support/mix.rs"]
 mod mix;
