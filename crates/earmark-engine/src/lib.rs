@@ -16,11 +16,13 @@
 //! - [`stored`]: the compact record and its replay.
 //! - [`scenario`]: a book under two configurations (date, layer, overlaid pack), and what
 //!   changes.
+//! - [`report`]: the self-contained HTML report of a checked book or a scenario.
 
 pub mod book;
 pub mod caps;
 pub mod contract;
 pub mod engine;
+pub mod report;
 pub mod scenario;
 pub mod schema;
 pub mod screening;

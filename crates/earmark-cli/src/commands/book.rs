@@ -27,6 +27,8 @@ use earmark_engine::{Engine, ItemRef, Severity};
 use earmark_ledger::{NewShipment, Recorded};
 use earmark_screen::build_index;
 
+use earmark_engine::report::{ReportBuilder, ReportOptions};
+
 use super::check::Args;
 use super::ledger::{authorisation, settle_with_dispositions, AnswerLedgerArgs};
 use super::lists;
@@ -53,6 +55,10 @@ pub struct BookArgs {
     /// Threads to check on (default: every core).
     #[arg(long, value_name = "N", requires = "book")]
     pub threads: Option<usize>,
+    /// Also write the results as one self-contained HTML page (headline numbers, charts by
+    /// country and month, the flagged lines with their decisions), for a person.
+    #[arg(long, value_name = "FILE.html", requires = "book")]
+    pub report: Option<PathBuf>,
     /// Only read and validate the book, then stop (what the bench compares the check with).
     #[arg(long, requires = "book", hide = true)]
     pub parse_only: bool,
@@ -483,6 +489,25 @@ pub fn run(args: &Args, l: &AnswerLedgerArgs, b: &BookArgs) -> anyhow::Result<Ex
     let mut flagged = 0usize;
     let mut write_error: Option<std::io::Error> = None;
     let mut check_errors = 0usize;
+    // Opened before the run, so an unwritable path fails at once, not after a long book.
+    let report_file = match &b.report {
+        Some(p) => Some(
+            std::fs::File::create(p)
+                .with_context(|| format!("cannot write the report `{}`", p.display()))?,
+        ),
+        None => None,
+    };
+    let mut report = b.report.as_ref().map(|_| {
+        ReportBuilder::new(ReportOptions::new(
+            "Order book check",
+            label.clone(),
+            checked_on,
+            earmark_engine::book::H100_TPP,
+        ))
+    });
+    // The page lists flagged lines with their full decision; a fast-path run makes those
+    // apart, only for the lines the page will list.
+    let mut report_worker = engine.worker();
 
     let flush_records = |pending: &mut Vec<(u64, NewShipment)>,
                          ledger: &mut Option<earmark_ledger::Ledger>,
@@ -538,6 +563,9 @@ pub fn run(args: &Args, l: &AnswerLedgerArgs, b: &BookArgs) -> anyhow::Result<Ex
                     Some(f) => format!("{}: `{f}`", e.line),
                     None => e.line.to_string(),
                 };
+                if let Some(r) = report.as_mut() {
+                    r.reject(format!("{label}:{where_}: {}", e.message));
+                }
                 bar.suspend(|| {
                     eprintln!(
                         "{label}:{where_}: {} (row skipped)",
@@ -548,6 +576,15 @@ pub fn run(args: &Args, l: &AnswerLedgerArgs, b: &BookArgs) -> anyhow::Result<Ex
             Event::Line(line, check) => {
                 bar.inc(1);
                 summary.add(line, check);
+                if let Some(r) = report.as_mut() {
+                    let full = match &check.result {
+                        Ok(o) if o.decision.is_none() && r.wants_detail(o.severity) => {
+                            report_worker.check(&line.shipment, checked_on).ok()
+                        }
+                        _ => None,
+                    };
+                    r.add_check(line, check, full.as_ref(), engine.pack());
+                }
                 if let Err(e) = &check.result {
                     check_errors += 1;
                     bar.suspend(|| {
@@ -647,6 +684,22 @@ pub fn run(args: &Args, l: &AnswerLedgerArgs, b: &BookArgs) -> anyhow::Result<Ex
         return Err(e.context("recording the book in the ledger"));
     }
 
+    if let (Some(path), Some(mut r)) = (&b.report, report) {
+        r.data_used(engine.data_used(checked_on));
+        if let Some(l) = ledger.as_mut() {
+            let years = r.years();
+            r.caps(cap_figures(l, &years).context("reading the caps for the report")?);
+        }
+        r.note(match args.as_of {
+            Some(d) => format!("Every line is decided under the rules as of {d}."),
+            None => "Each line is decided under the rules in force on its own date.".to_owned(),
+        });
+        if let Some(mut f) = report_file {
+            f.write_all(r.render().as_bytes())
+                .and_then(|()| f.flush())
+                .with_context(|| format!("cannot write the report `{}`", path.display()))?;
+        }
+    }
     let head = format!(
         "{label}: {} lines checked, {} bad rows{}, {} distinct parties screened; rules as of {}; checked on {checked_on}",
         stats.lines,
@@ -695,6 +748,40 @@ pub fn run(args: &Args, l: &AnswerLedgerArgs, b: &BookArgs) -> anyhow::Result<Ex
         code = code.max(4);
     }
     Ok(ExitCode::from(code))
+}
+
+/// The caps recorded in the ledger, as used in each year of the book: the ten rows (a
+/// consignee or a country in a year) nearest their limit, for the report's gauges.
+fn cap_figures(
+    ledger: &mut earmark_ledger::Ledger,
+    years: &[i32],
+) -> anyhow::Result<Vec<earmark_engine::report::CapFigure>> {
+    let mut rows = Vec::new();
+    for cap in ledger.caps()? {
+        for &year in years {
+            for u in ledger.cap_usage(year, &cap)? {
+                let floor = if u.lines_without_tpp > 0 {
+                    " (at least)"
+                } else {
+                    ""
+                };
+                rows.push(earmark_engine::report::CapFigure {
+                    label: format!("{} {year}: {}{floor}", cap.id, u.key),
+                    used_tpp: u.tpp,
+                    limit_tpp: cap.limit_tpp,
+                });
+            }
+        }
+    }
+    let share =
+        |c: &earmark_engine::report::CapFigure| c.used_tpp / c.limit_tpp.max(f64::MIN_POSITIVE);
+    rows.sort_by(|a, b| {
+        share(b)
+            .total_cmp(&share(a))
+            .then_with(|| a.label.cmp(&b.label))
+    });
+    rows.truncate(10);
+    Ok(rows)
 }
 
 /// The line's record for the ledger: its full decision, settled with recorded dispositions,

@@ -53,6 +53,10 @@ pub struct Args {
     /// Rows per breakdown (country, customer, item) and changed lines shown in the table.
     #[arg(long, value_name = "N", default_value_t = 15)]
     pub top: usize,
+    /// Also write the scenario as one self-contained HTML page (charts, tables, every
+    /// changed line up to 500), for a person; nothing in it is fetched from the network.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
     #[command(flatten)]
     pub lists: ListArgs,
 }
@@ -278,6 +282,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 e.source_line, e.order_id, e.line, e.message
             ))
         );
+    }
+    if let Some(path) = &args.report {
+        let mut opts = earmark_engine::report::ReportOptions::new(
+            format!("Scenario: {} against {}", args.baseline, args.variant),
+            shown.clone(),
+            today(),
+            book::H100_TPP,
+        );
+        opts.top = args.top;
+        let html = earmark_engine::report::render_scenario(&report, &opts);
+        std::fs::write(path, html)
+            .with_context(|| format!("cannot write the report `{}`", path.display()))?;
     }
     match args.output {
         Output::Table => out!("{}", render_table(&report, args.top)),
