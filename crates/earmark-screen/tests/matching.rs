@@ -367,3 +367,46 @@ fn spaced_syllables_join_into_the_listed_word() {
     let x = csl_and_el().explain(&Query::name("Hua Wei Technologies Co Ltd"), &m);
     assert!(x.pairs.iter().any(|p| p.query == "huawei"), "{x:?}");
 }
+
+/// Huawei's legal name, written the ways issue 11 found it missed: in pinyin (with and
+/// without tone marks and spaces), in Traditional characters, with look-alike letters of
+/// other scripts, in Russian, and run together.
+#[test]
+fn huawei_in_any_script_finds_the_listed_entry() {
+    for q in [
+        "Huawei Jishu Youxian Gongsi",
+        "HUAWEI JISHU YOUXIANGONGSI",
+        "Huáwéi Jìshù Yǒuxiàn Gōngsī",
+        "Hua Wei Ji Shu You Xian Gong Si",
+        "華為技術有限公司",
+        "\u{397}UAWEI TECHNOLOGIES CO., LTD.",
+        "\u{41D}uawei Technologies Co., Ltd.",
+        "Хуавэй Текнолоджиз Ко., Лтд.",
+        "HuaweiTechnologies Co Ltd",
+        "HUAWEITECHNOLOGIES CO LTD",
+    ] {
+        let m = top_name(csl_and_el(), q);
+        assert!(
+            m.matched_name
+                .to_lowercase()
+                .starts_with("huawei technologies co"),
+            "{q}: {m:?}"
+        );
+        assert_ne!(m.band, Band::NoMatch, "{q}: {m:?}");
+    }
+}
+
+/// A pinyin company word in a person's name stays a name: "Keji" is not "technology" in
+/// "Wang Keji", and "Min" is not "ministry" in "Min Li".
+#[test]
+fn company_words_and_abbreviations_leave_person_names_alone() {
+    use earmark_screen::normalize::tokens;
+    let words = |n: &str| -> Vec<String> { tokens(n).into_iter().map(|t| t.text).collect() };
+    assert_eq!(words("Min Li"), ["min", "li"]);
+    assert_eq!(words("Wang Keji"), ["wang", "keji"]);
+    assert!(words("Min. of Defence").contains(&"ministry".to_string()));
+    assert_eq!(
+        words("Zhongguo Xinxi Keji Youxian Gongsi"),
+        ["china", "information", "technology", "co_ltd"]
+    );
+}

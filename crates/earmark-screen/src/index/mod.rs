@@ -77,6 +77,12 @@ const ADDRESS_WEIGHT: f32 = 0.08;
 const SPLIT_PARTICLES: &[&str] = &[
     "al", "abu", "abd", "bin", "ibn", "bint", "ul", "ud", "abdul",
 ];
+/// Most words joined into one when they make a word of the vocabulary together: a Chinese
+/// brand of five characters written as five pinyin syllables.
+const MAX_JOINED_SYLLABLES: usize = 6;
+/// Longest word (in bytes) joined to more than one neighbour: a pinyin syllable has at most
+/// six letters (zhuang).
+const MAX_SYLLABLE_LEN: usize = 6;
 /// Names scored exactly per query, taken from the candidates in order of approximate score.
 const CANDIDATES: usize = 48;
 
