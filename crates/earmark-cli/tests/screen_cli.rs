@@ -202,7 +202,7 @@ fn batch_reports_bad_rows_and_screens_the_rest() {
     let mut rows = out.lines();
     assert_eq!(
         rows.next(),
-        Some("id,name,band,score,list,source_id,matched_name,warnings")
+        Some("id,name,band,score,list,source_id,matched_name,lists_matched,warnings")
     );
     assert_eq!(rows.count(), 4);
 }
@@ -276,4 +276,67 @@ fn a_list_without_a_date_is_stale_until_one_is_given() {
 /// codes"); 2 is bad input or an incomplete batch.
 fn answered(o: &Output) -> bool {
     o.status.code().is_some_and(|c| [0, 4, 5].contains(&c))
+}
+
+/// Issue 11: Huawei is on the Entity List and on the CMIC list with the same name. The CMIC
+/// list bans investment and does not govern exports, so the row must name the Entity List
+/// entry, and still show that the CMIC list has one too.
+#[test]
+fn batch_headline_is_the_most_consequential_list_not_cmic() {
+    let csl = format!(
+        "csl:{}@2026-07-31",
+        shared("csl_2026-07_compact/screening-list.json")
+    );
+    let p = temp_file(
+        "huawei.csv",
+        "id,name\n1,HUAWEI TECHNOLOGIES CO. LTD.\n2,華為技術有限公司\n".as_bytes(),
+    )
+    .display()
+    .to_string();
+    let o = earmark(&[
+        "screen",
+        "--batch",
+        &p,
+        "--lists",
+        &csl,
+        "--max-list-age-days",
+        "100000",
+    ]);
+    assert!(answered(&o), "{}", stderr(&o));
+    for line in stdout(&o).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["band"], "match", "{v}");
+        assert_eq!(v["list"], "EL", "{v}");
+        let lists: Vec<&str> = v["lists_matched"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap())
+            .collect();
+        assert_eq!(lists.first(), Some(&"EL"), "{v}");
+        assert!(lists.contains(&"CMIC"), "{v}");
+    }
+
+    let o = earmark(&[
+        "screen",
+        "Huawei Technologies Co., Ltd.",
+        "--lists",
+        &csl,
+        "--max-list-age-days",
+        "100000",
+        "--format",
+        "json",
+    ]);
+    assert!(answered(&o), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["headline"]["list"], "EL");
+    assert_eq!(v["headline"]["consequence"], "entity_license");
+    let groups: Vec<&str> = v["by_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["list"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups, ["EL", "CMIC"]);
+    assert_eq!(v["by_list"][1]["consequence"], "not_exports");
 }

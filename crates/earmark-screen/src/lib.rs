@@ -5,6 +5,7 @@
 //! - [`model`]: lists and entries as their sources publish them.
 //! - [`load`]: one loader per format (OFAC legacy CSV, CSL CSV/JSON, BIS DPL, Entity List),
 //!   each keeping what it can read and reporting the rest with line and reason.
+//! - [`meaning`]: what a match on each list means, and results grouped by list.
 //! - [`normalize`]: names to tokens (scripts, diacritics, legal forms, variants).
 //! - [`index`]: the compiled index, the scorer, bands and explanations.
 //! - `reference` (feature `reference`): a naive linear scan used as the oracle for the index.
@@ -12,6 +13,7 @@
 pub mod country;
 pub mod index;
 pub mod load;
+pub mod meaning;
 pub mod model;
 pub mod normalize;
 #[cfg(any(test, feature = "reference"))]
@@ -21,6 +23,7 @@ pub use index::{
     Band, Explanation, Index, Match, PairKind, Query, QueryError, Searcher, Thresholds,
 };
 pub use load::LoadError;
+pub use meaning::{group_by_list, Consequence, ListGroup};
 pub use model::{Entry, EntryKind, Format, ListInfo, Loaded, RowIssue};
 
 /// Builds one index over several loaded lists, keeping each entry's link to its list.

@@ -410,3 +410,25 @@ fn company_words_and_abbreviations_leave_person_names_alone() {
         ["china", "information", "technology", "co_ltd"]
     );
 }
+
+/// Results grouped by list put the Entity List before the CMIC list for Huawei, whose
+/// entries on both score 1.0, and keep both.
+#[test]
+fn groups_put_the_entity_list_before_cmic() {
+    let found = csl_and_el()
+        .search(
+            &Query::name("HUAWEI TECHNOLOGIES CO., LTD."),
+            &Thresholds::DEFAULT,
+            100,
+        )
+        .unwrap();
+    assert_eq!(found[0].list, "EL", "{:?}", found[0]);
+    let groups = earmark_screen::group_by_list(&found, 3);
+    assert_eq!(groups[0].list, "EL");
+    assert_eq!(
+        groups[0].consequence,
+        earmark_screen::Consequence::EntityLicense
+    );
+    assert!(groups.iter().any(|g| g.list == "CMIC"));
+    assert!(groups.iter().all(|g| g.matches.len() <= 3));
+}

@@ -12,6 +12,7 @@ use super::{
     MAX_SYLLABLE_LEN, SPLIT_PARTICLES,
 };
 use crate::country;
+use crate::meaning::Consequence;
 use crate::model::EntryKind;
 use crate::normalize::{self, Token};
 
@@ -297,13 +298,15 @@ impl Index {
         }
     }
 
-    /// Orders results: score descending, then list and source id, so equal scores always
+    /// Orders results: score descending, then the list's consequence (an Entity List entry
+    /// before a CMIC one of the same score), then list and source id, so equal scores always
     /// come out in the same order.
     fn order(&self, a: &(usize, Option<u32>, f32), b: &(usize, Option<u32>, f32)) -> Ordering {
         b.2.total_cmp(&a.2).then_with(|| {
             let (ea, eb) = (&self.entries[a.0], &self.entries[b.0]);
-            ea.source_id
-                .cmp(&eb.source_id)
+            Consequence::of(&ea.list)
+                .cmp(&Consequence::of(&eb.list))
+                .then(ea.source_id.cmp(&eb.source_id))
                 .then(ea.list.cmp(&eb.list))
                 .then(a.0.cmp(&b.0))
         })
