@@ -432,3 +432,76 @@ fn groups_put_the_entity_list_before_cmic() {
     assert!(groups.iter().any(|g| g.list == "CMIC"));
     assert!(groups.iter().all(|g| g.matches.len() <= 3));
 }
+
+/// The CSL and the whole Entity List with the native-name dataset of data/names/.
+fn with_native_names() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let c = csl::load(
+            "csl",
+            &data("csl_2026-07_compact/screening-list.json"),
+            None,
+        )
+        .unwrap();
+        let e =
+            entity_list::load("el", &data("entity_list_extract/entities_all.csv"), None).unwrap();
+        let path = format!(
+            "{}/../../data/names/chinese-names.csv",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let names =
+            earmark_screen::load::names::load("chinese-names.csv", &std::fs::read(path).unwrap())
+                .unwrap();
+        assert!(names.issues.is_empty(), "{:?}", names.issues);
+        earmark_screen::build_index_with_names(vec![c, e], Some(&names))
+    })
+}
+
+/// Issue 11's examples in characters (Inspur's and Cambricon's legal names), with pinyin
+/// typed by hand from the standard romanisation, and Traditional characters: each finds the
+/// listed entry through the dataset, and the explanation names the dataset and the source.
+#[test]
+fn native_names_find_listed_chinese_entities() {
+    let index = with_native_names();
+    for (q, listed) in [
+        (
+            "浪潮电子信息产业股份有限公司",
+            "inspur electronic information industry",
+        ),
+        ("中科寒武纪科技股份有限公司", "cambricon technologies"),
+        ("中科寒武紀科技股份有限公司", "cambricon technologies"),
+        (
+            "Zhongke Hanwuji Keji Gufen Youxian Gongsi",
+            "cambricon technologies",
+        ),
+        (
+            "Langchao Dianzi Xinxi Chanye Gufen Youxiangongsi",
+            "inspur electronic information industry",
+        ),
+        ("天津飞腾信息技术有限公司", "tianjin phytium"),
+        (
+            "国家超级计算无锡中心",
+            "national supercomputing center wuxi",
+        ),
+    ] {
+        let found = index
+            .search(&Query::name(q), &Thresholds::DEFAULT, 5)
+            .unwrap();
+        let m = &found[0];
+        let e = &index.entries()[m.entry];
+        assert!(
+            e.name.to_lowercase().starts_with(listed),
+            "{q}: {} {m:?}",
+            e.name
+        );
+        assert_eq!(m.band, Band::Match, "{q}: {m:?}");
+        let x = index.explain(&Query::name(q), m);
+        let native = x
+            .native_name
+            .clone()
+            .unwrap_or_else(|| panic!("{q}: {x:?}"));
+        assert!(native.source_url.starts_with("http"), "{native:?}");
+        assert_eq!(native.dataset, "chinese-names.csv");
+        assert!(native.dataset_hash.starts_with("sha256:"));
+    }
+}

@@ -706,6 +706,8 @@ fn record_batch(db: &DbArgs, a: &BatchArgs) -> anyhow::Result<ExitCode> {
             lists: Vec::new(),
             max_list_bytes: lists::DEFAULT_MAX_LIST_BYTES,
             max_list_age_days: 7,
+            names: None,
+            no_names: false,
         }),
     )?;
     let mut ledger = db.open()?;

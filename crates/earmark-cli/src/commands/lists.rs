@@ -8,11 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
+use earmark_screen::load::names::{self, NameSet};
 use earmark_screen::load::{csl, dpl, entity_list, ofac};
 use earmark_screen::{Format as ListFormat, ListInfo, Loaded};
 use serde::Serialize;
 
 use super::{today, Format};
+use crate::output::terminal_safe;
 use crate::snapshot;
 use earmark_core::Date;
 
@@ -45,6 +47,46 @@ pub struct ListArgs {
         default_value_t = 7
     )]
     pub max_list_age_days: u32,
+    /// The native-name dataset (Chinese legal, former and brand names of listed entities, each
+    /// with its source) to use instead of the bundled data/names/chinese-names.csv.
+    #[arg(long = "names", value_name = "PATH", conflicts_with = "no_names")]
+    pub names: Option<PathBuf>,
+    /// Screen without the native-name dataset: only the names the lists print.
+    #[arg(long = "no-names")]
+    pub no_names: bool,
+}
+
+/// The native-name dataset as shipped in data/names/.
+const BUNDLED_NAMES: (&str, &[u8]) = (
+    "bundled:data/names/chinese-names.csv",
+    include_bytes!("../../../../data/names/chinese-names.csv"),
+);
+
+/// The native-name dataset to attach: the bundled one, the one `--names` gives, or none with
+/// `--no-names`. Its skipped rows are reported like a list's.
+pub fn load_names(args: &ListArgs) -> anyhow::Result<Option<NameSet>> {
+    if args.no_names {
+        return Ok(None);
+    }
+    let set = match &args.names {
+        Some(path) => {
+            let label = path.display().to_string();
+            let bytes = read(path, args.max_list_bytes)?;
+            names::load(&label, &bytes)?
+        }
+        None => names::load(BUNDLED_NAMES.0, BUNDLED_NAMES.1)?,
+    };
+    for issue in set.issues.iter().take(10) {
+        eprintln!("warning: {}", terminal_safe(&issue.to_string()));
+    }
+    if set.issues.len() > 10 {
+        eprintln!(
+            "warning: {}: {} more rows skipped",
+            set.source,
+            set.issues.len() - 10
+        );
+    }
+    Ok(Some(set))
 }
 
 /// Several times the largest list published today (the full CSL JSON is about 30 MB).

@@ -12,8 +12,8 @@ use std::rc::Rc;
 use anyhow::{anyhow, bail, Context};
 use earmark_core::country::Country;
 use earmark_screen::{
-    build_index, country, group_by_list, Band, Explanation, Index, ListGroup, ListInfo, Match,
-    PairKind, Query, Thresholds,
+    build_index_with_names, country, group_by_list, Band, Explanation, Index, ListGroup, ListInfo,
+    Match, PairKind, Query, Thresholds,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -123,7 +123,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     let date_basis = loaded.date_basis.clone();
-    let index = build_index(loaded.loaded);
+    let names = lists::load_names(&args.lists)?;
+    let index = build_index_with_names(loaded.loaded, names.as_ref());
     match batch_file {
         Some(file) => batch(&args, &index, &t, file, &warnings),
         None => {
@@ -146,6 +147,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                         "warnings": warnings,
                         "thresholds": t,
                         "lists": list_refs(index.lists(), &date_basis),
+                        "native_names": names.as_ref().map(|n| json!({
+                            "source": n.source, "version": n.version,
+                            "content_hash": n.content_hash, "records": n.rows.len(),
+                        })),
                         "by_list": groups.iter().map(|g| json!({
                             "list": g.list,
                             "consequence": g.consequence,
@@ -273,6 +278,21 @@ fn render_explanation(out: &mut String, x: &Explanation) {
             out,
             "       not in query:     {}",
             unmatched(&x.unmatched_listed)
+        );
+    }
+    if let Some(n) = &x.native_name {
+        let _ = writeln!(
+            out,
+            "       native name from {} (version {}, {}){}; source: {}",
+            n.dataset,
+            n.dataset_version,
+            n.dataset_hash,
+            if n.translation {
+                ", a translation: weighed lower"
+            } else {
+                ""
+            },
+            n.source_url
         );
     }
     if let Some(c) = &x.country {

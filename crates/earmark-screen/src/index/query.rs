@@ -281,7 +281,7 @@ impl Index {
         let e = &self.entries[entry];
         let (matched_name, is_alias) = match name_alias {
             Some(a) => (
-                e.names().nth(a as usize).unwrap_or(&e.name).to_string(),
+                e.all_names().nth(a as usize).unwrap_or(&e.name).to_string(),
                 a > 0,
             ),
             None => (e.addresses.first().cloned().unwrap_or_default(), false),
