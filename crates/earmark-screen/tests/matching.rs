@@ -234,10 +234,16 @@ fn results_are_deterministic_and_ordered() {
     let a = index.search(&q, &Thresholds::DEFAULT, 20).unwrap();
     let b = index.search(&q, &Thresholds::DEFAULT, 20).unwrap();
     assert_eq!(a, b);
+    // Score, then the list's consequence (Entity List before CMIC), then source id.
+    let key = |m: &earmark_screen::Match| {
+        (
+            earmark_screen::Consequence::of(&m.list),
+            m.source_id.clone(),
+        )
+    };
     for w in a.windows(2) {
         assert!(
-            w[0].score > w[1].score
-                || (w[0].score == w[1].score && w[0].source_id <= w[1].source_id),
+            w[0].score > w[1].score || (w[0].score == w[1].score && key(&w[0]) <= key(&w[1])),
             "{:?} before {:?}",
             w[0],
             w[1]

@@ -260,7 +260,10 @@ pub fn fold_han(text: &str) -> Option<String> {
 #[derive(Debug, Clone, Copy)]
 pub struct PinyinWord {
     pub english: &'static str,
+    /// A legal form: read as such in any name.
     pub legal_form: bool,
+    /// A place (Shenzhen Shi): read as such in any name, and no sign of a company.
+    pub place: bool,
 }
 
 /// The company words of [`WORDS`] by their pinyin, derived from the characters, with every
@@ -284,7 +287,25 @@ static PINYIN_TABLES: LazyLock<PinyinTables> = LazyLock::new(|| {
         words.entry(p).or_insert(PinyinWord {
             english,
             legal_form,
+            place: false,
         });
+    }
+    // Places, with their administrative suffix as the characters drop it (Shenzhen Shi =
+    // 深圳市 = Shenzhen): the key is the pinyin of the characters, the word the usual
+    // romanisation.
+    for &(w, english) in PLACES {
+        let Some(p) = word_pinyin(w) else { continue };
+        for suffix in ["", "shi", "sheng", "qu"] {
+            let key = format!("{p}{suffix}");
+            for (i, _) in key.char_indices().skip(1) {
+                prefixes.insert(key[..i].to_string());
+            }
+            words.entry(key).or_insert(PinyinWord {
+                english,
+                legal_form: false,
+                place: true,
+            });
+        }
     }
     PinyinTables { words, prefixes }
 });

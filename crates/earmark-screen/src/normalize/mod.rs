@@ -572,22 +572,26 @@ fn is_organisation(words: &[String]) -> bool {
     })
 }
 
-/// Reads company words written in pinyin as their English (see [`chinese`]): legal forms
-/// always, the other words only in a company's name (a legal form, or two such words).
-fn read_pinyin(words: Vec<String>) -> Vec<String> {
+/// Reads company words written in pinyin as their English (see [`chinese`]): legal forms and
+/// places always, the other words only in a company's name (a legal form, two such words, or
+/// one written as two syllables or more in a name of three words or more).
+fn read_pinyin(words: Vec<String>) -> (Vec<String>, bool) {
     let found = chinese::find_pinyin_words(&words);
     if found.is_empty() {
-        return words;
+        return (words, false);
     }
-    let company = found.iter().any(|f| f.2.legal_form)
-        || found.len() >= 2
+    // A company word written syllable by syllable ("Ke Ji") in a name of three words or
+    // more is a company's too: a person's given name is written as one word (Wang Keji).
+    let company = found.iter().any(|f| f.2.legal_form && !f.2.place)
+        || found.iter().filter(|f| !f.2.place).count() >= 2
+        || (words.len() >= 3 && found.iter().any(|f| f.1 >= 2 && !f.2.place))
         || words
             .iter()
             .any(|w| LEGAL_BY_FIRST.contains_key(canonical_word(w)));
     let mut out = Vec::with_capacity(words.len() + 2);
     let mut next = 0;
     for (start, len, pw) in found {
-        if !(pw.legal_form || company) {
+        if !(pw.legal_form || pw.place || company) {
             continue;
         }
         out.extend(words[next..start].iter().cloned());
@@ -595,7 +599,7 @@ fn read_pinyin(words: Vec<String>) -> Vec<String> {
         next = start + len;
     }
     out.extend(words[next..].iter().cloned());
-    out
+    (out, company)
 }
 
 /// Normalises a name into tokens (see the module documentation for the steps).
@@ -613,12 +617,16 @@ pub fn other_readings(name: &str) -> Vec<Vec<Token>> {
 }
 
 fn tokens_of_folded(folded: &str) -> Vec<Token> {
-    let words = read_pinyin(words(folded));
-    let organisation = is_organisation(&words);
+    let (words, chinese_company) = read_pinyin(words(folded));
+    let organisation = chinese_company || is_organisation(&words);
     let words: Vec<String> = words
         .into_iter()
         .map(|w| {
-            if !organisation && NAME_LIKE_ABBREVIATIONS.contains(&w.as_str()) {
+            let keep = (!organisation && NAME_LIKE_ABBREVIATIONS.contains(&w.as_str()))
+                // In a Chinese company's name in pinyin a short word is a syllable (Ben,
+                // Min), not an Arabic particle or a given name to respell (ben = bin).
+                || (chinese_company && w.len() <= 4 && canonical_word(&w) != w && !is_legal_form_word(canonical_word(&w)));
+            if keep {
                 w
             } else {
                 canonical_word(&w).to_string()
