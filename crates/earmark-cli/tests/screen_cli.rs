@@ -340,3 +340,32 @@ fn batch_headline_is_the_most_consequential_list_not_cmic() {
     assert_eq!(groups, ["EL", "CMIC"]);
     assert_eq!(v["by_list"][1]["consequence"], "not_exports");
 }
+
+/// `lists diff` between the OFAC SDN files of July 2021 and May 2024: Sberbank (designated
+/// in 2022, entry 17018) is added; the counts add up to each side's entries.
+#[test]
+fn lists_diff_between_two_real_sdn_snapshots() {
+    let old = format!("ofac:{}", shared("ofac_sdn_2021-07/sdn.csv"));
+    let new = format!("ofac:{}", shared("ofac_sdn_2024-05/sdn.csv"));
+    let o = earmark(&["lists", "diff", &old, &new, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let d = &v["diff"];
+    let n = |k: &str| d[k].as_array().unwrap().len();
+    assert!(d["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["source_id"] == "17018" && e["name"].as_str().unwrap().contains("SBERBANK")));
+    let unchanged = d["unchanged"].as_u64().unwrap() as usize;
+    // The 2021 file has 8,976 entries (as screen_with_given_ofac_files reads it).
+    assert_eq!(n("removed") + n("changed") + unchanged, 8976);
+    assert!(n("added") > 0 && n("removed") > 0);
+    let o = earmark(&["lists", "diff", &old, &old]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).contains("0 added, 0 removed, 0 changed, 8976 unchanged"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -7,10 +7,12 @@
 //!   each keeping what it can read and reporting the rest with line and reason.
 //! - [`meaning`]: what a match on each list means, and results grouped by list.
 //! - [`normalize`]: names to tokens (scripts, diacritics, legal forms, variants).
+//! - [`diff`]: entries added, removed and changed between two loads of a list.
 //! - [`index`]: the compiled index, the scorer, bands and explanations.
 //! - `reference` (feature `reference`): a naive linear scan used as the oracle for the index.
 
 pub mod country;
+pub mod diff;
 pub mod index;
 pub mod load;
 pub mod meaning;

@@ -22,6 +22,22 @@ use earmark_core::Date;
 pub enum Command {
     /// Print each list's source, date, record count and content hash; warn when one is old.
     Status(StatusArgs),
+    /// Entries added, removed and changed between two snapshots of a list (matched by list
+    /// code and entry id), e.g. `lists diff ofac:old/ ofac:new/`.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The older snapshot, as FORMAT:PATH (as `--lists` takes it).
+    pub old: String,
+    /// The newer snapshot, as FORMAT:PATH.
+    pub new: String,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Refuse a list file larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_LIST_BYTES)]
+    pub max_list_bytes: u64,
 }
 
 /// The `--lists` option, shared by `screen` and `lists status`.
@@ -347,7 +363,58 @@ struct ListStatus<'a> {
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Status(args) => status(&args),
+        Command::Diff(args) => diff(&args),
     }
+}
+
+fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
+    let side = |spec: &str| -> anyhow::Result<Vec<earmark_screen::Entry>> {
+        let loaded = load(&ListArgs {
+            lists: vec![spec.to_string()],
+            max_list_bytes: args.max_list_bytes,
+            max_list_age_days: u32::MAX,
+            names: None,
+            no_names: true,
+        })?;
+        report_issues(&loaded);
+        Ok(loaded.loaded.into_iter().flat_map(|l| l.entries).collect())
+    };
+    let (old, new) = (side(&args.old)?, side(&args.new)?);
+    let d = earmark_screen::diff::diff(&old, &new);
+    match args.format {
+        Format::Json => {
+            let value = serde_json::json!({"old": args.old, "new": args.new, "diff": d});
+            println!("{}", serde_json::to_string_pretty(&value)?);
+        }
+        Format::Human => {
+            let mut out = format!(
+                "{} -> {}: {} added, {} removed, {} changed, {} unchanged\n",
+                args.old,
+                args.new,
+                d.added.len(),
+                d.removed.len(),
+                d.changed.len(),
+                d.unchanged
+            );
+            for e in &d.added {
+                out.push_str(&format!("  + {} {}  {}\n", e.list, e.source_id, e.name));
+            }
+            for e in &d.removed {
+                out.push_str(&format!("  - {} {}  {}\n", e.list, e.source_id, e.name));
+            }
+            for e in &d.changed {
+                out.push_str(&format!(
+                    "  ~ {} {}  {}  ({})\n",
+                    e.list,
+                    e.source_id,
+                    e.name,
+                    e.fields.join(", ")
+                ));
+            }
+            out!("{}", terminal_safe(&out));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
