@@ -63,3 +63,30 @@ if [ -n "${CSL:-}" ]; then
             "CSL 2026-07-31, all twelve lists, 57,174 names and aliases" | tee "$RC/RESULTS.md"
     fi
 fi
+
+# 5. Positives from independent sources (build_independent.py): OFAC's own aliases held out of
+#    the index (leave-one-out), and the native-name dataset's Chinese names in characters and
+#    pinyin (half of it held out of the index). Needs pypinyin (in the peers' venv).
+if [ ! -x .venv-peers/bin/python ]; then
+    python3 -m venv .venv-peers
+    .venv-peers/bin/pip install -q rapidfuzz nomenklatura pypinyin
+fi
+.venv-peers/bin/python -c "import pypinyin" 2>/dev/null || .venv-peers/bin/pip install -q pypinyin
+EL="$S/entity_list_extract/entities_all.csv"
+$E dump-index "entity-list:$EL" "$D/index_el.csv"
+.venv-peers/bin/python bench/screen/build_independent.py "$D/index_sdn_2021-07.csv" \
+    "$D/index_el.csv" data/names/chinese-names.csv "$D" > /dev/null
+taskset -c "$CORE" $E run "index:$D/index_loo.csv" "$D/queries_loo_test.csv" \
+    --json "$R/earmark_loo.json" | tee "$R/earmark_loo.txt"
+taskset -c "$CORE" $E run "index:$D/index_loo.csv" "$D/queries_loo_unreachable_test.csv" \
+    --json "$R/earmark_loo_unreachable.json" > "$R/earmark_loo_unreachable.txt"
+EARMARK_EVAL_NAMES="$D/names_heldin.csv" $E dump-index "entity-list:$EL" "$D/index_zh.csv"
+EARMARK_EVAL_NAMES="$D/names_heldin.csv" taskset -c "$CORE" $E run "entity-list:$EL" \
+    "$D/queries_zh.csv" --json "$R/earmark_zh.json" | tee "$R/earmark_zh.txt"
+if [ -z "${SKIP_PEERS:-}" ]; then
+    taskset -c "$CORE" .venv-peers/bin/python "$SHARED/bench/peer_screen.py" \
+        "$D/index_loo.csv" "$D/queries_loo_test.csv" | tee "$R/peers_loo.txt"
+    taskset -c "$CORE" .venv-peers/bin/python "$SHARED/bench/peer_screen.py" \
+        "$D/index_zh.csv" "$D/queries_zh.csv" | tee "$R/peers_zh.txt"
+fi
+python3 bench/screen/report.py "$R" | tee bench/screen/RESULTS.md

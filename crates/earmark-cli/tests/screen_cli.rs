@@ -202,7 +202,7 @@ fn batch_reports_bad_rows_and_screens_the_rest() {
     let mut rows = out.lines();
     assert_eq!(
         rows.next(),
-        Some("id,name,band,score,list,source_id,matched_name,warnings")
+        Some("id,name,band,score,list,source_id,matched_name,lists_matched,warnings")
     );
     assert_eq!(rows.count(), 4);
 }
@@ -276,4 +276,96 @@ fn a_list_without_a_date_is_stale_until_one_is_given() {
 /// codes"); 2 is bad input or an incomplete batch.
 fn answered(o: &Output) -> bool {
     o.status.code().is_some_and(|c| [0, 4, 5].contains(&c))
+}
+
+/// Issue 11: Huawei is on the Entity List and on the CMIC list with the same name. The CMIC
+/// list bans investment and does not govern exports, so the row must name the Entity List
+/// entry, and still show that the CMIC list has one too.
+#[test]
+fn batch_headline_is_the_most_consequential_list_not_cmic() {
+    let csl = format!(
+        "csl:{}@2026-07-31",
+        shared("csl_2026-07_compact/screening-list.json")
+    );
+    let p = temp_file(
+        "huawei.csv",
+        "id,name\n1,HUAWEI TECHNOLOGIES CO. LTD.\n2,華為技術有限公司\n".as_bytes(),
+    )
+    .display()
+    .to_string();
+    let o = earmark(&[
+        "screen",
+        "--batch",
+        &p,
+        "--lists",
+        &csl,
+        "--max-list-age-days",
+        "100000",
+    ]);
+    assert!(answered(&o), "{}", stderr(&o));
+    for line in stdout(&o).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["band"], "match", "{v}");
+        assert_eq!(v["list"], "EL", "{v}");
+        let lists: Vec<&str> = v["lists_matched"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap())
+            .collect();
+        assert_eq!(lists.first(), Some(&"EL"), "{v}");
+        assert!(lists.contains(&"CMIC"), "{v}");
+    }
+
+    let o = earmark(&[
+        "screen",
+        "Huawei Technologies Co., Ltd.",
+        "--lists",
+        &csl,
+        "--max-list-age-days",
+        "100000",
+        "--format",
+        "json",
+    ]);
+    assert!(answered(&o), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["headline"]["list"], "EL");
+    assert_eq!(v["headline"]["consequence"], "entity_license");
+    let groups: Vec<&str> = v["by_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["list"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups, ["EL", "CMIC"]);
+    assert_eq!(v["by_list"][1]["consequence"], "not_exports");
+}
+
+/// `lists diff` between the OFAC SDN files of July 2021 and May 2024: Sberbank (designated
+/// in 2022, entry 17018) is added; the counts add up to each side's entries.
+#[test]
+fn lists_diff_between_two_real_sdn_snapshots() {
+    let old = format!("ofac:{}", shared("ofac_sdn_2021-07/sdn.csv"));
+    let new = format!("ofac:{}", shared("ofac_sdn_2024-05/sdn.csv"));
+    let o = earmark(&["lists", "diff", &old, &new, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let d = &v["diff"];
+    let n = |k: &str| d[k].as_array().unwrap().len();
+    assert!(d["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["source_id"] == "17018" && e["name"].as_str().unwrap().contains("SBERBANK")));
+    let unchanged = d["unchanged"].as_u64().unwrap() as usize;
+    // The 2021 file has 8,976 entries (as screen_with_given_ofac_files reads it).
+    assert_eq!(n("removed") + n("changed") + unchanged, 8976);
+    assert!(n("added") > 0 && n("removed") > 0);
+    let o = earmark(&["lists", "diff", &old, &old]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).contains("0 added, 0 removed, 0 changed, 8976 unchanged"),
+        "{}",
+        stdout(&o)
+    );
 }

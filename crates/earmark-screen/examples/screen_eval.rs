@@ -7,7 +7,10 @@
 //!     [--tune DEV.csv] [--json OUT.json]
 //! ```
 //!
-//! LISTS is a directory of OFAC legacy CSV files (sdn.csv, alt.csv, add.csv) or a CSL file.
+//! LISTS is a directory of OFAC legacy CSV files (sdn.csv, alt.csv, add.csv), a CSL file,
+//! `entity-list:PATH` or `index:PATH.csv` (an index dump, as the alias leave-one-out set
+//! uses: the held-out aliases are not in it). `EARMARK_EVAL_NAMES=PATH` attaches a native-name
+//! dataset.
 //!
 //! `dump-index` writes the names the index holds (entity_id,name,schema), which is what the
 //! peers are given, so that every scorer sees the same names. `run` measures on one core:
@@ -19,9 +22,12 @@ use std::collections::BTreeMap;
 use std::error::Error;
 use std::time::Instant;
 
-use earmark_screen::load::csl;
 use earmark_screen::load::ofac::{self, OfacFiles};
-use earmark_screen::{build_index, Band, EntryKind, Index, Query, Thresholds};
+use earmark_screen::load::{csl, entity_list, names};
+use earmark_screen::{
+    build_index_with_names, Band, Entry, EntryKind, Format, Index, ListInfo, Loaded, Query,
+    Thresholds,
+};
 
 type Res<T> = Result<T, Box<dyn Error>>;
 
@@ -29,11 +35,18 @@ fn read(path: &str) -> Res<Vec<u8>> {
     std::fs::read(path).map_err(|e| format!("{path}: {e}").into())
 }
 
-/// Loads the lists to evaluate against: a directory of OFAC legacy CSV files, or a CSL file
-/// (JSON or CSV).
+/// Loads the lists to evaluate against: a directory of OFAC legacy CSV files, an Entity List
+/// CSV (`entity-list:PATH`), an index dump (`index:PATH.csv`, entity_id,name,schema: the
+/// first name of an entity is its primary name), or a CSL file (JSON or CSV). The native-name
+/// dataset is attached when `EARMARK_EVAL_NAMES` names one (the Chinese evaluation holds part
+/// of it out).
 fn load_sdn(path: &str) -> Res<(Index, f64)> {
     let t0 = Instant::now();
-    let loaded = if std::path::Path::new(path).is_dir() {
+    let loaded = if let Some(p) = path.strip_prefix("index:") {
+        load_index_csv(p)?
+    } else if let Some(p) = path.strip_prefix("entity-list:") {
+        entity_list::load(p, &read(p)?, None)?
+    } else if std::path::Path::new(path).is_dir() {
         let sdn = read(&format!("{path}/sdn.csv"))?;
         let alt = read(&format!("{path}/alt.csv"))?;
         let add = read(&format!("{path}/add.csv"))?;
@@ -48,9 +61,13 @@ fn load_sdn(path: &str) -> Res<(Index, f64)> {
     } else {
         csl::load(path, &read(path)?, None)?
     };
+    let names = match std::env::var("EARMARK_EVAL_NAMES") {
+        Ok(p) if !p.is_empty() => Some(names::load(&p, &read(&p)?)?),
+        _ => None,
+    };
     let t_load = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    let index = build_index(vec![loaded]);
+    let index = build_index_with_names(vec![loaded], names.as_ref());
     let t_build = t1.elapsed().as_secs_f64();
     eprintln!(
         "loaded {} entries ({} names) in {:.3} s; index built in {:.3} s",
@@ -60,6 +77,44 @@ fn load_sdn(path: &str) -> Res<(Index, f64)> {
         t_build
     );
     Ok((index, t_build))
+}
+
+/// Entries from an index dump: rows grouped by entity id, in file order.
+fn load_index_csv(path: &str) -> Res<Loaded> {
+    let bytes = read(path)?;
+    let mut r = csv::Reader::from_reader(bytes.as_slice());
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut at: BTreeMap<String, usize> = BTreeMap::new();
+    for rec in r.deserialize::<BTreeMap<String, String>>() {
+        let rec = rec?;
+        let id = rec.get("entity_id").cloned().unwrap_or_default();
+        let name = rec.get("name").cloned().unwrap_or_default();
+        match at.get(&id) {
+            Some(&i) => entries[i].aliases.push(name),
+            None => {
+                let kind = match rec.get("schema").map(String::as_str) {
+                    Some("Person") => EntryKind::Person,
+                    _ => EntryKind::Entity,
+                };
+                at.insert(id.clone(), entries.len());
+                entries.push(Entry::new("SDN", &id, kind, &name));
+            }
+        }
+    }
+    let info = ListInfo {
+        source: path.to_string(),
+        format: Format::Csl,
+        date: None,
+        content_hash: earmark_screen::model::content_hash(&bytes),
+        records: entries.len(),
+        skipped: 0,
+        warnings: Vec::new(),
+    };
+    Ok(Loaded {
+        info,
+        entries,
+        issues: Vec::new(),
+    })
 }
 
 fn dump_index(dir: &str, out: &str) -> Res<()> {
@@ -73,7 +128,7 @@ fn dump_index(dir: &str, out: &str) -> Res<()> {
             EntryKind::Aircraft => "Airplane",
             _ => "Company",
         };
-        for n in e.names() {
+        for n in e.all_names() {
             w.write_record([e.source_id.as_str(), n, schema])?;
         }
     }

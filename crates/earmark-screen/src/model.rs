@@ -134,6 +134,26 @@ pub struct Entry {
     pub listed_on: Option<String>,
     /// Index of the [`ListInfo`] this entry was loaded from, in the set the index was built on.
     pub file: usize,
+    /// Names from the native-name dataset (not from the list), attached when the index is
+    /// built with it ([`crate::build_index_with_names`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub native_names: Vec<NativeName>,
+}
+
+/// A name of an entry from the native-name dataset, with where it came from: a match through
+/// it says so in its explanation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct NativeName {
+    pub name: String,
+    pub kind: crate::load::names::NameKind,
+    /// Only a translation of the listed name: weighed lower.
+    pub translation: bool,
+    /// The public source the name came from.
+    pub source_url: String,
+    /// The dataset, its version and content hash.
+    pub dataset: String,
+    pub dataset_version: String,
+    pub dataset_hash: String,
 }
 
 impl Entry {
@@ -155,12 +175,27 @@ impl Entry {
             remarks: None,
             listed_on: None,
             file: 0,
+            native_names: Vec::new(),
         }
     }
 
     /// The primary name followed by the aliases.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.name.as_str()).chain(self.aliases.iter().map(String::as_str))
+    }
+
+    /// [`Entry::names`] followed by the native names: the names the index holds, in the
+    /// order its alias numbers count.
+    pub fn all_names(&self) -> impl Iterator<Item = &str> {
+        self.names()
+            .chain(self.native_names.iter().map(|n| n.name.as_str()))
+    }
+
+    /// The native name behind alias number `alias` (0 the primary name), if it is one.
+    pub fn native_name(&self, alias: u32) -> Option<&NativeName> {
+        (alias as usize)
+            .checked_sub(1 + self.aliases.len())
+            .and_then(|i| self.native_names.get(i))
     }
 }
 

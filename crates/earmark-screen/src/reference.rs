@@ -4,10 +4,12 @@
 //! index only the normaliser, the word-splitting step and the scoring of one aligned name.
 
 use crate::index::{pair_sim, query_skeleton, query_weight, Index, PairKind, QueryToken};
+use crate::meaning::Consequence;
 
 impl Index {
     /// The best entity and its name score by linear scan, or `None` when no name scores
-    /// above zero. Ties go to the lower source id, as in the index.
+    /// above zero. Ties go to the more consequential list, then the lower source
+    /// id, as in the index.
     pub fn naive_best(&self, name: &str) -> Option<(usize, f32)> {
         let mut best: Option<(usize, f32)> = None;
         for reading in self.query_readings(name) {
@@ -28,8 +30,11 @@ impl Index {
             let better = match *best {
                 None => true,
                 Some((be, bs)) => {
-                    s > bs
-                        || (s == bs && self.entries()[e].source_id < self.entries()[be].source_id)
+                    let key = |e: usize| {
+                        let entry = &self.entries()[e];
+                        (Consequence::of(&entry.list), &entry.source_id)
+                    };
+                    s > bs || (s == bs && key(e) < key(be))
                 }
             };
             if better {

@@ -234,10 +234,16 @@ fn results_are_deterministic_and_ordered() {
     let a = index.search(&q, &Thresholds::DEFAULT, 20).unwrap();
     let b = index.search(&q, &Thresholds::DEFAULT, 20).unwrap();
     assert_eq!(a, b);
+    // Score, then the list's consequence (Entity List before CMIC), then source id.
+    let key = |m: &earmark_screen::Match| {
+        (
+            earmark_screen::Consequence::of(&m.list),
+            m.source_id.clone(),
+        )
+    };
     for w in a.windows(2) {
         assert!(
-            w[0].score > w[1].score
-                || (w[0].score == w[1].score && w[0].source_id <= w[1].source_id),
+            w[0].score > w[1].score || (w[0].score == w[1].score && key(&w[0]) <= key(&w[1])),
             "{:?} before {:?}",
             w[0],
             w[1]
@@ -366,4 +372,142 @@ fn spaced_syllables_join_into_the_listed_word() {
     assert_eq!(m.score, 1.0);
     let x = csl_and_el().explain(&Query::name("Hua Wei Technologies Co Ltd"), &m);
     assert!(x.pairs.iter().any(|p| p.query == "huawei"), "{x:?}");
+}
+
+/// Huawei's legal name, written the ways issue 11 found it missed: in pinyin (with and
+/// without tone marks and spaces), in Traditional characters, with look-alike letters of
+/// other scripts, in Russian, and run together.
+#[test]
+fn huawei_in_any_script_finds_the_listed_entry() {
+    for q in [
+        "Huawei Jishu Youxian Gongsi",
+        "HUAWEI JISHU YOUXIANGONGSI",
+        "Huáwéi Jìshù Yǒuxiàn Gōngsī",
+        "Hua Wei Ji Shu You Xian Gong Si",
+        "華為技術有限公司",
+        "\u{397}UAWEI TECHNOLOGIES CO., LTD.",
+        "\u{41D}uawei Technologies Co., Ltd.",
+        "Хуавэй Текнолоджиз Ко., Лтд.",
+        "HuaweiTechnologies Co Ltd",
+        "HUAWEITECHNOLOGIES CO LTD",
+    ] {
+        let m = top_name(csl_and_el(), q);
+        assert!(
+            m.matched_name
+                .to_lowercase()
+                .starts_with("huawei technologies co"),
+            "{q}: {m:?}"
+        );
+        assert_ne!(m.band, Band::NoMatch, "{q}: {m:?}");
+    }
+}
+
+/// A pinyin company word in a person's name stays a name: "Keji" is not "technology" in
+/// "Wang Keji", and "Min" is not "ministry" in "Min Li".
+#[test]
+fn company_words_and_abbreviations_leave_person_names_alone() {
+    use earmark_screen::normalize::tokens;
+    let words = |n: &str| -> Vec<String> { tokens(n).into_iter().map(|t| t.text).collect() };
+    assert_eq!(words("Min Li"), ["min", "li"]);
+    assert_eq!(words("Wang Keji"), ["wang", "keji"]);
+    assert!(words("Min. of Defence").contains(&"ministry".to_string()));
+    assert_eq!(
+        words("Zhongguo Xinxi Keji Youxian Gongsi"),
+        ["china", "information", "technology", "co_ltd"]
+    );
+}
+
+/// Results grouped by list put the Entity List before the CMIC list for Huawei, whose
+/// entries on both score 1.0, and keep both.
+#[test]
+fn groups_put_the_entity_list_before_cmic() {
+    let found = csl_and_el()
+        .search(
+            &Query::name("HUAWEI TECHNOLOGIES CO., LTD."),
+            &Thresholds::DEFAULT,
+            100,
+        )
+        .unwrap();
+    assert_eq!(found[0].list, "EL", "{:?}", found[0]);
+    let groups = earmark_screen::group_by_list(&found, 3);
+    assert_eq!(groups[0].list, "EL");
+    assert_eq!(
+        groups[0].consequence,
+        earmark_screen::Consequence::EntityLicense
+    );
+    assert!(groups.iter().any(|g| g.list == "CMIC"));
+    assert!(groups.iter().all(|g| g.matches.len() <= 3));
+}
+
+/// The CSL and the whole Entity List with the native-name dataset of data/names/.
+fn with_native_names() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let c = csl::load(
+            "csl",
+            &data("csl_2026-07_compact/screening-list.json"),
+            None,
+        )
+        .unwrap();
+        let e =
+            entity_list::load("el", &data("entity_list_extract/entities_all.csv"), None).unwrap();
+        let path = format!(
+            "{}/../../data/names/chinese-names.csv",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let names =
+            earmark_screen::load::names::load("chinese-names.csv", &std::fs::read(path).unwrap())
+                .unwrap();
+        assert!(names.issues.is_empty(), "{:?}", names.issues);
+        earmark_screen::build_index_with_names(vec![c, e], Some(&names))
+    })
+}
+
+/// Issue 11's examples in characters (Inspur's and Cambricon's legal names), with pinyin
+/// typed by hand from the standard romanisation, and Traditional characters: each finds the
+/// listed entry through the dataset, and the explanation names the dataset and the source.
+#[test]
+fn native_names_find_listed_chinese_entities() {
+    let index = with_native_names();
+    for (q, listed) in [
+        (
+            "浪潮电子信息产业股份有限公司",
+            "inspur electronic information industry",
+        ),
+        ("中科寒武纪科技股份有限公司", "cambricon technologies"),
+        ("中科寒武紀科技股份有限公司", "cambricon technologies"),
+        (
+            "Zhongke Hanwuji Keji Gufen Youxian Gongsi",
+            "cambricon technologies",
+        ),
+        (
+            "Langchao Dianzi Xinxi Chanye Gufen Youxiangongsi",
+            "inspur electronic information industry",
+        ),
+        ("天津飞腾信息技术有限公司", "tianjin phytium"),
+        (
+            "国家超级计算无锡中心",
+            "national supercomputing center wuxi",
+        ),
+    ] {
+        let found = index
+            .search(&Query::name(q), &Thresholds::DEFAULT, 5)
+            .unwrap();
+        let m = &found[0];
+        let e = &index.entries()[m.entry];
+        assert!(
+            e.name.to_lowercase().starts_with(listed),
+            "{q}: {} {m:?}",
+            e.name
+        );
+        assert_eq!(m.band, Band::Match, "{q}: {m:?}");
+        let x = index.explain(&Query::name(q), m);
+        let native = x
+            .native_name
+            .clone()
+            .unwrap_or_else(|| panic!("{q}: {x:?}"));
+        assert!(native.source_url.starts_with("http"), "{native:?}");
+        assert_eq!(native.dataset, "chinese-names.csv");
+        assert!(native.dataset_hash.starts_with("sha256:"));
+    }
 }

@@ -8,11 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
+use earmark_screen::load::names::{self, NameSet};
 use earmark_screen::load::{csl, dpl, entity_list, ofac};
 use earmark_screen::{Format as ListFormat, ListInfo, Loaded};
 use serde::Serialize;
 
 use super::{today, Format};
+use crate::output::terminal_safe;
 use crate::snapshot;
 use earmark_core::Date;
 
@@ -20,6 +22,22 @@ use earmark_core::Date;
 pub enum Command {
     /// Print each list's source, date, record count and content hash; warn when one is old.
     Status(StatusArgs),
+    /// Entries added, removed and changed between two snapshots of a list (matched by list
+    /// code and entry id), e.g. `lists diff ofac:old/ ofac:new/`.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The older snapshot, as FORMAT:PATH (as `--lists` takes it).
+    pub old: String,
+    /// The newer snapshot, as FORMAT:PATH.
+    pub new: String,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Refuse a list file larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_LIST_BYTES)]
+    pub max_list_bytes: u64,
 }
 
 /// The `--lists` option, shared by `screen` and `lists status`.
@@ -45,6 +63,46 @@ pub struct ListArgs {
         default_value_t = 7
     )]
     pub max_list_age_days: u32,
+    /// The native-name dataset (Chinese legal, former and brand names of listed entities, each
+    /// with its source) to use instead of the bundled data/names/chinese-names.csv.
+    #[arg(long = "names", value_name = "PATH", conflicts_with = "no_names")]
+    pub names: Option<PathBuf>,
+    /// Screen without the native-name dataset: only the names the lists print.
+    #[arg(long = "no-names")]
+    pub no_names: bool,
+}
+
+/// The native-name dataset as shipped in data/names/.
+const BUNDLED_NAMES: (&str, &[u8]) = (
+    "bundled:data/names/chinese-names.csv",
+    include_bytes!("../../../../data/names/chinese-names.csv"),
+);
+
+/// The native-name dataset to attach: the bundled one, the one `--names` gives, or none with
+/// `--no-names`. Its skipped rows are reported like a list's.
+pub fn load_names(args: &ListArgs) -> anyhow::Result<Option<NameSet>> {
+    if args.no_names {
+        return Ok(None);
+    }
+    let set = match &args.names {
+        Some(path) => {
+            let label = path.display().to_string();
+            let bytes = read(path, args.max_list_bytes)?;
+            names::load(&label, &bytes)?
+        }
+        None => names::load(BUNDLED_NAMES.0, BUNDLED_NAMES.1)?,
+    };
+    for issue in set.issues.iter().take(10) {
+        eprintln!("warning: {}", terminal_safe(&issue.to_string()));
+    }
+    if set.issues.len() > 10 {
+        eprintln!(
+            "warning: {}: {} more rows skipped",
+            set.source,
+            set.issues.len() - 10
+        );
+    }
+    Ok(Some(set))
 }
 
 /// Several times the largest list published today (the full CSL JSON is about 30 MB).
@@ -305,7 +363,58 @@ struct ListStatus<'a> {
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Status(args) => status(&args),
+        Command::Diff(args) => diff(&args),
     }
+}
+
+fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
+    let side = |spec: &str| -> anyhow::Result<Vec<earmark_screen::Entry>> {
+        let loaded = load(&ListArgs {
+            lists: vec![spec.to_string()],
+            max_list_bytes: args.max_list_bytes,
+            max_list_age_days: u32::MAX,
+            names: None,
+            no_names: true,
+        })?;
+        report_issues(&loaded);
+        Ok(loaded.loaded.into_iter().flat_map(|l| l.entries).collect())
+    };
+    let (old, new) = (side(&args.old)?, side(&args.new)?);
+    let d = earmark_screen::diff::diff(&old, &new);
+    match args.format {
+        Format::Json => {
+            let value = serde_json::json!({"old": args.old, "new": args.new, "diff": d});
+            println!("{}", serde_json::to_string_pretty(&value)?);
+        }
+        Format::Human => {
+            let mut out = format!(
+                "{} -> {}: {} added, {} removed, {} changed, {} unchanged\n",
+                args.old,
+                args.new,
+                d.added.len(),
+                d.removed.len(),
+                d.changed.len(),
+                d.unchanged
+            );
+            for e in &d.added {
+                out.push_str(&format!("  + {} {}  {}\n", e.list, e.source_id, e.name));
+            }
+            for e in &d.removed {
+                out.push_str(&format!("  - {} {}  {}\n", e.list, e.source_id, e.name));
+            }
+            for e in &d.changed {
+                out.push_str(&format!(
+                    "  ~ {} {}  {}  ({})\n",
+                    e.list,
+                    e.source_id,
+                    e.name,
+                    e.fields.join(", ")
+                ));
+            }
+            out!("{}", terminal_safe(&out));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {

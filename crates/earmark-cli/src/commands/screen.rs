@@ -12,7 +12,8 @@ use std::rc::Rc;
 use anyhow::{anyhow, bail, Context};
 use earmark_core::country::Country;
 use earmark_screen::{
-    build_index, country, Band, Explanation, Index, ListInfo, Match, PairKind, Query, Thresholds,
+    build_index_with_names, country, group_by_list, Band, Explanation, Index, ListGroup, ListInfo,
+    Match, PairKind, Query, Thresholds,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -128,7 +129,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     let date_basis = loaded.date_basis.clone();
-    let index = build_index(loaded.loaded);
+    let names = lists::load_names(&args.lists)?;
+    let index = build_index_with_names(loaded.loaded, names.as_ref());
     match batch_file {
         Some(file) => batch(&args, &index, &t, file, &warnings),
         None => {
@@ -138,9 +140,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 country,
                 address: args.address.as_deref(),
             };
-            let matches = index.search(&query, &t, args.limit)?;
-            let band = matches.first().map_or(Band::NoMatch, |m| m.band);
+            let found = index.search(&query, &t, SEARCH_DEPTH.max(args.limit))?;
+            let groups = group_by_list(&found, args.limit);
+            let band = groups.first().map_or(Band::NoMatch, |g| g.band);
             if args.ledger.record {
+                let matches: Vec<&Match> = groups.iter().flat_map(|g| &g.matches).collect();
                 // The screening as the ledger keeps it: the query, the answer, each match by
                 // entry and score, and the lists by content hash (enough to screen again
                 // and compare).
@@ -168,12 +172,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             match args.format {
                 Format::Json => {
+                    let matches: Vec<&Match> = groups.iter().flat_map(|g| &g.matches).collect();
                     let value = json!({
                         "query": {"name": name, "country": country, "address": args.address},
                         "band": band,
+                        "headline": groups.first().filter(|g| g.band != Band::NoMatch).map(headline_json),
                         "warnings": warnings,
                         "thresholds": t,
                         "lists": list_refs(index.lists(), &date_basis),
+                        "native_names": names.as_ref().map(|n| json!({
+                            "source": n.source, "version": n.version,
+                            "content_hash": n.content_hash, "records": n.rows.len(),
+                        })),
+                        "by_list": groups.iter().map(|g| json!({
+                            "list": g.list,
+                            "consequence": g.consequence,
+                            "meaning": g.meaning,
+                            "band": g.band,
+                            "matches": g.matches.iter().map(|m| match_json(&index, &query, m)).collect::<Vec<_>>(),
+                        })).collect::<Vec<_>>(),
                         "matches": matches.iter().map(|m| match_json(&index, &query, m)).collect::<Vec<_>>(),
                     });
                     outln!("{}", serde_json::to_string_pretty(&value)?);
@@ -182,7 +199,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 // so that no field can slip an escape sequence through.
                 Format::Human => out!(
                     "{}",
-                    terminal_safe(&render_human(&index, &query, &t, &matches))
+                    terminal_safe(&render_human(&index, &query, &t, &groups))
                 ),
             }
             Ok(ExitCode::from(band_exit_code(band)))
@@ -296,6 +313,21 @@ fn render_explanation(out: &mut String, x: &Explanation) {
             unmatched(&x.unmatched_listed)
         );
     }
+    if let Some(n) = &x.native_name {
+        let _ = writeln!(
+            out,
+            "       native name from {} (version {}, {}){}; source: {}",
+            n.dataset,
+            n.dataset_version,
+            n.dataset_hash,
+            if n.translation {
+                ", a translation: weighed lower"
+            } else {
+                ""
+            },
+            n.source_url
+        );
+    }
     if let Some(c) = &x.country {
         let _ = writeln!(
             out,
@@ -315,9 +347,9 @@ fn render_explanation(out: &mut String, x: &Explanation) {
     }
 }
 
-fn render_human(index: &Index, query: &Query<'_>, t: &Thresholds, matches: &[Match]) -> String {
+fn render_human(index: &Index, query: &Query<'_>, t: &Thresholds, groups: &[ListGroup]) -> String {
     let mut out = String::new();
-    let band = matches.first().map_or(Band::NoMatch, |m| m.band);
+    let band = groups.first().map_or(Band::NoMatch, |g| g.band);
     let mut what = format!("\"{}\"", query.name);
     if let Some(c) = query.country {
         let _ = write!(what, ", country {c}");
@@ -333,45 +365,30 @@ fn render_human(index: &Index, query: &Query<'_>, t: &Thresholds, matches: &[Mat
              only these lists, as of their dates, were searched.",
             t.review_at
         );
-    }
-    for (i, m) in matches.iter().enumerate() {
-        let e = &index.entries()[m.entry];
-        let alias = if e.kind == earmark_screen::EntryKind::AddressOnly {
-            format!(" (address-only entry \"{}\")", e.name)
-        } else if m.is_alias {
-            format!(" (alias of \"{}\")", e.name)
-        } else {
-            String::new()
-        };
+    } else if let Some(g) = groups.first() {
         let _ = writeln!(
             out,
-            "  {}. {:8} {:.3}  {} {}  \"{}\"{alias}",
-            i + 1,
-            m.band.as_str(),
-            m.score,
-            m.list,
-            m.source_id,
-            m.matched_name
+            "  Headline: {} {} ({})",
+            g.list,
+            g.band.as_str(),
+            g.meaning
         );
-        render_explanation(&mut out, &index.explain(query, m));
-        let mut facts = Vec::new();
-        if !e.countries.is_empty() {
-            facts.push(format!("countries {}", e.countries.join(", ")));
+        if groups.len() > 1 {
+            let others: Vec<String> = groups[1..]
+                .iter()
+                .map(|g| format!("{} {}", g.list, g.band.as_str()))
+                .collect();
+            let _ = writeln!(out, "  Also on: {}", others.join(", "));
         }
-        if !e.programs.is_empty() {
-            facts.push(format!("programs {}", e.programs.join(", ")));
+    }
+    let mut i = 0;
+    for g in groups {
+        if band != Band::NoMatch {
+            let _ = writeln!(out, "  {} ({}):", g.list, g.meaning);
         }
-        if !e.footnotes.is_empty() {
-            facts.push(format!("footnotes {}", e.footnotes.join(", ")));
-        }
-        if !e.citations.is_empty() {
-            facts.push(e.citations.join("; "));
-        }
-        if !facts.is_empty() {
-            let _ = writeln!(out, "       entry:     {}", facts.join(" | "));
-        }
-        if let Some(lr) = &e.license_requirement {
-            let _ = writeln!(out, "       license requirement: {lr}");
+        for m in &g.matches {
+            i += 1;
+            render_match(&mut out, index, query, i, m);
         }
     }
     let lists: Vec<String> = index
@@ -395,6 +412,67 @@ fn render_human(index: &Index, query: &Query<'_>, t: &Thresholds, matches: &[Mat
     out
 }
 
+fn render_match(out: &mut String, index: &Index, query: &Query<'_>, i: usize, m: &Match) {
+    let e = &index.entries()[m.entry];
+    let alias = if e.kind == earmark_screen::EntryKind::AddressOnly {
+        format!(" (address-only entry \"{}\")", e.name)
+    } else if m.is_alias {
+        format!(" (alias of \"{}\")", e.name)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "  {i}. {:8} {:.3}  {} {}  \"{}\"{alias}",
+        m.band.as_str(),
+        m.score,
+        m.list,
+        m.source_id,
+        m.matched_name
+    );
+    render_explanation(out, &index.explain(query, m));
+    let mut facts = Vec::new();
+    if !e.countries.is_empty() {
+        facts.push(format!("countries {}", e.countries.join(", ")));
+    }
+    if !e.programs.is_empty() {
+        facts.push(format!("programs {}", e.programs.join(", ")));
+    }
+    if !e.footnotes.is_empty() {
+        facts.push(format!("footnotes {}", e.footnotes.join(", ")));
+    }
+    if !e.citations.is_empty() {
+        facts.push(e.citations.join("; "));
+    }
+    if !facts.is_empty() {
+        let _ = writeln!(out, "       entry:     {}", facts.join(" | "));
+    }
+    if let Some(lr) = &e.license_requirement {
+        let _ = writeln!(out, "       license requirement: {lr}");
+    }
+    if let Some(lp) = &e.license_policy {
+        let _ = writeln!(out, "       license policy: {lp}");
+    }
+}
+
+/// The headline of a screening: the most consequential list with a match, and its best entry.
+fn headline_json(g: &ListGroup) -> serde_json::Value {
+    let best = g.matches.first();
+    json!({
+        "list": g.list,
+        "consequence": g.consequence,
+        "meaning": g.meaning,
+        "band": g.band,
+        "source_id": best.map(|m| m.source_id.as_str()),
+        "matched_name": best.map(|m| m.matched_name.as_str()),
+    })
+}
+
+/// Results searched per query before they are grouped by list: enough that a list with a
+/// match is not crowded out by another list's many entries (Huawei has dozens of Entity
+/// List entries), whatever `--limit` shows per list.
+const SEARCH_DEPTH: usize = 100;
+
 /// One batch row's answer.
 #[derive(Debug, Serialize)]
 struct BatchRow<'a> {
@@ -406,6 +484,9 @@ struct BatchRow<'a> {
     list: Option<&'a str>,
     source_id: Option<&'a str>,
     matched_name: Option<&'a str>,
+    /// Every list with a match or review result, most consequential first.
+    lists_matched: &'a [&'a str],
+    /// Best first within each list, the lists most consequential first.
     matches: &'a [Match],
     #[serde(skip_serializing_if = "Option::is_none")]
     explanation: Option<Explanation>,
@@ -680,6 +761,7 @@ fn batch(
                 "list",
                 "source_id",
                 "matched_name",
+                "lists_matched",
                 "warnings",
             ])?;
             Sink::Csv(w)
@@ -741,7 +823,7 @@ fn batch(
             country: row.country,
             address: row.address,
         };
-        let matches = match searcher.search(&query, t, args.limit) {
+        let found = match searcher.search(&query, t, SEARCH_DEPTH.max(args.limit)) {
             Ok(m) => m,
             Err(e) => {
                 warn(line, &format!("{e} (row skipped)"));
@@ -752,6 +834,18 @@ fn batch(
         if !row.warnings.is_empty() {
             tally.warned += 1;
         }
+        // The row names the most consequential list with a match (an Entity List entry
+        // before a CMIC one of the same score) and keeps every list's best results.
+        let groups = group_by_list(&found, args.limit);
+        let matches: Vec<Match> = groups
+            .iter()
+            .flat_map(|g| g.matches.iter().cloned())
+            .collect();
+        let lists_matched: Vec<&str> = groups
+            .iter()
+            .filter(|g| g.band != Band::NoMatch)
+            .map(|g| g.list.as_str())
+            .collect();
         let top = matches.first();
         let band = top.map_or(Band::NoMatch, |m| m.band);
         tally.bands[match band {
@@ -774,6 +868,7 @@ fn batch(
                     &*csv_safe(hit.map_or("", |m| m.list.as_str())),
                     &*csv_safe(hit.map_or("", |m| m.source_id.as_str())),
                     &*csv_safe(hit.map_or("", |m| m.matched_name.as_str())),
+                    &*csv_safe(&lists_matched.join(" ")),
                     &*csv_safe(&warnings.join("; ")),
                 ])?;
             }
@@ -786,6 +881,7 @@ fn batch(
                     list: hit.map(|m| m.list.as_str()),
                     source_id: hit.map(|m| m.source_id.as_str()),
                     matched_name: hit.map(|m| m.matched_name.as_str()),
+                    lists_matched: &lists_matched,
                     matches: if band == Band::NoMatch { &[] } else { &matches },
                     explanation: hit.map(|m| index.explain(&query, m)),
                     warnings: &warnings,

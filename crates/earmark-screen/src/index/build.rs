@@ -6,6 +6,7 @@ use std::hash::Hasher;
 
 use super::{
     Index, NameRec, TokenInfo, FUZZY_MAX_LEN, FUZZY_MIN_LEN, LEGAL_WEIGHT, MAX_QUERY_WORDS,
+    TRANSLATION_FACTOR,
 };
 use crate::country;
 use crate::model::{Entry, EntryKind, ListInfo};
@@ -119,7 +120,7 @@ impl Index {
                 continue;
             }
             let mut entry_names: Vec<Vec<u32>> = Vec::new();
-            for (ai, name) in entry.names().enumerate() {
+            for (ai, name) in entry.all_names().enumerate() {
                 // The same cap as on queries, so that a name always matches itself.
                 let toks: Vec<Token> = normalize::tokens(name)
                     .into_iter()
@@ -157,12 +158,17 @@ impl Index {
                 }
                 let start = name_tokens.len() as u32;
                 name_tokens.extend_from_slice(&ids);
+                let factor = match entry.native_name(ai as u32) {
+                    Some(n) if n.translation => TRANSLATION_FACTOR,
+                    _ => 1.0,
+                };
                 names.push(NameRec {
                     entry: ei as u32,
                     alias: ai as u32,
                     start,
                     len: ids.len() as u32,
                     weight: 0.0,
+                    factor,
                 });
             }
         }

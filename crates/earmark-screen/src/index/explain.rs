@@ -41,6 +41,7 @@ impl Index {
         let mut unmatched_listed = Vec::new();
         let mut name_score = 0.0;
         let (mut matched_name, mut is_alias) = (String::new(), false);
+        let mut native_name = None;
         if let Some((s, ni)) = best {
             name_score = s;
             let rec = self.names[ni];
@@ -84,8 +85,9 @@ impl Index {
             }
             let e = &self.entries[entry];
             is_alias = rec.alias > 0;
+            native_name = e.native_name(rec.alias).cloned();
             matched_name = e
-                .names()
+                .all_names()
                 .nth(rec.alias as usize)
                 .unwrap_or(&e.name)
                 .to_string();
@@ -133,6 +135,7 @@ impl Index {
             unmatched_listed,
             country,
             address,
+            native_name,
         }
     }
 }

@@ -77,6 +77,16 @@ const ADDRESS_WEIGHT: f32 = 0.08;
 const SPLIT_PARTICLES: &[&str] = &[
     "al", "abu", "abd", "bin", "ibn", "bint", "ul", "ud", "abdul",
 ];
+/// Most words joined into one when they make a word of the vocabulary together: a Chinese
+/// brand of five characters written as five pinyin syllables.
+const MAX_JOINED_SYLLABLES: usize = 6;
+/// Longest word (in bytes) joined to more than one neighbour: a pinyin syllable has at most
+/// six letters (zhuang).
+const MAX_SYLLABLE_LEN: usize = 6;
+/// Score factor of a native name that is only a translation of the listed name: a
+/// translation is a weaker tie to the entity than a name it registered or uses, so an exact
+/// match through one lands in review (0.8), not match.
+const TRANSLATION_FACTOR: f32 = 0.8;
 /// Names scored exactly per query, taken from the candidates in order of approximate score.
 const CANDIDATES: usize = 48;
 
@@ -230,6 +240,10 @@ pub struct Explanation {
     pub unmatched_listed: Vec<WeightedToken>,
     pub country: Option<CountryEvidence>,
     pub address: Option<AddressEvidence>,
+    /// Set when the name that matched is from the native-name dataset, not from the list:
+    /// the dataset, its version and hash, and the public source of the name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub native_name: Option<crate::model::NativeName>,
 }
 
 /// How a query token was paired with a listed token.
@@ -305,6 +319,9 @@ struct NameRec {
     len: u32,
     /// Sum of the token weights.
     weight: f32,
+    /// What the name's score is multiplied by: [`TRANSLATION_FACTOR`] for a native name that
+    /// is only a translation, 1 otherwise.
+    factor: f32,
 }
 
 #[derive(Debug, Clone)]

@@ -8,9 +8,11 @@ use super::build::{address_words, for_each_deletion, has_skeleton, hash_str};
 use super::score::pair_sim;
 use super::{
     Index, Match, PairKind, Query, QueryError, Thresholds, TokenInfo, ADDRESS_WEIGHT, CANDIDATES,
-    FUZZY_MAX_LEN, FUZZY_MIN_LEN, LEGAL_WEIGHT, MAX_QUERY_WORDS, SPLIT_PARTICLES,
+    FUZZY_MAX_LEN, FUZZY_MIN_LEN, LEGAL_WEIGHT, MAX_JOINED_SYLLABLES, MAX_QUERY_WORDS,
+    MAX_SYLLABLE_LEN, SPLIT_PARTICLES,
 };
 use crate::country;
+use crate::meaning::Consequence;
 use crate::model::EntryKind;
 use crate::normalize::{self, Token};
 
@@ -60,9 +62,9 @@ impl Index {
 
     /// The query's words, with a word not in the vocabulary split in two where both halves
     /// are ("AlKhodair" = "al khodair", "Aerocaribbean" = "aero caribbean").
-    fn split_query(&self, name: &str) -> Vec<Token> {
+    fn split_query(&self, tokens: Vec<Token>) -> Vec<Token> {
         let mut out = Vec::new();
-        for t in normalize::tokens(name).into_iter().take(MAX_QUERY_WORDS) {
+        for t in tokens.into_iter().take(MAX_QUERY_WORDS) {
             if t.legal_form
                 || t.text.len() < 5
                 || t.text.len() > FUZZY_MAX_LEN
@@ -75,7 +77,11 @@ impl Index {
             // The split with the longest shorter half wins; ties go to the earlier cut.
             let best = (2..t.text.len() - 1)
                 .filter(|&k| {
-                    self.vocab.contains_key(&t.text[..k]) && self.vocab.contains_key(&t.text[k..])
+                    self.vocab
+                        .contains_key(normalize::canonical_word(&t.text[..k]))
+                        && self
+                            .vocab
+                            .contains_key(normalize::canonical_word(&t.text[k..]))
                 })
                 .max_by_key(|&k| (k.min(t.text.len() - k), std::cmp::Reverse(k)));
             // A word that is near a known word is more likely that word misspelt than two
@@ -87,7 +93,7 @@ impl Index {
                 Some(k) => {
                     for part in [&t.text[..k], &t.text[k..]] {
                         out.push(Token {
-                            text: part.to_string(),
+                            text: normalize::canonical_word(part).to_string(),
                             legal_form: false,
                         });
                     }
@@ -145,38 +151,74 @@ impl Index {
     /// neighbouring words make a word of the vocabulary, with them joined ("Hua Wei" =
     /// "Huawei", "Aero Caribbean" = "Aerocaribbean"). Each name scores its best reading.
     pub(crate) fn query_readings(&self, name: &str) -> Vec<Vec<Token>> {
-        let base = self.split_query(name);
+        let mut readings = Vec::with_capacity(2);
+        let base = self.split_query(normalize::tokens(name));
+        if let Some(joined) = self.join_words(&base) {
+            readings.push(joined);
+        }
+        readings.insert(0, base);
+        for other in normalize::other_readings(name) {
+            let other = self.split_query(other);
+            if let Some(joined) = self.join_words(&other) {
+                readings.push(joined);
+            }
+            readings.push(other);
+        }
+        readings
+    }
+
+    /// The reading with neighbouring words joined where together they make a word of the
+    /// vocabulary: two words of any length ("Hua Wei" = "Huawei"), or up to
+    /// [`MAX_JOINED_SYLLABLES`] short ones (pinyin syllables: "Zhong Ke Han Wu Ji" =
+    /// "zhongkehanwuji", the pinyin of 中科寒武纪); `None` if no words join.
+    fn join_words(&self, base: &[Token]) -> Option<Vec<Token>> {
         let mut joined: Vec<Token> = Vec::with_capacity(base.len());
         let mut changed = false;
         let mut i = 0;
+        let mut both = String::new();
         while i < base.len() {
-            if let Some(next) = base.get(i + 1) {
-                let cur = &base[i];
-                if !cur.legal_form && !next.legal_form {
-                    let both = format!("{}{}", cur.text, next.text);
+            let mut best = None;
+            if !base[i].legal_form {
+                both.clear();
+                both.push_str(&base[i].text);
+                for (j, next) in base
+                    .iter()
+                    .enumerate()
+                    .skip(i + 1)
+                    .take(MAX_JOINED_SYLLABLES - 1)
+                {
+                    if next.legal_form || (j > i + 1 && next.text.len() > MAX_SYLLABLE_LEN) {
+                        break;
+                    }
+                    both.push_str(&next.text);
                     if self
                         .vocab
                         .get(both.as_str())
                         .is_some_and(|&t| !self.tokens[t as usize].legal)
                     {
-                        joined.push(Token {
-                            text: both,
-                            legal_form: false,
-                        });
-                        changed = true;
-                        i += 2;
-                        continue;
+                        best = Some((j + 1, both.clone()));
+                    }
+                    if j == i + 1 && base[i].text.len() > MAX_SYLLABLE_LEN {
+                        break;
                     }
                 }
             }
-            joined.push(base[i].clone());
-            i += 1;
+            match best {
+                Some((end, text)) => {
+                    joined.push(Token {
+                        text,
+                        legal_form: false,
+                    });
+                    changed = true;
+                    i = end;
+                }
+                None => {
+                    joined.push(base[i].clone());
+                    i += 1;
+                }
+            }
         }
-        if changed {
-            vec![base, joined]
-        } else {
-            vec![base]
-        }
+        changed.then_some(joined)
     }
 
     /// The query's readings with their pairings into the vocabulary (the index way: hash
@@ -239,7 +281,7 @@ impl Index {
         let e = &self.entries[entry];
         let (matched_name, is_alias) = match name_alias {
             Some(a) => (
-                e.names().nth(a as usize).unwrap_or(&e.name).to_string(),
+                e.all_names().nth(a as usize).unwrap_or(&e.name).to_string(),
                 a > 0,
             ),
             None => (e.addresses.first().cloned().unwrap_or_default(), false),
@@ -256,13 +298,15 @@ impl Index {
         }
     }
 
-    /// Orders results: score descending, then list and source id, so equal scores always
+    /// Orders results: score descending, then the list's consequence (an Entity List entry
+    /// before a CMIC one of the same score), then list and source id, so equal scores always
     /// come out in the same order.
     fn order(&self, a: &(usize, Option<u32>, f32), b: &(usize, Option<u32>, f32)) -> Ordering {
         b.2.total_cmp(&a.2).then_with(|| {
             let (ea, eb) = (&self.entries[a.0], &self.entries[b.0]);
-            ea.source_id
-                .cmp(&eb.source_id)
+            Consequence::of(&ea.list)
+                .cmp(&Consequence::of(&eb.list))
+                .then(ea.source_id.cmp(&eb.source_id))
                 .then(ea.list.cmp(&eb.list))
                 .then(a.0.cmp(&b.0))
         })

@@ -152,13 +152,13 @@ impl Index {
         }
         // Every token on both sides paired exactly: the same name, whatever the rounding.
         if all_exact && pairs == q.len() && pairs == ids.len() {
-            return 1.0;
+            return rec.factor;
         }
         let total = q_weight + rec.weight;
         if total <= 0.0 {
             0.0
         } else {
-            (matched / total).clamp(0.0, 1.0)
+            (rec.factor * matched / total).clamp(0.0, 1.0)
         }
     }
 

@@ -15,6 +15,7 @@
 pub mod csl;
 pub mod dpl;
 pub mod entity_list;
+pub mod names;
 pub mod ofac;
 
 use crate::model::RowIssue;

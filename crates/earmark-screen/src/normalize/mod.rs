@@ -1,14 +1,24 @@
 //! Name normalisation: from a name as printed, in any script, to the tokens the index and the
 //! scorer compare.
 //!
-//! The steps, in order: the common words of Chinese, Japanese and Korean company names read
-//! as the English the lists print (有限公司 = Co., Ltd.); Unicode NFKC; transliteration to
-//! ASCII (Cyrillic, Greek, Arabic, CJK, ... via `deunicode`), which also drops diacritics; lower case; apostrophes removed inside
-//! words (TOSE'E = TOSEE); "&" read as "and"; split at anything else that is not a letter or
-//! digit; runs of single letters joined (S.A. = SA, J. P. = JP); abbreviations and common
-//! transliteration variants mapped to one spelling (Intl = International, Mohammed =
-//! Muhammad, Alexander = Aleksandr); legal forms recognised as phrases and replaced by one
-//! canonical token each ("Co., Ltd." = "Company Limited", "OOO" = "LLC").
+//! The steps, in order: camel case split (HuaweiTechnologies = Huawei Technologies);
+//! Cyrillic and Greek look-alike letters in a Latin name read as Latin ([`lookalike`]);
+//! Chinese characters folded to Simplified, their company words and places read as the
+//! English the lists print and the rest as pinyin ([`chinese`]); the company words of
+//! Japanese and Korean names read as English (株式会社 = Co., Ltd.); Unicode NFKC;
+//! transliteration to ASCII (Cyrillic, Greek, Arabic, ... via `deunicode`), which also drops
+//! diacritics and tone marks; lower case; apostrophes removed inside words (TOSE'E = TOSEE);
+//! "&" read as "and"; split at anything else that is not a letter or digit; runs of single
+//! letters joined (S.A. = SA, J. P. = JP); Chinese company words and legal forms written in
+//! pinyin read as English, whatever their spacing ("Youxiangongsi" = "Co., Ltd."), the
+//! company words only in a company's name; abbreviations and common transliteration variants
+//! mapped to one spelling (Intl = International, Mohammed = Muhammad, Alexander = Aleksandr),
+//! those that are also names (Min, Gen, Dev) only in an organisation's name ("Min Li" stays a
+//! person); legal forms recognised as phrases and replaced by one canonical token each ("Co.,
+//! Ltd." = "Company Limited", "OOO" = "LLC").
+//!
+//! A name wholly in Cyrillic has a second reading, as a Latin name written in Russian
+//! ([`other_readings`]); the query scores its best reading.
 //!
 //! Word order is not kept: the scorer compares bags of tokens, which makes "SURNAME, Given"
 //! and "Given Surname" the same name.
@@ -18,6 +28,9 @@ use std::sync::LazyLock;
 use rustc_hash::FxHashMap;
 use unicode_normalization::UnicodeNormalization;
 
+pub mod chinese;
+pub mod lookalike;
+
 /// One normalised token.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Token {
@@ -26,67 +39,18 @@ pub struct Token {
     pub legal_form: bool,
 }
 
-/// Words of Chinese, Japanese and Korean company names with the English the lists print for
-/// them: the lists write Chinese parties in English ("Huawei Technologies Co., Ltd."), and a
-/// syllable-by-syllable transliteration of 技术有限公司 ("ji shu you xian gong si") would
-/// share nothing with that. Place names and brand names are left to transliteration.
-const CJK_WORDS: &[(&str, &str)] = &[
-    ("有限责任公司", "limited liability company"),
-    ("股份有限公司", "co ltd"),
-    ("有限公司", "co ltd"),
-    ("株式会社", "co ltd"),
-    ("주식회사", "co ltd"),
-    ("公司", "company"),
-    ("集团", "group"),
-    ("控股", "holding"),
-    ("科技", "technology"),
-    ("技术", "technology"),
-    ("微电子", "microelectronics"),
-    ("电子", "electronics"),
-    ("半导体", "semiconductor"),
-    ("集成电路", "integrated circuit"),
-    ("信息", "information"),
-    ("通信", "communication"),
-    ("网络", "network"),
-    ("软件", "software"),
-    ("人工智能", "artificial intelligence"),
-    ("智能", "intelligent"),
-    ("超级计算", "supercomputing"),
-    ("计算机", "computer"),
-    ("计算", "computing"),
-    ("研究所", "research institute"),
-    ("研究院", "research institute"),
-    ("研究", "research"),
-    ("大学", "university"),
-    ("学院", "institute"),
-    ("国际", "international"),
-    ("贸易", "trading"),
-    ("进出口", "import export"),
-    ("实业", "industrial"),
-    ("工业", "industry"),
-    ("投资", "investment"),
-    ("发展", "development"),
-    ("设备", "equipment"),
-    ("制造", "manufacturing"),
-    ("航空", "aviation"),
-    ("航天", "aerospace"),
-    ("中国", "china"),
-    ("香港", "hong kong"),
-];
+/// Words of Japanese and Korean company names with the English the lists print for them
+/// (Chinese ones are read in [`chinese`]).
+const CJK_WORDS: &[(&str, &str)] = &[("株式会社", "co ltd"), ("주식회사", "co ltd")];
 
-/// Replaces the words of [`CJK_WORDS`], longest first, when the text has CJK characters.
+/// Replaces the words of [`CJK_WORDS`] when the text has kana or hangul.
 fn translate_cjk(text: &str) -> Option<String> {
-    static SORTED: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new(|| {
-        let mut v = CJK_WORDS.to_vec();
-        v.sort_by_key(|(from, _)| std::cmp::Reverse(from.chars().count()));
-        v
-    });
-    let is_cjk = |c: char| matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3040}'..='\u{30FF}' | '\u{AC00}'..='\u{D7AF}');
-    if !text.chars().any(is_cjk) {
+    let is_kana_hangul = |c: char| matches!(c, '\u{3040}'..='\u{30FF}' | '\u{AC00}'..='\u{D7AF}');
+    if !text.chars().any(is_kana_hangul) {
         return None;
     }
     let mut out = text.to_string();
-    for (from, to) in SORTED.iter() {
+    for (from, to) in CJK_WORDS {
         if out.contains(from) {
             out = out.replace(from, &format!(" {to} "));
         }
@@ -94,11 +58,51 @@ fn translate_cjk(text: &str) -> Option<String> {
     Some(out)
 }
 
+/// Splits words written in camel case ("HuaweiTechnologies", "DeepSeek"): a space goes
+/// before a capital that follows two or more small letters and is followed by a small
+/// letter. "McDonald" and "iPhone" stay whole (one small letter before the capital).
+fn split_camel(text: &str) -> Option<String> {
+    // Cut before position i of the window (c[i-2], c[i-1], c[i], c[i+1]).
+    let is_cut = |a: char, b: char, c: char, d: char| {
+        a.is_lowercase() && b.is_lowercase() && c.is_uppercase() && d.is_lowercase()
+    };
+    let mut out: Option<String> = None;
+    let mut w = ['\0'; 3];
+    for (i, c) in text.char_indices() {
+        // `w` holds the three characters before `c`: cut before w[2] if it is a capital.
+        if is_cut(w[0], w[1], w[2], c) {
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 4));
+            if o.is_empty() {
+                // Everything before the capital, which is w[2], one character back.
+                let cap = text[..i].char_indices().last().map_or(0, |(j, _)| j);
+                o.push_str(&text[..cap]);
+                o.push(' ');
+                o.push_str(&text[cap..i]);
+            } else {
+                o.pop();
+                o.push(' ');
+                o.push(w[2]);
+            }
+        }
+        if let Some(o) = out.as_mut() {
+            o.push(c);
+        }
+        w = [w[1], w[2], c];
+    }
+    out
+}
+
 /// Folds text to lower-case ASCII: NFKC, transliteration, diacritics dropped.
 pub fn fold(text: &str) -> String {
+    let camel = split_camel(text);
+    let text = camel.as_deref().unwrap_or(text);
     if text.is_ascii() {
         return text.to_ascii_lowercase();
     }
+    let lookalikes = lookalike::fold_lookalikes(text);
+    let text = lookalikes.as_deref().unwrap_or(text);
+    let han = chinese::fold_han(text);
+    let text = han.as_deref().unwrap_or(text);
     let translated = translate_cjk(text);
     let text = translated.as_deref().unwrap_or(text);
     let mut out = String::with_capacity(text.len());
@@ -523,12 +527,111 @@ pub fn is_legal_form_word(word: &str) -> bool {
     LEGAL_BY_FIRST.contains_key(word)
 }
 
+/// Abbreviations that are also given names or surnames (Min Li, Gen Ito, Dev Patel, Eng
+/// Kiat): expanded only in a name that is an organisation's (see [`is_organisation`]).
+const NAME_LIKE_ABBREVIATIONS: &[&str] = &[
+    "min", "gen", "dev", "eng", "ent", "ind", "int", "imp", "exp", "mach", "chem", "lab", "inst",
+];
+
+/// Words that make a name an organisation's: "of" (Min. of Defence) and the words the
+/// business abbreviations stand for, once canonical.
+const ORGANISATION_WORDS: &[&str] = &[
+    "of",
+    "company",
+    "corporation",
+    "limited",
+    "incorporated",
+    "international",
+    "technology",
+    "industry",
+    "group",
+    "holding",
+    "bank",
+    "university",
+    "institute",
+    "academy",
+    "laboratory",
+    "research",
+    "center",
+    "trading",
+    "electronics",
+    "engineering",
+    "ministry",
+    "department",
+    "government",
+    "national",
+];
+
+/// True if some word marks the name as an organisation's: a legal form or a word of
+/// [`ORGANISATION_WORDS`] (after the unambiguous abbreviations are expanded).
+fn is_organisation(words: &[String]) -> bool {
+    words.iter().any(|w| {
+        let c = canonical_word(w);
+        (!NAME_LIKE_ABBREVIATIONS.contains(&w.as_str()) && ORGANISATION_WORDS.contains(&c))
+            || LEGAL_BY_FIRST.contains_key(c)
+    })
+}
+
+/// Reads company words written in pinyin as their English (see [`chinese`]): legal forms and
+/// places always, the other words only in a company's name (a legal form, two such words, or
+/// one written as two syllables or more in a name of three words or more).
+fn read_pinyin(words: Vec<String>) -> (Vec<String>, bool) {
+    let found = chinese::find_pinyin_words(&words);
+    if found.is_empty() {
+        return (words, false);
+    }
+    // A company word written syllable by syllable ("Ke Ji") in a name of three words or
+    // more is a company's too: a person's given name is written as one word (Wang Keji).
+    let company = found.iter().any(|f| f.2.legal_form && !f.2.place)
+        || found.iter().filter(|f| !f.2.place).count() >= 2
+        || (words.len() >= 3 && found.iter().any(|f| f.1 >= 2 && !f.2.place))
+        || words
+            .iter()
+            .any(|w| LEGAL_BY_FIRST.contains_key(canonical_word(w)));
+    let mut out = Vec::with_capacity(words.len() + 2);
+    let mut next = 0;
+    for (start, len, pw) in found {
+        if !(pw.legal_form || pw.place || company) {
+            continue;
+        }
+        out.extend(words[next..start].iter().cloned());
+        out.extend(pw.english.split(' ').map(str::to_string));
+        next = start + len;
+    }
+    out.extend(words[next..].iter().cloned());
+    (out, company)
+}
+
 /// Normalises a name into tokens (see the module documentation for the steps).
 pub fn tokens(name: &str) -> Vec<Token> {
-    let folded = fold(name);
-    let words: Vec<String> = words(&folded)
+    tokens_of_folded(&fold(name))
+}
+
+/// Other readings of a name than [`tokens`] gives, to be scored beside it: a name wholly in
+/// Cyrillic read as a Latin name written in Russian (see [`lookalike::russian_to_latin`]).
+pub fn other_readings(name: &str) -> Vec<Vec<Token>> {
+    match lookalike::russian_to_latin(name) {
+        Some(latin) => vec![tokens_of_folded(&fold(&latin))],
+        None => Vec::new(),
+    }
+}
+
+fn tokens_of_folded(folded: &str) -> Vec<Token> {
+    let (words, chinese_company) = read_pinyin(words(folded));
+    let organisation = chinese_company || is_organisation(&words);
+    let words: Vec<String> = words
         .into_iter()
-        .map(|w| canonical_word(&w).to_string())
+        .map(|w| {
+            let keep = (!organisation && NAME_LIKE_ABBREVIATIONS.contains(&w.as_str()))
+                // In a Chinese company's name in pinyin a short word is a syllable (Ben,
+                // Min), not an Arabic particle or a given name to respell (ben = bin).
+                || (chinese_company && w.len() <= 4 && canonical_word(&w) != w && !is_legal_form_word(canonical_word(&w)));
+            if keep {
+                w
+            } else {
+                canonical_word(&w).to_string()
+            }
+        })
         .collect();
     let mut out = Vec::with_capacity(words.len());
     let mut i = 0;
