@@ -16,10 +16,10 @@ use super::expr::{self, Names};
 use crate::catalog::is_valid_id;
 
 use super::{
-    Citation, Compare, Condition, Confidence, Eccn, Effect, EndUse, ExporterRole, FactName,
-    FactTest, Group, GroupAction, GroupChange, Instrument, InstrumentKind, Layer, LicenseCondition,
-    ListStatus, NamedSet, Obligation, Rebuttal, ReviewPolicy, Rule, RulePack, SetRef, ThresholdKey,
-    Transaction, Treatment, MAX_RULES,
+    Citation, Compare, Condition, Confidence, Eccn, Effect, EndUse, Exporter, ExporterRole,
+    FactName, FactTest, Group, GroupAction, GroupChange, Instrument, InstrumentKind, Layer,
+    LicenseCondition, ListStatus, NamedSet, Obligation, Rebuttal, ReviewPolicy, Rule, RulePack,
+    SetRef, ThresholdKey, Transaction, Treatment, MAX_RULES,
 };
 use crate::country::{Country, CountrySet};
 use crate::spec::{line_column, ItemKind};
@@ -232,6 +232,10 @@ struct WhenDef {
     end_use: Vec<EndUse>,
     #[serde(default)]
     exporter_role: Vec<ExporterRole>,
+    #[serde(default)]
+    exporter: Vec<Spanned<String>>,
+    #[serde(default)]
+    incorporates: Vec<Spanned<String>>,
     #[serde(default)]
     rebuttal: Vec<Rebuttal>,
     #[serde(default)]
@@ -1216,6 +1220,33 @@ fn load_condition(ctx: &mut Ctx<'_>, def: &WhenDef, names: &PackNames<'_>, at: u
         named.push(n.get_ref().clone());
         named_lines.push(line_column(ctx.text, n.span().start).0);
     }
+    let mut incorporates = Vec::new();
+    let mut incorporates_lines = Vec::new();
+    for n in &def.incorporates {
+        if !is_valid_id(n.get_ref()) {
+            ctx.at(
+                Some(n.span().start),
+                format!("`when.incorporates`: `{}` is not a catalog id", n.get_ref()),
+            );
+        }
+        incorporates.push(n.get_ref().clone());
+        incorporates_lines.push(line_column(ctx.text, n.span().start).0);
+    }
+    let mut exporter = Vec::new();
+    for e in &def.exporter {
+        match Exporter::parse(e.get_ref()) {
+            // The pack names exporters as written: `NVIDIA` would read as `nvidia` but says
+            // the author did not check the spelling rules match on.
+            Ok(name) if name.as_str() == e.get_ref() => exporter.push(name),
+            Ok(_) | Err(_) => ctx.at(
+                Some(e.span().start),
+                format!(
+                    "`when.exporter`: `{}` is not an exporter name (lowercase letters, digits and hyphens)",
+                    e.get_ref()
+                ),
+            ),
+        }
+    }
     let any = def
         .any
         .iter()
@@ -1239,6 +1270,9 @@ fn load_condition(ctx: &mut Ctx<'_>, def: &WhenDef, names: &PackNames<'_>, at: u
         transaction: def.transaction.clone(),
         end_use: def.end_use.clone(),
         exporter_role: def.exporter_role.clone(),
+        exporter,
+        incorporates,
+        incorporates_lines,
         rebuttal: def.rebuttal.clone(),
         end_user_list: def.end_user_list.clone(),
         any,
