@@ -319,6 +319,15 @@ pub struct ScreenedMatch {
     pub matched_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub listed_on: Option<String>,
+    /// For an Entity List entry: the date its listing took effect, from the rule pack's table
+    /// of Entity List rules (often days before `listed_on`, the publication date). Absent when
+    /// the table has no rule for the entry: then the listing may have taken effect up to seven
+    /// days before publication, and a check dated in those days is a possible match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_on: Option<Date>,
+    /// The Entity List rule `effective_on` comes from, with its confidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listing_rule: Option<String>,
 }
 
 /// The data a decision was made with, by content hash: enough to rebuild it.

@@ -518,6 +518,7 @@ impl<'e> Worker<'e> {
         }
         let raw = Rc::new(screening::screen(
             index,
+            &self.engine.pack,
             searcher,
             &self.engine.thresholds,
             name,

@@ -357,7 +357,7 @@ pub fn content_hash(files: &[(&str, &str)]) -> String {
 impl RulePack {
     /// Loads a pack from `(path relative to the pack directory, text)` pairs. Files other than
     /// `.toml` (README, golden tables) are ignored; `.toml` files must be `pack.toml`,
-    /// `countries.toml`, `country-groups.toml` or `instruments/*.toml`.
+    /// `countries.toml`, `country-groups.toml`, `entity-list-rules.toml` or `instruments/*.toml`.
     pub fn from_files(files: &[(&str, &str)]) -> Result<Self, RulesError> {
         let mut problems = Vec::new();
         let mut sorted: Vec<(&str, &str)> = files
@@ -370,6 +370,7 @@ impl RulePack {
         let mut pack_file = None;
         let mut countries_file = None;
         let mut groups_file = None;
+        let mut listing_file = None;
         let mut instrument_files = Vec::new();
         for &(path, text) in &sorted {
             if !seen_paths.insert(path) {
@@ -380,10 +381,11 @@ impl RulePack {
                 "pack.toml" => pack_file = Some(text),
                 "countries.toml" => countries_file = Some(text),
                 "country-groups.toml" => groups_file = Some(text),
+                "entity-list-rules.toml" => listing_file = Some(text),
                 p if p.starts_with("instruments/") => instrument_files.push((path, text)),
                 _ => problems.push(problem(
                     path,
-                    "unexpected file: a pack holds pack.toml, countries.toml, country-groups.toml and instruments/*.toml",
+                    "unexpected file: a pack holds pack.toml, countries.toml, country-groups.toml, entity-list-rules.toml (optional) and instruments/*.toml",
                 )),
             }
         }
@@ -629,6 +631,9 @@ impl RulePack {
             ));
         }
         check_contradictions(&rules, &instruments, &parsed_instruments, &mut problems);
+        let listing_rules = listing_file.map_or_else(Vec::new, |text| {
+            super::listing::load("entity-list-rules.toml", text, &mut problems)
+        });
         problems.extend(super::validate::supersedes_cycles(&rules, &instruments));
 
         problems.sort();
@@ -646,6 +651,7 @@ impl RulePack {
                 groups,
                 sets,
                 treatments,
+                listing_rules,
                 set_order,
                 set_slots: names.slots.get(),
             }

@@ -17,6 +17,7 @@
 //! published, which is what the "known on" view of a decision needs.
 
 mod expr;
+pub mod listing;
 mod load;
 mod validate;
 
@@ -727,6 +728,8 @@ pub struct RulePack {
     pub groups: Vec<Group>,
     pub sets: Vec<NamedSet>,
     pub treatments: Vec<Treatment>,
+    /// When each Entity List rule took effect (`entity-list-rules.toml`; empty without it).
+    pub listing_rules: Vec<listing::ListingRule>,
     /// Named sets in an order where each comes after the sets it uses.
     pub(crate) set_order: Vec<usize>,
     /// How many [`SetRef`] slots the rules use.
@@ -810,6 +813,12 @@ impl RulePack {
         dates.sort_unstable();
         dates.dedup();
         dates
+    }
+
+    /// The Entity List rule that added an entry cited as `citation` and published on
+    /// `published` (see [`listing::rule_for`]).
+    pub fn listing_rule(&self, citation: &str, published: Date) -> Option<&listing::ListingRule> {
+        listing::rule_for(&self.listing_rules, citation, published)
     }
 
     /// Dates on which a new instrument became public, sorted.
