@@ -321,6 +321,8 @@ pub enum Reason {
     HoldsButNoLicenseRequired,
     /// A review policy that holds, below a higher-priority one that also holds.
     HoldsButOutranked { by: String },
+    /// License conditions that hold, but belong to a review policy that is not the one used.
+    HoldsButPolicyNotUsed { policy: String },
     /// A review policy that holds, below a higher-priority one that is undecided.
     HoldsButUndecidedAbove { by: String },
     /// A license exception that holds, barred by an applied requirement.
@@ -342,6 +344,7 @@ impl Reason {
             Self::NotApplicable { .. }
             | Self::HoldsButNoLicenseRequired
             | Self::HoldsButOutranked { .. }
+            | Self::HoldsButPolicyNotUsed { .. }
             | Self::HoldsButUndecidedAbove { .. }
             | Self::HoldsButExceptionsBarred { .. } => RuleStatus::NotApplicable,
             Self::MissingFacts { .. } => RuleStatus::MissingFacts,

@@ -410,6 +410,9 @@ pub(super) fn reason_text(
         ),
         Reason::HoldsButNoLicenseRequired => "holds, but no license is required".to_owned(),
         Reason::HoldsButOutranked { by } => format!("holds, but `{by}` has a higher priority"),
+        Reason::HoldsButPolicyNotUsed { policy } => format!(
+            "holds, but these conditions belong to the review path of `{policy}`, which is not the one used"
+        ),
         Reason::HoldsButUndecidedAbove { by } => {
             format!("holds, but higher-priority `{by}` is undecided")
         }

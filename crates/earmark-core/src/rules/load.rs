@@ -189,6 +189,7 @@ struct RuleDef {
     confidence: Option<Confidence>,
     #[serde(default)]
     supersedes: Vec<Spanned<String>>,
+    with_policy: Option<Spanned<String>>,
     #[serde(default)]
     note: String,
     when: Option<WhenDef>,
@@ -566,6 +567,7 @@ impl RulePack {
         let mut rules: Vec<Rule> = Vec::new();
         let mut rule_ids: HashMap<String, usize> = HashMap::new();
         let mut pending_supersedes: Vec<(usize, &str, &str, Vec<Spanned<String>>)> = Vec::new();
+        let mut pending_with_policy: Vec<(usize, &str, &str, Spanned<String>)> = Vec::new();
         for (path, text, def) in &mut parsed_instruments {
             let path: &str = path;
             let text: &str = text;
@@ -588,7 +590,11 @@ impl RulePack {
                     continue;
                 };
                 let supersedes = rule_def.supersedes.clone();
+                let with_policy = rule_def.with_policy.clone();
                 if let Some(rule) = load_rule(&mut ctx, rule_def, index, instrument, &names) {
+                    if let Some(target) = with_policy {
+                        pending_with_policy.push((rules.len(), path, text, target));
+                    }
                     rule_ids.insert(id, rules.len());
                     pending_supersedes.push((rules.len(), path, text, supersedes));
                     rules.push(rule);
@@ -617,6 +623,33 @@ impl RulePack {
             }
             if let Some(rule) = rules.get_mut(rule_index) {
                 rule.supersedes = resolved;
+            }
+        }
+        // A condition tied to a review policy attaches only where that policy is the one used.
+        for (rule_index, path, text, target) in pending_with_policy {
+            let mut ctx = Ctx {
+                file: path,
+                text,
+                problems: &mut problems,
+            };
+            let found = rule_ids.get(target.get_ref()).copied();
+            match found.and_then(|t| rules.get(t).map(|r| (t, r))) {
+                Some((t, r)) if matches!(r.effect, Effect::ReviewPolicy { .. }) => {
+                    if let Some(rule) = rules.get_mut(rule_index) {
+                        rule.with_policy = Some(t);
+                    }
+                }
+                Some(_) => ctx.at(
+                    Some(target.span().start),
+                    format!(
+                        "`with_policy` names `{}`, which is not a review_policy rule",
+                        target.get_ref()
+                    ),
+                ),
+                None => ctx.at(
+                    Some(target.span().start),
+                    format!("`with_policy` names unknown rule `{}`", target.get_ref()),
+                ),
             }
         }
         for (i, rule) in rules.iter().enumerate() {
@@ -1012,6 +1045,11 @@ fn load_rule(
             def.review_policy_gap.is_some(),
             RuleKind::LicenseRequirement,
         ),
+        (
+            "with_policy",
+            def.with_policy.is_some(),
+            RuleKind::LicenseCondition,
+        ),
         ("text", def.text.is_some(), RuleKind::Advisory),
         (
             "presume_eccn",
@@ -1061,6 +1099,7 @@ fn load_rule(
         window: Window { from: from?, to },
         confidence: def.confidence.unwrap_or(instrument.confidence),
         supersedes: Vec::new(),
+        with_policy: None,
         when,
         effect,
         note: def.note.trim().to_owned(),

@@ -583,6 +583,10 @@ pub struct Rule {
     pub confidence: Confidence,
     /// Rules this one ends while it is in force (indices into [`RulePack::rules`]).
     pub supersedes: Vec<usize>,
+    /// For license conditions: the review-policy rule whose path they belong to. They attach
+    /// only when that rule sets the review policy (the H200 gate's conditions do not attach
+    /// beside a denial, or where another policy wins).
+    pub with_policy: Option<usize>,
     pub when: Condition,
     pub effect: Effect,
     /// Interpretation notes (why the rule reads the text this way).
