@@ -523,6 +523,27 @@ impl Spec {
         Ok(())
     }
 
+    /// Catalog ids of the components this spec names, directly or inside inline components,
+    /// in order, without repeats. A catalog component's own components are not expanded here
+    /// (the spec alone does not have them).
+    pub fn component_ids(&self) -> Vec<String> {
+        fn walk(spec: &Spec, out: &mut Vec<String>) {
+            for c in &spec.contains {
+                match &c.item {
+                    ItemRef::CatalogId(id) => {
+                        if !out.contains(id) {
+                            out.push(id.clone());
+                        }
+                    }
+                    ItemRef::Inline(inner) => walk(inner, out),
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
+
     /// The fields only classification reads, each with the one kind whose paragraphs read it
     /// (3A090.a/.b for `ic`, 3A090.c for `hbm`, 4A090 for `system`). The other fields apply to
     /// every kind: `datacenter`, `memory_bandwidth_gbs` and `interconnect_bidir_gbs` are item

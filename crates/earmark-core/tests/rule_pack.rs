@@ -438,6 +438,7 @@ fn any_3a090a(_date: Date) -> Vec<ItemFacts> {
     use earmark_core::rules::Eccn;
     vec![ItemFacts {
         id: None,
+        components: Vec::new(),
         name: "a 3A090.a datacenter IC".to_owned(),
         kind: earmark_core::spec::ItemKind::Ic,
         eccn: EccnFact::Listed(Eccn::A3090A),

@@ -471,6 +471,7 @@ impl<'e> Worker<'e> {
             known_on: shipment.known_on.unwrap_or_else(|| checked_on.max(as_of)),
             reading: shipment.layer,
             exporter_role: shipment.exporter_role,
+            exporter: shipment.exporter,
             rebuttal: shipment.rebuttal,
             end_user_list: None,
         };
@@ -597,13 +598,27 @@ impl<'e> Worker<'e> {
             Some(shared) => {
                 let cell = shared.cell(name, country, address);
                 let answer = cell.get_or_init(|| {
-                    screening::screen(index, searcher, thresholds, name, country, address)
+                    screening::screen(
+                        index,
+                        &self.engine.pack,
+                        searcher,
+                        thresholds,
+                        name,
+                        country,
+                        address,
+                    )
                         .map(Arc::new)
                 });
                 Rc::new(RawScreening::clone(answer.as_ref().map_err(Clone::clone)?))
             }
             None => Rc::new(screening::screen(
-                index, searcher, thresholds, name, country, address,
+                index,
+                &self.engine.pack,
+                searcher,
+                thresholds,
+                name,
+                country,
+                address,
             )?),
         };
         self.screenings

@@ -106,6 +106,13 @@ pub(super) fn facts_read(cond: &Condition, f: &Facts<'_>, out: &mut Vec<FactRead
     if !cond.exporter_role.is_empty() {
         push("exporter_role", serde_json::json!(f.req.exporter_role));
     }
+    if !cond.exporter.is_empty() {
+        push("exporter", serde_json::json!(f.req.exporter));
+    }
+    if !cond.incorporates.is_empty() {
+        push("item_id", serde_json::json!(f.item.id));
+        push("components", serde_json::json!(f.item.components));
+    }
     if !cond.rebuttal.is_empty() {
         push("rebuttal", serde_json::json!(f.req.rebuttal));
     }
@@ -188,6 +195,15 @@ pub(super) fn failing_clause(cond: &Condition, f: &Facts<'_>, sets: &dyn Sets) -
             format!("the item is not one of {}", cond.named.join(", ")),
         );
     }
+    if !cond.incorporates.is_empty() && !incorporates(cond, f.item) {
+        return fail(
+            Clause::Incorporates,
+            format!(
+                "the item neither is nor contains any of {}",
+                cond.incorporates.join(", ")
+            ),
+        );
+    }
     if let Some(from) = &cond.from {
         if single(Condition {
             from: Some(from.clone()),
@@ -234,6 +250,19 @@ pub(super) fn failing_clause(cond: &Condition, f: &Facts<'_>, sets: &dyn Sets) -
         return fail(
             Clause::ExporterRole,
             "the exporter is not a front-end fabricator or OSAT".to_owned(),
+        );
+    }
+    if !cond.exporter.is_empty() && f.req.exporter.is_some_and(|e| !cond.exporter.contains(&e)) {
+        let names: Vec<&str> = cond.exporter.iter().map(Exporter::as_str).collect();
+        return fail(
+            Clause::Exporter,
+            format!(
+                "the exporter is {}, not {}",
+                f.req
+                    .exporter
+                    .map_or_else(|| "unknown".to_owned(), |e| e.to_string()),
+                names.join(" or ")
+            ),
         );
     }
     if !cond.rebuttal.is_empty() && !cond.rebuttal.contains(&f.req.rebuttal) {
@@ -381,6 +410,9 @@ pub(super) fn reason_text(
         ),
         Reason::HoldsButNoLicenseRequired => "holds, but no license is required".to_owned(),
         Reason::HoldsButOutranked { by } => format!("holds, but `{by}` has a higher priority"),
+        Reason::HoldsButPolicyNotUsed { policy } => format!(
+            "holds, but these conditions belong to the review path of `{policy}`, which is not the one used"
+        ),
         Reason::HoldsButUndecidedAbove { by } => {
             format!("holds, but higher-priority `{by}` is undecided")
         }
