@@ -55,7 +55,15 @@ pub struct Ledger {
     backend: Backend,
     /// Caps the rule pack declares ([`Ledger::declare_caps`]), enforced with the stored ones.
     declared: Vec<Cap>,
+    /// Cap totals as this process's last batch left them, with the chain head it committed.
+    /// A batch that finds the head there again (no one else wrote since: every write moves
+    /// the head) starts from them; otherwise it reads the totals again. Without this, each
+    /// batch summed all of a consignee's lines again: recording slowed as the ledger grew.
+    cap_cache: Option<(ChainHead, CapTotals)>,
 }
+
+/// TPP counted per (cap, key, first year of the span).
+type CapTotals = HashMap<(String, String, i32), f64>;
 
 enum Backend {
     Sqlite(rusqlite::Connection),
@@ -272,6 +280,7 @@ impl Ledger {
             return Ok(Self {
                 backend: Backend::Postgres(Box::new(postgres::open(url)?)),
                 declared: Vec::new(),
+                cap_cache: None,
             });
         }
         Err(LedgerError::BadUrl(url.to_owned()))
@@ -281,6 +290,7 @@ impl Ledger {
         Ok(Self {
             backend: Backend::Sqlite(sqlite::open(path)?),
             declared: Vec::new(),
+            cap_cache: None,
         })
     }
 
@@ -289,6 +299,7 @@ impl Ledger {
     /// and each recorded line names the caps it was counted against.
     pub fn declare_caps(&mut self, caps: Vec<Cap>) {
         self.declared = caps;
+        self.cap_cache = None;
     }
 
     pub fn declared_caps(&self) -> &[Cap] {
@@ -404,13 +415,18 @@ impl Ledger {
         meta: &Meta,
     ) -> Result<Vec<Result<Recorded>>> {
         let declared = self.declared.clone();
-        self.tx(true, |s| {
+        let cache = self.cap_cache.take();
+        let (out, head, totals) = self.tx(true, |s| {
             let start = s.head(true)?;
+            let cap_used = match cache {
+                Some((head, totals)) if head == start => totals,
+                _ => HashMap::new(),
+            };
             let mut batch_state = BatchState {
                 licenses: HashMap::new(),
                 parties: HashMap::new(),
                 caps: s.caps()?,
-                cap_used: HashMap::new(),
+                cap_used,
                 bodies: std::collections::HashSet::new(),
             };
             batch_state.caps.extend(declared);
@@ -423,7 +439,10 @@ impl Ledger {
                 }
             }
             let BatchState {
-                licenses, parties, ..
+                licenses,
+                parties,
+                cap_used,
+                ..
             } = batch_state;
             for (number, status) in &licenses {
                 if let Some(status) = status {
@@ -439,8 +458,11 @@ impl Ledger {
             if head != start {
                 s.set_head(&head)?;
             }
-            Ok(out)
-        })
+            Ok((out, head, cap_used))
+        })?;
+        // Kept only once committed: a failed batch leaves no totals behind.
+        self.cap_cache = Some((head, totals));
+        Ok(out)
     }
 
     fn record_one(
@@ -1030,7 +1052,7 @@ struct BatchState {
     /// Every cap enforced: the ledger's and the rule pack's.
     caps: Vec<Cap>,
     /// TPP counted per (cap, key, first year of the span).
-    cap_used: HashMap<(String, String, i32), f64>,
+    cap_used: CapTotals,
     /// Decision bodies written in this batch.
     bodies: std::collections::HashSet<String>,
 }

@@ -980,6 +980,23 @@ fn an_edited_cap_column_is_found_by_verify(db: &TestDb) {
     }
 }
 
+fn cap_totals_kept_between_batches_see_another_writer(db: &TestDb) {
+    let mut a = db.open();
+    let mut b = db.open();
+    a.declare_caps(common::pack_caps());
+    b.declare_caps(common::pack_caps());
+    let line = |n: u32, q: u64| common::lpp_line("PO-W", n, q, "2025-06-01", "Delhi AI Labs Ltd");
+    a.record_shipment(&line(1, 1_000), &meta()).unwrap();
+    // Another process's line moves the head: `a`'s kept total (1,000) is stale.
+    b.record_shipment(&line(2, 600), &meta()).unwrap();
+    let e = refusal(a.record_shipment(&line(3, 200), &meta()));
+    assert!(e.contains("exceeds cap `aid25-lpp`"), "1,800 of 1,699: {e}");
+    // And `a`'s own next batch, with nobody between, starts from what it read.
+    a.record_shipment(&line(4, 90), &meta()).unwrap();
+    let e = refusal(a.record_shipment(&line(5, 10), &meta()));
+    assert!(e.contains("exceeds cap `aid25-lpp`"), "1,700 of 1,699: {e}");
+}
+
 fn a_recorded_screening_is_a_record_of_its_own(db: &TestDb) {
     let mut l = db.open();
     let body = serde_json::json!({"query": {"name": "Example Cloud Ltd"}, "band": "no_match"});
@@ -1034,6 +1051,7 @@ conformance!(
     a_cap_refuses_a_line_of_unknown_tpp,
     a_recorded_screening_is_a_record_of_its_own,
     an_edited_cap_column_is_found_by_verify,
+    cap_totals_kept_between_batches_see_another_writer,
     a_database_newer_than_this_earmark_is_refused,
     a_recorded_decision_replays_to_the_same_answer,
     two_writers_never_overdraw_a_license,
