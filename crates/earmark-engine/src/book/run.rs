@@ -319,6 +319,9 @@ pub fn run<'e>(
                         .iter()
                         .map(|l| check_line(engine, &mut worker, l, options))
                         .collect();
+                    if options.full != Full::None {
+                        worker.clear_dated_classifications();
+                    }
                     progress(checks.len());
                     parts
                         .lock()
@@ -416,6 +419,10 @@ pub fn run_stream<'e, R: Read + Send>(
                         .filter_map(|r| r.as_ref().ok())
                         .map(|l| check_line(engine, &mut worker, l, options))
                         .collect();
+                    if options.full != Full::None {
+                        // Memory stays bounded however many dates the book spans.
+                        worker.clear_dated_classifications();
+                    }
                     if done_tx.send((seq, records, checks)).is_err() {
                         break;
                     }
