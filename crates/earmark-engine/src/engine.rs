@@ -787,6 +787,16 @@ impl<'e> Worker<'e> {
         self.verdict_and_tpp(shipment, checked_on).map(|(v, _)| v)
     }
 
+    /// Drops the full classifications cached per (item, date): a batch that makes full
+    /// decisions over years of dates filled that cache with one classification (trace,
+    /// summary, notes) per item and day, about a gigabyte for a million-line book. The
+    /// fast path's per-interval facts and the screenings stay.
+    pub fn clear_dated_classifications(&mut self) {
+        for slot in &mut self.items {
+            slot.classified.clear();
+        }
+    }
+
     /// The fast path, with the item's TPP per unit as classification read it (for the
     /// compute a book puts at stake).
     pub(crate) fn verdict_and_tpp(

@@ -298,38 +298,40 @@ pub fn run<'e>(
     let next = AtomicUsize::new(0);
     let chunk = options.chunk_lines.max(1);
     let threads = options.threads.max(1);
-    let mut parts: Vec<(usize, Vec<LineCheck<'e>>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                let (shared, next) = (&shared, &next);
-                scope.spawn(move || {
-                    let mut worker = engine.worker_sharing(shared);
-                    let mut mine = Vec::new();
-                    loop {
-                        let start = next.fetch_add(chunk, Ordering::Relaxed);
-                        let Some(lines) = book.lines.get(start..) else {
-                            break;
-                        };
-                        if lines.is_empty() {
-                            break;
-                        }
-                        let lines = &lines[..lines.len().min(chunk)];
-                        let checks: Vec<LineCheck<'e>> = lines
-                            .iter()
-                            .map(|l| check_line(engine, &mut worker, l, options))
-                            .collect();
-                        progress(checks.len());
-                        mine.push((start, checks));
+    // Results are handed back through a lock rather than by joining: a thread that panicked
+    // then makes the scope panic (a crash, never a book with lines silently missing).
+    let parts: Mutex<Vec<(usize, Vec<LineCheck<'e>>)>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let (shared, next, parts) = (&shared, &next, &parts);
+            scope.spawn(move || {
+                let mut worker = engine.worker_sharing(shared);
+                loop {
+                    let start = next.fetch_add(chunk, Ordering::Relaxed);
+                    let Some(lines) = book.lines.get(start..) else {
+                        break;
+                    };
+                    if lines.is_empty() {
+                        break;
                     }
-                    mine
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+                    let lines = &lines[..lines.len().min(chunk)];
+                    let checks: Vec<LineCheck<'e>> = lines
+                        .iter()
+                        .map(|l| check_line(engine, &mut worker, l, options))
+                        .collect();
+                    if options.full != Full::None {
+                        worker.clear_dated_classifications();
+                    }
+                    progress(checks.len());
+                    parts
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push((start, checks));
+                }
+            });
+        }
     });
+    let mut parts = parts.into_inner().unwrap_or_else(PoisonError::into_inner);
     parts.sort_by_key(|(start, _)| *start);
     parts.into_iter().flat_map(|(_, c)| c).collect()
 }
@@ -378,8 +380,10 @@ pub fn run_stream<'e, R: Read + Send>(
     let (done_tx, done_rx) =
         mpsc::sync_channel::<(usize, Records, Vec<LineCheck<'e>>)>(threads * 2);
     let work_rx = Mutex::new(work_rx);
+    let read_stats: Mutex<Option<(usize, bool)>> = Mutex::new(None);
     std::thread::scope(|scope| {
-        let reading = scope.spawn(move || {
+        let read_stats = &read_stats;
+        scope.spawn(move || {
             let mut seq = 0;
             loop {
                 let mut records: Records = Vec::with_capacity(chunk);
@@ -397,7 +401,8 @@ pub fn run_stream<'e, R: Read + Send>(
                 }
                 seq += 1;
             }
-            (reader.rows(), reader.stopped())
+            *read_stats.lock().unwrap_or_else(PoisonError::into_inner) =
+                Some((reader.rows(), reader.stopped()));
         });
         for _ in 0..threads {
             let (work_rx, done_tx, shared) = (&work_rx, done_tx.clone(), &shared);
@@ -414,6 +419,10 @@ pub fn run_stream<'e, R: Read + Send>(
                         .filter_map(|r| r.as_ref().ok())
                         .map(|l| check_line(engine, &mut worker, l, options))
                         .collect();
+                    if options.full != Full::None {
+                        // Memory stays bounded however many dates the book spans.
+                        worker.clear_dated_classifications();
+                    }
                     if done_tx.send((seq, records, checks)).is_err() {
                         break;
                     }
@@ -422,11 +431,18 @@ pub fn run_stream<'e, R: Read + Send>(
         }
         drop(done_tx);
         deliver(&done_rx, sink, &mut stats);
-        if let Ok((rows, stopped)) = reading.join() {
+    });
+    // The reading thread ran to its end (had it panicked, the scope would have).
+    match read_stats
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+    {
+        Some((rows, stopped)) => {
             stats.rows = rows;
             stats.stopped = stopped;
         }
-    });
+        None => stats.stopped = true,
+    }
     stats.parties_screened = shared.len();
     stats
 }
