@@ -55,6 +55,13 @@ enum Command {
     Examples(commands::examples::Args),
 }
 
+/// mimalloc rather than the system allocator: an order book's full decisions are built on
+/// worker threads and dropped on the main one, and glibc's malloc spent about half of
+/// `check --book --record`'s time consolidating and unlinking those frees
+/// (bench/book/RESULTS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {

@@ -453,7 +453,9 @@ pub fn run(args: &Args, b: &BookArgs) -> anyhow::Result<ExitCode> {
         run_options.threads = n.max(1);
     }
     if b.record {
-        run_options.full = Full::All;
+        run_options.full = Full::Recordable;
+        // A full decision is 25 to 48 KB: smaller chunks keep the few in flight small.
+        run_options.chunk_lines = 256;
     }
     let output = b.output.unwrap_or_default();
 
@@ -521,9 +523,10 @@ pub fn run(args: &Args, b: &BookArgs) -> anyhow::Result<ExitCode> {
         if pending.is_empty() {
             return Ok(());
         }
-        let lines: Vec<NewShipment> = pending.iter().map(|(_, l)| l.clone()).collect();
+        let (numbers, lines): (Vec<u64>, Vec<NewShipment>) =
+            std::mem::take(pending).into_iter().unzip();
         let results = ledger.record_shipments(&lines, &meta)?;
-        for ((n, _), result) in pending.iter().zip(results) {
+        for (n, result) in numbers.iter().zip(results) {
             match result {
                 Ok(Recorded::New { warnings, .. }) => {
                     rec.recorded += 1;
@@ -543,7 +546,6 @@ pub fn run(args: &Args, b: &BookArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        pending.clear();
         Ok(())
     };
 
@@ -805,7 +807,14 @@ fn record_line(
         Err(e) => bail!("the line could not be checked: {e}"),
     };
     let Some(decision) = outcome.decision.as_deref() else {
-        bail!("no full decision was made for the line");
+        // The fast answer already says the ledger would refuse it (`recordable`).
+        if outcome.severity == Severity::Blocked {
+            bail!("{}: a blocked line is not shipped", outcome.headline());
+        }
+        bail!(
+            "the line needs a license and names no `license` or `license_exception`: {}",
+            outcome.headline()
+        );
     };
     let value_cents = match (line.value_cents, line.currency.as_deref()) {
         (Some(v), Some("USD")) => i64::try_from(v).context("the line's value is too large")?,

@@ -60,6 +60,21 @@ pub enum Full {
     Flagged,
     /// Every line (to store its decision).
     All,
+    /// The lines a ledger could record (see [`recordable`]): a full decision is 25 to 48 KB
+    /// and about a hundred times the fast answer's time, and the others would be refused.
+    Recordable,
+}
+
+/// Whether a line could be recorded as shipped, as far as the fast answer tells: not when it
+/// is blocked, nor when it needs a license and names neither a license nor a license
+/// exception (the ledger refuses both). A line that needs review may be settled by a recorded
+/// disposition, so it gets its full decision.
+pub fn recordable(severity: Severity, line: &BookLine) -> bool {
+    match severity {
+        Severity::Blocked => false,
+        Severity::LicenseRequired => line.license.is_some() || line.license_exception.is_some(),
+        Severity::Clear | Severity::Review => true,
+    }
 }
 
 /// A list entry a party of the line resembles.
@@ -249,7 +264,10 @@ fn outcome<'e>(
         Full::Flagged if v.severity != Severity::Clear => {
             Some(Box::new(worker.check(shipment, options.checked_on)?))
         }
-        Full::Flagged | Full::None => None,
+        Full::Recordable if recordable(v.severity, line) => {
+            Some(Box::new(worker.check(shipment, options.checked_on)?))
+        }
+        Full::Recordable | Full::Flagged | Full::None => None,
     };
     Ok(LineOutcome {
         severity: v.severity,
@@ -280,38 +298,37 @@ pub fn run<'e>(
     let next = AtomicUsize::new(0);
     let chunk = options.chunk_lines.max(1);
     let threads = options.threads.max(1);
-    let mut parts: Vec<(usize, Vec<LineCheck<'e>>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                let (shared, next) = (&shared, &next);
-                scope.spawn(move || {
-                    let mut worker = engine.worker_sharing(shared);
-                    let mut mine = Vec::new();
-                    loop {
-                        let start = next.fetch_add(chunk, Ordering::Relaxed);
-                        let Some(lines) = book.lines.get(start..) else {
-                            break;
-                        };
-                        if lines.is_empty() {
-                            break;
-                        }
-                        let lines = &lines[..lines.len().min(chunk)];
-                        let checks: Vec<LineCheck<'e>> = lines
-                            .iter()
-                            .map(|l| check_line(engine, &mut worker, l, options))
-                            .collect();
-                        progress(checks.len());
-                        mine.push((start, checks));
+    // Results are handed back through a lock rather than by joining: a thread that panicked
+    // then makes the scope panic (a crash, never a book with lines silently missing).
+    let parts: Mutex<Vec<(usize, Vec<LineCheck<'e>>)>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let (shared, next, parts) = (&shared, &next, &parts);
+            scope.spawn(move || {
+                let mut worker = engine.worker_sharing(shared);
+                loop {
+                    let start = next.fetch_add(chunk, Ordering::Relaxed);
+                    let Some(lines) = book.lines.get(start..) else {
+                        break;
+                    };
+                    if lines.is_empty() {
+                        break;
                     }
-                    mine
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+                    let lines = &lines[..lines.len().min(chunk)];
+                    let checks: Vec<LineCheck<'e>> = lines
+                        .iter()
+                        .map(|l| check_line(engine, &mut worker, l, options))
+                        .collect();
+                    progress(checks.len());
+                    parts
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push((start, checks));
+                }
+            });
+        }
     });
+    let mut parts = parts.into_inner().unwrap_or_else(PoisonError::into_inner);
     parts.sort_by_key(|(start, _)| *start);
     parts.into_iter().flat_map(|(_, c)| c).collect()
 }
@@ -360,8 +377,10 @@ pub fn run_stream<'e, R: Read + Send>(
     let (done_tx, done_rx) =
         mpsc::sync_channel::<(usize, Records, Vec<LineCheck<'e>>)>(threads * 2);
     let work_rx = Mutex::new(work_rx);
+    let read_stats: Mutex<Option<(usize, bool)>> = Mutex::new(None);
     std::thread::scope(|scope| {
-        let reading = scope.spawn(move || {
+        let read_stats = &read_stats;
+        scope.spawn(move || {
             let mut seq = 0;
             loop {
                 let mut records: Records = Vec::with_capacity(chunk);
@@ -379,7 +398,8 @@ pub fn run_stream<'e, R: Read + Send>(
                 }
                 seq += 1;
             }
-            (reader.rows(), reader.stopped())
+            *read_stats.lock().unwrap_or_else(PoisonError::into_inner) =
+                Some((reader.rows(), reader.stopped()));
         });
         for _ in 0..threads {
             let (work_rx, done_tx, shared) = (&work_rx, done_tx.clone(), &shared);
@@ -404,11 +424,18 @@ pub fn run_stream<'e, R: Read + Send>(
         }
         drop(done_tx);
         deliver(&done_rx, sink, &mut stats);
-        if let Ok((rows, stopped)) = reading.join() {
+    });
+    // The reading thread ran to its end (had it panicked, the scope would have).
+    match read_stats
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+    {
+        Some((rows, stopped)) => {
             stats.rows = rows;
             stats.stopped = stopped;
         }
-    });
+        None => stats.stopped = true,
+    }
     stats.parties_screened = shared.len();
     stats
 }

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::run::LineCheck;
@@ -69,38 +70,41 @@ impl Tally {
     }
 }
 
+/// Tallies by a key (a hash map: a million-line book looks its keys up a million times, and
+/// ordered maps spent that time comparing long customer names; [`ranked`] orders them).
+pub type ByKey = FxHashMap<String, Tally>;
+
 /// The lines of one severity, in total and by country, customer and item.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Group {
     pub total: Tally,
     /// By country of destination (ISO code).
-    pub by_country: BTreeMap<String, Tally>,
+    pub by_country: ByKey,
     /// By customer: the end user's name, else the ultimate consignee's, else `(unnamed)`.
-    pub by_customer: BTreeMap<String, Tally>,
+    pub by_customer: ByKey,
     /// By item as the book writes it.
-    pub by_item: BTreeMap<String, Tally>,
+    pub by_item: ByKey,
 }
 
 impl Group {
     fn add(&mut self, line: &BookLine, tpp: Option<f64>) {
         self.total.add(line, tpp);
-        self.by_country
-            .entry(line.shipment.to.code().to_owned())
-            .or_default()
-            .add(line, tpp);
-        self.by_customer
-            .entry(customer(line).to_owned())
-            .or_default()
-            .add(line, tpp);
-        self.by_item
-            .entry(line.item.clone())
-            .or_default()
-            .add(line, tpp);
+        for (map, key) in [
+            (&mut self.by_country, line.shipment.to.code()),
+            (&mut self.by_customer, customer(line)),
+            (&mut self.by_item, line.item.as_str()),
+        ] {
+            // The key is copied only the first time it is met.
+            match map.get_mut(key) {
+                Some(t) => t.add(line, tpp),
+                None => map.entry(key.to_owned()).or_default().add(line, tpp),
+            }
+        }
     }
 }
 
 /// Largest first: by compute, then value in `currency`, then lines, then key.
-pub fn ranked<'a>(map: &'a BTreeMap<String, Tally>, currency: &str) -> Vec<(&'a str, &'a Tally)> {
+pub fn ranked<'a>(map: &'a ByKey, currency: &str) -> Vec<(&'a str, &'a Tally)> {
     let mut v: Vec<(&str, &Tally)> = map.iter().map(|(k, t)| (k.as_str(), t)).collect();
     v.sort_by(|a, b| {
         b.1.tpp
