@@ -507,7 +507,7 @@ pub fn run(args: &Args, l: &AnswerLedgerArgs, b: &BookArgs) -> anyhow::Result<Ex
     });
     // The page lists flagged lines with their full decision; a fast-path run makes those
     // apart, only for the lines the page will list.
-    let mut report_worker = engine.worker();
+    let mut report_worker = b.report.as_ref().map(|_| engine.worker());
 
     let flush_records = |pending: &mut Vec<(u64, NewShipment)>,
                          ledger: &mut Option<earmark_ledger::Ledger>,
@@ -579,7 +579,9 @@ pub fn run(args: &Args, l: &AnswerLedgerArgs, b: &BookArgs) -> anyhow::Result<Ex
                 if let Some(r) = report.as_mut() {
                     let full = match &check.result {
                         Ok(o) if o.decision.is_none() && r.wants_detail(o.severity) => {
-                            report_worker.check(&line.shipment, checked_on).ok()
+                            report_worker
+                                .as_mut()
+                                .and_then(|w| w.check(&line.shipment, checked_on).ok())
                         }
                         _ => None,
                     };
