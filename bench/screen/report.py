@@ -2,11 +2,15 @@
 """bench/screen/RESULTS.md: every evaluation of run.sh side by side with the peers of the same
 run, and issue 11's targets with the figure that meets or misses each.
 
-usage: report.py RESULTS_DIR   (the directory run.sh wrote earmark_*.json and peers_*.txt to)
+usage: report.py RESULTS_DIR [MAIN]
+       RESULTS_DIR: where run.sh wrote earmark_*.json and peers_*.txt; MAIN: the name of the
+       perturbation run (default `test`: earmark_test.json and peers_test.txt; `test_sub` for
+       every third query of it, run on a loaded machine to keep the peers' time down).
 """
 import json, os, sys
 
 R = sys.argv[1]
+MAIN = sys.argv[2] if len(sys.argv) > 2 else "test"
 
 
 def load(name):
@@ -18,7 +22,11 @@ def peers(name):
     p = os.path.join(R, name)
     if not os.path.exists(p):
         return []
-    return json.loads(open(p).read().strip().splitlines()[-1])
+    lines = open(p).read().strip().splitlines()
+    try:
+        return json.loads(lines[-1]) if lines else []
+    except json.JSONDecodeError:  # the run did not finish
+        return []
 
 
 def table(title, ours, theirs):
@@ -54,16 +62,19 @@ def main():
     print("# Screening benchmark results\n")
     print("Written by `bench/screen/run.sh` (this file: `python3 bench/screen/report.py "
           "bench/screen/results`). Every figure below is from the same run, one core each.\n")
-    main_ = load("earmark_test.json")
+    cond = os.path.join(R, "conditions.txt")
+    if os.path.exists(cond):
+        print(open(cond).read().strip() + "\n")
+    main_ = load(f"earmark_{MAIN}.json")
     loo = load("earmark_loo.json")
     loo_u = load("earmark_loo_unreachable.json")
     zh = load("earmark_zh.json")
-    pt = peers("peers_test.txt")
+    pt = peers(f"peers_{MAIN}.txt")
     pl = peers("peers_loo.txt")
     pz = peers("peers_zh.txt")
     targets = []
     if main_:
-        table("Perturbations of OFAC SDN names (test split)", main_, pt)
+        table(f"Perturbations of OFAC SDN names ({MAIN} split)", main_, pt)
         targets.append(("perturbation F1 at default bands >= 0.96",
                         main_["default_bands"]["f1"], main_["default_bands"]["f1"] >= 0.96))
         wr = [p for p in pt if p["peer"] == "rf_wratio"]
