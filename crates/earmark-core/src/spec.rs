@@ -92,6 +92,11 @@ pub struct Spec {
     /// What a `system` contains.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub contains: Vec<Component>,
+    /// Where the company that developed or produced the item is headquartered (ISO code):
+    /// GP10 guidance of 2025-05-13 reaches 3A090-level ICs developed or produced by companies
+    /// of China, Macau or D:5, whoever deals in them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<crate::country::Country>,
 }
 
 /// One processing unit (or a group of identical ones) on an IC.
