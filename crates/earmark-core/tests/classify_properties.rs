@@ -64,6 +64,7 @@ fn ic_spec() -> impl Strategy<Value = Spec> {
             package_area_mm2: None,
             contains: vec![],
             origin: None,
+            sram_bandwidth_gbs: None,
         })
 }
 
@@ -94,7 +95,7 @@ proptest! {
             name: "wild".into(), kind, datacenter: None, dense_tops: tops,
             bit_lengths: BTreeMap::new(), units: vec![], die_area_mm2: area, dies: vec![],
             memory_gb: None, memory_bandwidth_gbs: mbw, interconnect_bidir_gbs: area,
-            package_area_mm2: pkg, contains: vec![], origin: None,
+            package_area_mm2: pkg, contains: vec![], origin: None, sram_bandwidth_gbs: None,
         };
         let _ = classify_with(&spec, date, &ClassifyOptions { tf32 }, &NoLookup, vintages());
     }
