@@ -18,8 +18,9 @@ pub(super) mod fact {
     pub const QUANTITY: u32 = 1 << 9;
     pub const END_USER_LIST: u32 = 1 << 10;
     pub const EXPORTER: u32 = 1 << 11;
+    pub const ORIGIN: u32 = 1 << 12;
 
-    pub const FIELDS: [(u32, &str); 12] = [
+    pub const FIELDS: [(u32, &str); 13] = [
         (ECCN, "classification"),
         (DATACENTER, "datacenter"),
         (TPP, "tpp"),
@@ -32,6 +33,7 @@ pub(super) mod fact {
         (QUANTITY, "quantity"),
         (END_USER_LIST, "end_user_list"),
         (EXPORTER, "exporter"),
+        (ORIGIN, "origin"),
     ];
 }
 
@@ -238,6 +240,12 @@ pub(super) fn eval(cond: &Condition, f: &Facts<'_>, sets: &dyn Sets) -> Tri {
     }
     if let Some(hq) = &cond.headquarters {
         t = t.and(|| f.headquarters_in(&sets.resolve(hq)));
+    }
+    if let Some(origin) = &cond.origin {
+        t = t.and(|| match f.item.origin {
+            Some(c) => Tri::from_bool(sets.resolve(origin).contains(c)),
+            None => Tri::Unknown(fact::ORIGIN),
+        });
     }
     if !cond.any.is_empty() {
         t = t.and(|| {

@@ -55,9 +55,14 @@ impl Sets for Snapshot {
 }
 
 pub(super) fn collect_sets<'a>(cond: &'a Condition, out: &mut Vec<&'a SetRef>) {
-    for s in [&cond.destination, &cond.headquarters, &cond.from]
-        .into_iter()
-        .flatten()
+    for s in [
+        &cond.destination,
+        &cond.headquarters,
+        &cond.from,
+        &cond.origin,
+    ]
+    .into_iter()
+    .flatten()
     {
         out.push(s);
     }

@@ -147,6 +147,9 @@ pub struct ItemFacts {
     /// Catalog ids of the items a system contains, at any depth (`incorporates` reads them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub components: Vec<String>,
+    /// Where the company that developed or produced the item is headquartered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Country>,
     pub name: String,
     pub kind: ItemKind,
     pub eccn: EccnFact,
@@ -173,6 +176,7 @@ impl ItemFacts {
         Self {
             id: id.map(str::to_owned),
             components: spec.component_ids(),
+            origin: spec.origin,
             name: spec.name.clone(),
             kind: spec.kind,
             eccn,
@@ -370,6 +374,7 @@ pub enum Clause {
     ExporterRole,
     Exporter,
     Incorporates,
+    Origin,
     Rebuttal,
     ListStatus,
     Datacenter,

@@ -125,6 +125,9 @@ pub(super) fn facts_read(cond: &Condition, f: &Facts<'_>, out: &mut Vec<FactRead
     for t in cond.facts.iter().chain(&cond.facts_any) {
         push(t.fact.as_str(), number_value(f.number(t.fact).0));
     }
+    if cond.origin.is_some() {
+        push("origin", opt_country(f.item.origin));
+    }
     if cond.headquarters.is_some() {
         push("end_user_hq", opt_country(f.end_user_hq));
         push("parent_hq", opt_country(f.parent_hq));
@@ -203,6 +206,21 @@ pub(super) fn failing_clause(cond: &Condition, f: &Facts<'_>, sets: &dyn Sets) -
                 cond.incorporates.join(", ")
             ),
         );
+    }
+    if let Some(origin) = &cond.origin {
+        if single(Condition {
+            origin: Some(origin.clone()),
+            ..Condition::default()
+        }) {
+            return fail(
+                Clause::Origin,
+                format!(
+                    "the item was developed or produced by a company of {}, not of {}",
+                    f.item.origin.map_or("?", |c| c.code()),
+                    set_text(&origin.text)
+                ),
+            );
+        }
     }
     if let Some(from) = &cond.from {
         if single(Condition {

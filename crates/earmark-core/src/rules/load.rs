@@ -227,6 +227,7 @@ struct WhenDef {
     destination: Option<Spanned<String>>,
     headquarters: Option<Spanned<String>>,
     from: Option<Spanned<String>>,
+    origin: Option<Spanned<String>>,
     #[serde(default)]
     transaction: Vec<Transaction>,
     #[serde(default)]
@@ -1223,6 +1224,7 @@ fn load_condition(ctx: &mut Ctx<'_>, def: &WhenDef, names: &PackNames<'_>, at: u
     let destination = set(ctx, &def.destination, "destination");
     let headquarters = set(ctx, &def.headquarters, "headquarters");
     let from = set(ctx, &def.from, "from");
+    let origin = set(ctx, &def.origin, "origin");
     let tests = |ctx: &mut Ctx<'_>, defs: &[FactTestDef], field: &str| {
         let mut out = Vec::new();
         for t in defs {
@@ -1313,6 +1315,7 @@ fn load_condition(ctx: &mut Ctx<'_>, def: &WhenDef, names: &PackNames<'_>, at: u
         destination,
         headquarters,
         from,
+        origin,
         transaction: def.transaction.clone(),
         end_use: def.end_use.clone(),
         exporter_role: def.exporter_role.clone(),

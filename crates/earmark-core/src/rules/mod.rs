@@ -424,6 +424,9 @@ pub struct Condition {
     pub headquarters: Option<SetRef>,
     /// The country exported from.
     pub from: Option<SetRef>,
+    /// The item was developed or produced by a company headquartered in the set (unknown when
+    /// the spec does not say).
+    pub origin: Option<SetRef>,
     pub transaction: Vec<Transaction>,
     pub end_use: Vec<EndUse>,
     pub exporter_role: Vec<ExporterRole>,
