@@ -607,7 +607,7 @@ impl<'e> Worker<'e> {
                         country,
                         address,
                     )
-                        .map(Arc::new)
+                    .map(Arc::new)
                 });
                 Rc::new(RawScreening::clone(answer.as_ref().map_err(Clone::clone)?))
             }
@@ -858,6 +858,8 @@ impl<'e> Worker<'e> {
                     band: m.band,
                     score: m.score,
                     listed_on: m.listed_on.clone(),
+                    effective_on: m.effective_on,
+                    listing_rule: m.listing_rule.clone(),
                 });
             }
         }

@@ -261,22 +261,41 @@ pub(crate) fn judge_with(
             .position(|d| d.list_hash == lists_hash && d.entry == id)
     };
     let mut applied = vec![false; dispositions.len()];
-    let mut decisive: Option<&ScreenedMatch> = None;
+    // (entry, the band it decides with): an entry that may only have been listed by `as_of`
+    // (its effective date unknown) decides as a possible match, as in [`status_on`].
+    let mut decisive: Option<(&ScreenedMatch, Band)> = None;
     let mut first_cleared: Option<&ScreenedMatch> = None;
-    for m in raw
+    let el: Vec<(&ScreenedMatch, &Listing)> = raw
         .matches
         .iter()
-        .filter(|m| m.list == "EL" && !is_listed_after(m, as_of))
-    {
-        match valid(m) {
-            Some(i) if m.band == Band::Review => {
-                applied[i] = true;
-                first_cleared.get_or_insert(m);
+        .filter(|m| m.list == "EL")
+        .zip(&raw.entity_list)
+        .collect();
+    // Entries listed for certain by `as_of` first, then those that may have been: the same
+    // order [`status_on`] reads them in.
+    let listed = el.iter().filter(|(_, l)| l.is_listed_on(as_of));
+    let maybe = el.iter().filter(|(m, l)| {
+        !l.is_listed_on(as_of) && l.may_be_listed_on(as_of) && m.band != Band::NoMatch
+    });
+    for (pass, candidates) in [
+        (true, listed.collect::<Vec<_>>()),
+        (false, maybe.collect::<Vec<_>>()),
+    ] {
+        for (m, _) in candidates {
+            let band = if pass { m.band } else { Band::Review };
+            match valid(m) {
+                Some(i) if band == Band::Review => {
+                    applied[i] = true;
+                    first_cleared.get_or_insert(m);
+                }
+                _ => {
+                    decisive = Some((m, band));
+                    break;
+                }
             }
-            _ => {
-                decisive = Some(m);
-                break;
-            }
+        }
+        if decisive.is_some() {
+            break;
         }
     }
     let mut other_lists = Vec::new();
@@ -286,7 +305,8 @@ pub(crate) fn judge_with(
             _ => other_lists.push(m.clone()),
         }
     }
-    let status = status_of_band(decisive.map(|m| m.band));
+    let status = status_of_band(decisive.map(|(_, band)| band));
+    let decisive = decisive.map(|(m, _)| m);
     let cleared = decisive.is_none() && first_cleared.is_some();
     let uses = dispositions
         .iter()
@@ -301,7 +321,7 @@ pub(crate) fn judge_with(
             } else {
                 match raw.matches.iter().find(|m| entry_id(m) == d.entry) {
                     None => Some(Reopened::EntryNotMatched),
-                    Some(m) if m.list == "EL" && is_listed_after(m, as_of) => {
+                    Some(m) if m.list == "EL" && !Listing::of(m).may_be_listed_on(as_of) => {
                         Some(Reopened::EntryNotMatched)
                     }
                     Some(m) if m.band == Band::Match => Some(Reopened::NowAMatch),
@@ -320,11 +340,10 @@ pub(crate) fn judge_with(
             }
         })
         .collect();
-    let later = raw
-        .matches
+    let later = el
         .iter()
-        .filter(|m| m.list == "EL" && is_listed_after(m, as_of))
-        .cloned()
+        .filter(|(m, l)| !l.is_listed_on(as_of) && decisive.is_none_or(|d| !std::ptr::eq(*m, d)))
+        .map(|(m, _)| (*m).clone())
         .collect();
     Judged {
         status,

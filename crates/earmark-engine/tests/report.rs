@@ -117,6 +117,7 @@ fn decide(l: &Line) -> ShipmentDecision {
         known_on: None,
         layer: Reading::Enforced,
         exporter_role: Default::default(),
+        exporter: None,
         rebuttal: Default::default(),
         tf32: Tf32Reading::Container32,
         parties: vec![Party {

@@ -455,7 +455,11 @@ pub fn run(args: &Args, l: &AnswerLedgerArgs, b: &BookArgs) -> anyhow::Result<Ex
     }
     let output = b.output.unwrap_or_default();
 
-    let mut ledger = if l.record { Some(l.db_args().open()?) } else { None };
+    let mut ledger = if l.record {
+        Some(l.db_args().open()?)
+    } else {
+        None
+    };
     let meta = l.db_args().meta();
     let mut settle_worker = engine.worker();
     let mut pending: Vec<(u64, NewShipment)> = Vec::new();

@@ -1090,6 +1090,7 @@ fn diff(
                     known_on: None,
                     layer: reading,
                     exporter_role: ExporterRole::Other,
+                    exporter: None,
                     rebuttal: Rebuttal::None,
                     tf32: Tf32Reading::default(),
                     parties: vec![end_user],

@@ -873,6 +873,14 @@ fn build_line(
         })
         .transpose()?;
     let exporter = text_field(EXPORTER)?;
+    // Is-informed letters bind the exporter they were sent to: the name is a fact the rules
+    // read, so a name that cannot be one is a row error, not a silently absent exporter.
+    let exporter_fact = exporter
+        .as_deref()
+        .map(|t| {
+            earmark_core::rules::Exporter::parse(t).map_err(|e| err(line, EXPORTER, e.to_string()))
+        })
+        .transpose()?;
     let license = text_field(LICENSE)?;
     let license_exception = text_field(LICENSE_EXCEPTION)?;
     let notification = text_field(NOTIFICATION)?;
@@ -941,6 +949,7 @@ fn build_line(
         known_on: options.known_on,
         layer: options.layer,
         exporter_role: earmark_core::rules::ExporterRole::Other,
+        exporter: exporter_fact,
         rebuttal: earmark_core::rules::Rebuttal::None,
         tf32: options.tf32,
         parties,

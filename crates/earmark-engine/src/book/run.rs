@@ -91,6 +91,11 @@ pub struct ScreeningHit {
     /// For an Entity List entry, the date it was listed (a party listed after the line's date
     /// was not yet listed then).
     pub listed_on: Option<String>,
+    /// For an Entity List entry, the date the rule that added it took effect, where the rule
+    /// pack's table of listing rules knows it (the date the listing is judged by).
+    pub effective_on: Option<Date>,
+    /// That rule, as the pack describes it.
+    pub listing_rule: Option<String>,
 }
 
 /// The engine's answer for one line.

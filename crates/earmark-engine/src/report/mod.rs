@@ -333,6 +333,8 @@ impl LineDetail {
                 source_id: h.source_id.clone(),
                 matched_name: h.matched_name.clone(),
                 listed_on: h.listed_on.clone(),
+                effective_on: h.effective_on,
+                listing_rule: h.listing_rule.clone(),
             };
             match parties
                 .iter_mut()
