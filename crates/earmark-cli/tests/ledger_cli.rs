@@ -795,6 +795,9 @@ fn check_and_screen_record_decisions_that_audit_replays() {
         "CN",
         "--as-of",
         "2025-04-20",
+        // The April 2025 letter binds the exporter it was sent to.
+        "--exporter",
+        "nvidia",
         "--record",
     ]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));

@@ -524,6 +524,18 @@ const HEADER: [&str; 25] = [
 
 fn orders(a: &OrdersArgs) -> anyhow::Result<ExitCode> {
     let catalog = embedded::catalog()?;
+    let exporter_of = |id: &str| -> String {
+        catalog
+            .get(id)
+            .map(|e| {
+                e.vendor
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join("-")
+                    .to_lowercase()
+            })
+            .unwrap_or_default()
+    };
     let items: Vec<String> = catalog.items().map(|i| i.id.clone()).collect();
     let tpp_of = |id: &str| -> f64 {
         catalog
@@ -631,7 +643,10 @@ fn orders(a: &OrdersArgs) -> anyhow::Result<ExitCode> {
                 to.clone(),
                 transaction.to_owned(),
                 end_use.to_owned(),
-                "Example Semiconductor Inc".to_owned(),
+                // Each line is shipped by the item's maker (`nvidia`, `amd`, ...): is-informed
+                // letters bind the exporter they were sent to, so the example book shows the
+                // letters as law where they apply rather than as red flags.
+                exporter_of(item),
                 c.name.clone(),
                 c.address.clone().unwrap_or_default(),
                 c.country.clone(),
