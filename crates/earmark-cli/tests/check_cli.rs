@@ -16,6 +16,8 @@ fn h20_to_china_after_the_letter_needs_a_license_with_no_exception() {
     let d = json(&[
         "check",
         "nvidia-h20",
+        "--exporter",
+        "nvidia",
         "--to",
         "CN",
         "--end-user-hq",
@@ -49,6 +51,8 @@ fn h20_to_china_after_the_letter_needs_a_license_with_no_exception() {
     let before = json(&[
         "check",
         "nvidia-h20",
+        "--exporter",
+        "nvidia",
         "--to",
         "CN",
         "--end-user-hq",
@@ -138,6 +142,8 @@ fn uncertain_rules_relied_on_are_listed() {
     let d = json(&[
         "check",
         "nvidia-h20",
+        "--exporter",
+        "nvidia",
         "--to",
         "CN",
         "--end-user-hq",
@@ -243,6 +249,8 @@ fn the_human_rendering_puts_the_answer_first() {
     let text = stdout(&earmark(&[
         "check",
         "nvidia-h20",
+        "--exporter",
+        "nvidia",
         "--to",
         "CN",
         "--end-user-hq",
@@ -301,6 +309,8 @@ fn another_rule_pack_can_be_used() {
     let d = json(&[
         "check",
         "nvidia-h20",
+        "--exporter",
+        "nvidia",
         "--to",
         "CN",
         "--end-user-hq",
@@ -390,6 +400,8 @@ fn an_end_user_screened_onto_the_entity_list_needs_a_license() {
     let d = json(&[
         "check",
         "nvidia-h20",
+        "--exporter",
+        "nvidia",
         "--to",
         "CN",
         "--end-user-hq",
@@ -448,6 +460,8 @@ fn an_entity_list_entry_added_after_the_as_of_date_is_not_counted() {
     let before = json(&[
         "check",
         "nvidia-h20",
+        "--exporter",
+        "nvidia",
         "--to",
         "CN",
         "--end-user-hq",
@@ -462,6 +476,8 @@ fn an_entity_list_entry_added_after_the_as_of_date_is_not_counted() {
     let after = json(&[
         "check",
         "nvidia-h20",
+        "--exporter",
+        "nvidia",
         "--to",
         "CN",
         "--end-user-hq",
@@ -529,6 +545,8 @@ fn an_instrument_counts_from_its_effective_date_unless_known_on_says_otherwise()
     let now = json(&[
         "check",
         "nvidia-h20",
+        "--exporter",
+        "nvidia",
         "--to",
         "CN",
         "--end-user-hq",
@@ -540,6 +558,8 @@ fn an_instrument_counts_from_its_effective_date_unless_known_on_says_otherwise()
     let then = json(&[
         "check",
         "nvidia-h20",
+        "--exporter",
+        "nvidia",
         "--to",
         "CN",
         "--end-user-hq",
@@ -633,7 +653,7 @@ fn an_h100_to_north_korea_before_the_pack_starts_is_indeterminate_not_cleared() 
         "--end-user-hq",
         "KP",
         "--as-of",
-        "2022-10-01",
+        "2022-02-23",
     ]);
     assert_eq!(
         out.status.code(),
@@ -650,6 +670,8 @@ fn check_names_a_stale_list_in_the_decision_not_only_in_lists_status() {
     let args = [
         "check",
         "nvidia-h20",
+        "--exporter",
+        "nvidia",
         "--to",
         "CN",
         "--end-user-hq",
@@ -689,6 +711,8 @@ fn check_exit_codes_say_clear_license_review_or_blocked() {
         code(&[
             "check",
             "nvidia-h20",
+            "--exporter",
+            "nvidia",
             "--to",
             "DE",
             "--end-user-hq",
@@ -705,6 +729,8 @@ fn check_exit_codes_say_clear_license_review_or_blocked() {
         code(&[
             "check",
             "nvidia-h20",
+            "--exporter",
+            "nvidia",
             "--to",
             "CN",
             "--end-user-hq",
@@ -792,8 +818,9 @@ fn check_end_user_without_an_entity_list_is_unknown_not_no_entry_came_close() {
 
 #[test]
 fn a_known_on_date_before_the_pack_starts_is_indeterminate_not_cleared() {
-    // Known on 2022-10-06 nothing of the pack was public, and the embargoes in force then are
-    // not encoded before it: "nothing applies" cleared an H100 to North Korea with exit 0.
+    // Known on 2022-02-23 nothing of the pack was public (it starts on 2022-02-24, and the
+    // embargoes in force then are not encoded before it): "nothing applies" cleared an H100 to
+    // North Korea with exit 0.
     let out = earmark(&[
         "check",
         "nvidia-h100-sxm",
@@ -806,7 +833,7 @@ fn a_known_on_date_before_the_pack_starts_is_indeterminate_not_cleared() {
         "--as-of",
         "2022-10-07",
         "--known-on",
-        "2022-10-06",
+        "2022-02-23",
     ]);
     assert_eq!(out.status.code(), Some(4));
     let text = String::from_utf8(out.stdout).unwrap();

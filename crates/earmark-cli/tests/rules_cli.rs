@@ -164,11 +164,11 @@ fn edit(file: &std::path::Path, from: &str, to: &str) -> String {
 #[test]
 fn validate_and_check_reject_a_pack_naming_an_item_the_catalog_lacks() {
     let dir = pack_copy("named-missing");
-    let file = dir.join("instruments/2025-05-13-gp10-guidance.toml");
+    let file = dir.join("instruments/2025-04-09-nvidia-h20-letter.toml");
     edit(
         &file,
-        "\"huawei-ascend-910c\"]",
-        "\"huawei-ascend-910c\", \"huawei-ascend-910d\"]",
+        "named = [\"nvidia-h20\"] }",
+        "named = [\"nvidia-h20\", \"huawei-ascend-910d\"] }",
     );
     let line = std::fs::read_to_string(&file)
         .unwrap()
@@ -191,7 +191,7 @@ fn validate_and_check_reject_a_pack_naming_an_item_the_catalog_lacks() {
     ]);
     std::fs::remove_dir_all(&dir).ok();
     let expected = format!(
-        "instruments/2025-05-13-gp10-guidance.toml:{line}: rule `gp10-huawei-ascend`: `when.named` names `huawei-ascend-910d`, which is not in the catalog"
+        "instruments/2025-04-09-nvidia-h20-letter.toml:{line}: rule `h20-envelope`: `when.named` names `huawei-ascend-910d`, which is not in the catalog"
     );
     assert_eq!(validate.status.code(), Some(1));
     let err = String::from_utf8_lossy(&validate.stderr);

@@ -80,9 +80,14 @@ pub struct Spec {
     pub dies: Vec<Die>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_gb: Option<f64>,
-    /// Peak memory (DRAM/HBM) bandwidth of the package, GB/s.
+    /// Peak memory (DRAM/HBM) bandwidth of the package, GB/s: off-die memory only. The
+    /// January 2026 rule's "total DRAM bandwidth" reads it; an IC with no DRAM has 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_bandwidth_gbs: Option<f64>,
+    /// On-die SRAM bandwidth, GB/s (the Groq LPU's 80 TB/s). Descriptive: never read as
+    /// DRAM bandwidth by any rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sram_bandwidth_gbs: Option<f64>,
     /// Aggregate bidirectional transfer rate to ICs other than volatile memory, GB/s.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interconnect_bidir_gbs: Option<f64>,
@@ -92,6 +97,11 @@ pub struct Spec {
     /// What a `system` contains.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub contains: Vec<Component>,
+    /// Where the company that developed or produced the item is headquartered (ISO code):
+    /// GP10 guidance of 2025-05-13 reaches 3A090-level ICs developed or produced by companies
+    /// of China, Macau or D:5, whoever deals in them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<crate::country::Country>,
 }
 
 /// One processing unit (or a group of identical ones) on an IC.
@@ -420,6 +430,7 @@ impl Spec {
         area("die_area_mm2", self.die_area_mm2)?;
         check("memory_gb", self.memory_gb)?;
         check("memory_bandwidth_gbs", self.memory_bandwidth_gbs)?;
+        check("sram_bandwidth_gbs", self.sram_bandwidth_gbs)?;
         check("interconnect_bidir_gbs", self.interconnect_bidir_gbs)?;
         area("package_area_mm2", self.package_area_mm2)?;
         for (format, bits) in &self.bit_lengths {
@@ -521,6 +532,27 @@ impl Spec {
             }
         }
         Ok(())
+    }
+
+    /// Catalog ids of the components this spec names, directly or inside inline components,
+    /// in order, without repeats. A catalog component's own components are not expanded here
+    /// (the spec alone does not have them).
+    pub fn component_ids(&self) -> Vec<String> {
+        fn walk(spec: &Spec, out: &mut Vec<String>) {
+            for c in &spec.contains {
+                match &c.item {
+                    ItemRef::CatalogId(id) => {
+                        if !out.contains(id) {
+                            out.push(id.clone());
+                        }
+                    }
+                    ItemRef::Inline(inner) => walk(inner, out),
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
     }
 
     /// The fields only classification reads, each with the one kind whose paragraphs read it

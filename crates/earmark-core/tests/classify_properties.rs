@@ -63,6 +63,8 @@ fn ic_spec() -> impl Strategy<Value = Spec> {
             interconnect_bidir_gbs: icx,
             package_area_mm2: None,
             contains: vec![],
+            origin: None,
+            sram_bandwidth_gbs: None,
         })
 }
 
@@ -93,7 +95,7 @@ proptest! {
             name: "wild".into(), kind, datacenter: None, dense_tops: tops,
             bit_lengths: BTreeMap::new(), units: vec![], die_area_mm2: area, dies: vec![],
             memory_gb: None, memory_bandwidth_gbs: mbw, interconnect_bidir_gbs: area,
-            package_area_mm2: pkg, contains: vec![],
+            package_area_mm2: pkg, contains: vec![], origin: None, sram_bandwidth_gbs: None,
         };
         let _ = classify_with(&spec, date, &ClassifyOptions { tf32 }, &NoLookup, vintages());
     }

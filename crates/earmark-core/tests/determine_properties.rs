@@ -72,6 +72,7 @@ prop_compose! {
         role in proptest::sample::select(vec![ExporterRole::Other, ExporterRole::FrontEndFabricator, ExporterRole::Osat]),
         rebuttal in proptest::sample::select(vec![Rebuttal::None, Rebuttal::ApprovedDesigner, Rebuttal::AuthorizedDesigner, Rebuttal::TransistorCount]),
         list in proptest::option::of(proptest::sample::select(vec![ListStatus::NotListed, ListStatus::Listed, ListStatus::Affiliate, ListStatus::PossibleMatch])),
+        exporter in proptest::option::of(proptest::sample::select(vec!["nvidia", "amd", "intel", "acme-trading"])),
     ) -> Request {
         let known_on = if known_shift >= 0 {
             as_of + chrono::Days::new(known_shift as u64)
@@ -82,7 +83,7 @@ prop_compose! {
             to, from, end_user_hq: hq, parent_hq: parent, transaction, end_use, quantity,
             as_of, known_on,
             reading: if legal { Reading::Legal } else { Reading::Enforced },
-            exporter_role: role, rebuttal, end_user_list: list,
+            exporter_role: role, exporter: exporter.map(|e| earmark_core::rules::Exporter::parse(e).unwrap()), rebuttal, end_user_list: list,
         }
     }
 }

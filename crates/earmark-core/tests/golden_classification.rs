@@ -87,6 +87,8 @@ fn mini_spec(text: &str, line: usize) -> Spec {
         interconnect_bidir_gbs: None,
         package_area_mm2: None,
         contains: vec![],
+        origin: None,
+        sram_bandwidth_gbs: None,
     };
     let number = |v: &str| -> f64 {
         v.parse()

@@ -19,7 +19,7 @@ mod bundled;
 use earmark_core::classify::{classify_with, ClassifyOptions, Vintages};
 use earmark_core::country::Country;
 use earmark_core::determine::{Determiner, ItemFacts, Reading, Request};
-use earmark_core::rules::{EndUse, ExporterRole, ListStatus, Rebuttal, Transaction};
+use earmark_core::rules::{EndUse, Exporter, ExporterRole, ListStatus, Rebuttal, Transaction};
 use earmark_core::spec::Spec;
 use earmark_core::Date;
 
@@ -123,6 +123,7 @@ fn golden_decisions() {
             known_on,
             reading,
             exporter_role: ExporterRole::Other,
+            exporter: None,
             rebuttal: Rebuttal::None,
             end_user_list: None,
         };
@@ -145,6 +146,7 @@ fn golden_decisions() {
                 }
                 ("rebuttal", "transistor-count") => request.rebuttal = Rebuttal::TransistorCount,
                 ("rebuttal", "none") => request.rebuttal = Rebuttal::None,
+                ("exporter", name) => request.exporter = Some(Exporter::parse(name).unwrap()),
                 _ => panic!("{id}: bad extra `{kv}`"),
             }
         }

@@ -280,18 +280,20 @@ fn the_bundled_pack_has_a_review_policy_wherever_it_requires_a_license() {
 
 #[test]
 fn a_named_id_missing_from_the_catalog_is_an_error_at_its_line() {
-    let file = "instruments/2025-05-13-gp10-guidance.toml";
+    let file = "instruments/2025-04-09-nvidia-h20-letter.toml";
     let mut files = bundled::read_files(&bundled::pack_dir());
     let entry = files.iter_mut().find(|(p, _)| p == file).unwrap();
-    let from = "\"huawei-ascend-910c\"]";
+    let from = "named = [\"nvidia-h20\"] }";
     assert!(
         entry.1.contains(from),
         "fixture text `{from}` not in {file}"
     );
     // The 910D, as the bundled pack named it before the catalog was checked.
-    entry.1 = entry
-        .1
-        .replacen(from, "\"huawei-ascend-910c\", \"huawei-ascend-910d\"]", 1);
+    entry.1 = entry.1.replacen(
+        from,
+        "named = [\"nvidia-h20\", \"huawei-ascend-910d\"] }",
+        1,
+    );
     let line = entry
         .1
         .lines()
@@ -308,7 +310,7 @@ fn a_named_id_missing_from_the_catalog_is_an_error_at_its_line() {
     assert_eq!(
         problems,
         vec![format!(
-            "{file}:{line}: rule `gp10-huawei-ascend`: `when.named` names `huawei-ascend-910d`, which is not in the catalog"
+            "{file}:{line}: rule `h20-envelope`: `when.named` names `huawei-ascend-910d`, which is not in the catalog"
         )]
     );
 }
@@ -438,6 +440,8 @@ fn any_3a090a(_date: Date) -> Vec<ItemFacts> {
     use earmark_core::rules::Eccn;
     vec![ItemFacts {
         id: None,
+        components: Vec::new(),
+        origin: None,
         name: "a 3A090.a datacenter IC".to_owned(),
         kind: earmark_core::spec::ItemKind::Ic,
         eccn: EccnFact::Listed(Eccn::A3090A),

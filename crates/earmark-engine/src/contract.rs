@@ -8,7 +8,9 @@
 use earmark_core::classify::Classification;
 use earmark_core::country::Country;
 use earmark_core::determine::{Decision, Outcome, Reading};
-use earmark_core::rules::{EndUse, ExporterRole, ListStatus, Rebuttal, ReviewPolicy, Transaction};
+use earmark_core::rules::{
+    EndUse, Exporter, ExporterRole, ListStatus, Rebuttal, ReviewPolicy, Transaction,
+};
 use earmark_core::spec::{Spec, Tf32Reading};
 use earmark_core::Date;
 use schemars::JsonSchema;
@@ -46,6 +48,11 @@ pub struct Shipment {
     pub layer: Reading,
     #[serde(default)]
     pub exporter_role: ExporterRole,
+    /// The exporting company (`nvidia`, `amd`, ...). An is-informed letter is a license
+    /// requirement for the company informed and knowledge of a diversion risk for any other;
+    /// rules that name an exporter are undecided when this is absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exporter: Option<Exporter>,
     #[serde(default)]
     pub rebuttal: Rebuttal,
     /// How a TF32 operation counts in TPP: 32 bits (the default) or 19.
@@ -312,6 +319,15 @@ pub struct ScreenedMatch {
     pub matched_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub listed_on: Option<String>,
+    /// For an Entity List entry: the date its listing took effect, from the rule pack's table
+    /// of Entity List rules (often days before `listed_on`, the publication date). Absent when
+    /// the table has no rule for the entry: then the listing may have taken effect up to seven
+    /// days before publication, and a check dated in those days is a possible match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_on: Option<Date>,
+    /// The Entity List rule `effective_on` comes from, with its confidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listing_rule: Option<String>,
 }
 
 /// The data a decision was made with, by content hash: enough to rebuild it.

@@ -394,6 +394,7 @@ impl<'e> Worker<'e> {
             known_on: shipment.known_on.unwrap_or_else(|| checked_on.max(as_of)),
             reading: shipment.layer,
             exporter_role: shipment.exporter_role,
+            exporter: shipment.exporter,
             rebuttal: shipment.rebuttal,
             end_user_list: None,
         };
@@ -517,6 +518,7 @@ impl<'e> Worker<'e> {
         }
         let raw = Rc::new(screening::screen(
             index,
+            &self.engine.pack,
             searcher,
             &self.engine.thresholds,
             name,

@@ -7,7 +7,7 @@
 //! date test runs per shipment.
 
 use earmark_core::determine::Outcome;
-use earmark_core::rules::ListStatus;
+use earmark_core::rules::{ListStatus, RulePack};
 use earmark_core::Date;
 use earmark_screen::{Band, Index, Match, Query, Searcher, Thresholds};
 
@@ -39,7 +39,7 @@ pub(crate) struct RawScreening {
     /// The Entity List matches, in `matches` order, with their listing dates parsed. The fast
     /// path reads these instead of `matches`: a cached party is judged on every shipment, and
     /// comparing list codes and parsing dates there cost more than the determination did.
-    entity_list: Vec<(Band, Option<Date>)>,
+    entity_list: Vec<Listing>,
     /// The most severe consequence of the matches on lists other than the Entity List: it does
     /// not depend on the date, so it is computed once per party, not per shipment.
     other_lists: Severity,
@@ -50,7 +50,7 @@ impl RawScreening {
         let entity_list = matches
             .iter()
             .filter(|m| m.list == "EL")
-            .map(|m| (m.band, listed_on(m)))
+            .map(Listing::of)
             .collect();
         let other_lists = matches
             .iter()
@@ -68,11 +68,7 @@ impl RawScreening {
     /// The Entity List status on `as_of`, as [`judge`] finds it, without building the
     /// explanation.
     pub(crate) fn status_on(&self, as_of: Date) -> ListStatus {
-        let decisive = self
-            .entity_list
-            .iter()
-            .find(|(_, listed)| !listed.is_some_and(|d| d > as_of));
-        status_of_band(decisive.map(|(band, _)| *band))
+        status_on(&self.entity_list, as_of).0
     }
 
     /// The most severe consequence of a match on a list the rule pack does not model.
@@ -81,8 +77,71 @@ impl RawScreening {
     }
 }
 
+/// When an Entity List match's listing took effect, as far as screening knows.
+#[derive(Debug, Clone, Copy)]
+struct Listing {
+    band: Band,
+    /// Listed for certain from this date: the effective date of the rule that added it, or
+    /// the publication date when the pack's table has no rule for it. `None`: no date given,
+    /// read as always listed.
+    sure_from: Option<Date>,
+    /// Possibly listed from this date: the effective date when known; otherwise seven days
+    /// before publication, since additions took effect up to seven days before they were
+    /// published (34 of the 55 rules since 2022 did).
+    maybe_from: Option<Date>,
+}
+
+/// How long before its publication an Entity List addition may have taken effect when the
+/// pack's table does not say (the longest gap the reference records).
+const EARLY_EFFECT_DAYS: u64 = 7;
+
+impl Listing {
+    fn of(m: &ScreenedMatch) -> Self {
+        let published = listed_on(m);
+        let (sure_from, maybe_from) = match (m.effective_on, published) {
+            (Some(effective), _) => (Some(effective), Some(effective)),
+            (None, Some(p)) => (
+                Some(p),
+                p.checked_sub_days(chrono::Days::new(EARLY_EFFECT_DAYS)),
+            ),
+            (None, None) => (None, None),
+        };
+        Self {
+            band: m.band,
+            sure_from,
+            maybe_from,
+        }
+    }
+
+    fn is_listed_on(&self, as_of: Date) -> bool {
+        self.sure_from.is_none_or(|d| d <= as_of)
+    }
+
+    fn may_be_listed_on(&self, as_of: Date) -> bool {
+        self.maybe_from.is_none_or(|d| d <= as_of)
+    }
+}
+
+/// The status on `as_of` and the position of the deciding listing: the best entry listed by
+/// then decides; failing that, an entry that may have been listed by then (its effective date
+/// unknown) makes a possible match a person must settle; otherwise not listed.
+fn status_on(listings: &[Listing], as_of: Date) -> (ListStatus, Option<usize>) {
+    if let Some(i) = listings.iter().position(|l| l.is_listed_on(as_of)) {
+        let band = listings.get(i).map(|l| l.band);
+        return (status_of_band(band), Some(i));
+    }
+    if let Some(i) = listings
+        .iter()
+        .position(|l| l.may_be_listed_on(as_of) && l.band != Band::NoMatch)
+    {
+        return (ListStatus::PossibleMatch, Some(i));
+    }
+    (ListStatus::NotListed, None)
+}
+
 pub(crate) fn screen(
     index: &Index,
+    pack: &RulePack,
     searcher: &mut Searcher<'_>,
     thresholds: &Thresholds,
     name: &str,
@@ -98,32 +157,38 @@ pub(crate) fn screen(
     let matches = found
         .iter()
         .filter(|m| m.band != Band::NoMatch)
-        .map(|m| screened(index, m))
+        .map(|m| screened(index, pack, m))
         .collect();
     Ok(RawScreening::new(matches))
 }
 
-fn screened(index: &Index, m: &Match) -> ScreenedMatch {
+fn screened(index: &Index, pack: &RulePack, m: &Match) -> ScreenedMatch {
+    let entry = index.entries().get(m.entry);
+    let listed_on = entry.and_then(|e| e.listed_on.clone());
+    // The Entity List rule that added the entry: its citation of that day, joined to the
+    // pack's dated table (see `earmark_core::rules::listing`).
+    let rule = match (m.list.as_str(), entry, listed_on.as_deref()) {
+        ("EL", Some(e), Some(published)) => published
+            .parse::<Date>()
+            .ok()
+            .and_then(|p| e.citations.iter().find_map(|c| pack.listing_rule(c, p))),
+        _ => None,
+    };
     ScreenedMatch {
         band: m.band,
         score: earmark_screen::index::rounded_score(m.score),
         list: m.list.clone(),
         source_id: m.source_id.clone(),
         matched_name: m.matched_name.clone(),
-        listed_on: index
-            .entries()
-            .get(m.entry)
-            .and_then(|e| e.listed_on.clone()),
+        listed_on,
+        effective_on: rule.map(|r| r.effective),
+        listing_rule: rule.map(earmark_core::rules::listing::ListingRule::describe),
     }
 }
 
 /// The listing date, where the entry gives one that reads as a date.
 fn listed_on(m: &ScreenedMatch) -> Option<Date> {
     m.listed_on.as_deref().and_then(|d| d.parse::<Date>().ok())
-}
-
-fn is_listed_after(m: &ScreenedMatch, as_of: Date) -> bool {
-    listed_on(m).is_some_and(|d| d > as_of)
 }
 
 fn status_of_band(band: Option<Band>) -> ListStatus {
@@ -141,18 +206,17 @@ pub(crate) fn judge(
     raw: &RawScreening,
     as_of: Date,
 ) -> (ListStatus, Option<ScreenedMatch>, Vec<ScreenedMatch>) {
-    let entity_list = raw
-        .matches
+    let el: Vec<&ScreenedMatch> = raw.matches.iter().filter(|m| m.list == "EL").collect();
+    let (status, decisive) = status_on(&raw.entity_list, as_of);
+    let entity_list = decisive.and_then(|i| el.get(i)).map(|m| (*m).clone());
+    let later = el
         .iter()
-        .find(|m| m.list == "EL" && !is_listed_after(m, as_of));
-    let status = status_of_band(entity_list.map(|m| m.band));
-    let later = raw
-        .matches
-        .iter()
-        .filter(|m| m.list == "EL" && is_listed_after(m, as_of))
-        .cloned()
+        .zip(&raw.entity_list)
+        .enumerate()
+        .filter(|(i, (_, l))| !l.is_listed_on(as_of) && Some(*i) != decisive)
+        .map(|(_, (m, _))| (*m).clone())
         .collect();
-    (status, entity_list.cloned(), later)
+    (status, entity_list, later)
 }
 
 /// The status determination reads for the whole transaction: 744.11 reaches any listed party

@@ -115,6 +115,7 @@ fn shipment(item: &str, to: &str, as_of: &str) -> Shipment {
         known_on: None,
         layer: Reading::Enforced,
         exporter_role: Default::default(),
+        exporter: None,
         rebuttal: Default::default(),
         tf32: Tf32Reading::Container32,
         parties: Vec::new(),

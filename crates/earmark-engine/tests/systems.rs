@@ -36,6 +36,7 @@ fn to_china(spec: &str, as_of: &str) -> Shipment {
         known_on: None,
         layer: Default::default(),
         exporter_role: Default::default(),
+        exporter: None,
         rebuttal: Default::default(),
         tf32: Default::default(),
         parties: vec![end_user],

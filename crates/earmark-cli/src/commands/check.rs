@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use earmark_core::country::Country;
-use earmark_core::rules::{Confidence, EndUse, ExporterRole, ListStatus, Rebuttal, Transaction};
+use earmark_core::rules::{
+    Confidence, EndUse, Exporter, ExporterRole, ListStatus, Rebuttal, Transaction,
+};
 use earmark_core::spec::Tf32Reading;
 use earmark_core::trace::RuleStatus;
 use earmark_core::Date;
@@ -87,6 +89,11 @@ pub struct Args {
     /// Who exports: front-end fabricators and OSATs carry the foundry presumption.
     #[arg(long, value_enum, default_value_t)]
     pub exporter_role: RoleArg,
+    /// The exporting company (`nvidia`, `amd`, ...): an is-informed letter is a license
+    /// requirement for the company it was sent to and a red flag for anyone else. Without it,
+    /// a letter's items are indeterminate where the letter could decide.
+    #[arg(long, value_name = "NAME", value_parser = parse_exporter)]
+    pub exporter: Option<Exporter>,
     /// How a fabricator or OSAT rebuts the foundry presumption.
     #[arg(long, value_enum, value_name = "HOW")]
     pub rebuttal: Option<RebuttalArg>,
@@ -98,6 +105,10 @@ pub struct Args {
     pub rules: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+}
+
+fn parse_exporter(text: &str) -> Result<Exporter, String> {
+    Exporter::parse(text).map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -257,6 +268,7 @@ pub fn shipment(args: &Args, item: ItemRef) -> anyhow::Result<Shipment> {
             RoleArg::FrontEndFabricator => ExporterRole::FrontEndFabricator,
             RoleArg::Osat => ExporterRole::Osat,
         },
+        exporter: args.exporter,
         rebuttal: match args.rebuttal {
             None => Rebuttal::None,
             Some(RebuttalArg::ApprovedDesigner) => Rebuttal::ApprovedDesigner,

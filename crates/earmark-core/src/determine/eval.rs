@@ -17,8 +17,10 @@ pub(super) mod fact {
     pub const PARENT_HQ: u32 = 1 << 8;
     pub const QUANTITY: u32 = 1 << 9;
     pub const END_USER_LIST: u32 = 1 << 10;
+    pub const EXPORTER: u32 = 1 << 11;
+    pub const ORIGIN: u32 = 1 << 12;
 
-    pub const FIELDS: [(u32, &str); 11] = [
+    pub const FIELDS: [(u32, &str); 13] = [
         (ECCN, "classification"),
         (DATACENTER, "datacenter"),
         (TPP, "tpp"),
@@ -30,6 +32,8 @@ pub(super) mod fact {
         (PARENT_HQ, "parent_hq"),
         (QUANTITY, "quantity"),
         (END_USER_LIST, "end_user_list"),
+        (EXPORTER, "exporter"),
+        (ORIGIN, "origin"),
     ];
 }
 
@@ -143,6 +147,13 @@ impl Facts<'_> {
     }
 }
 
+/// Whether the item is one of the condition's `incorporates` ids or contains one.
+pub(super) fn incorporates(cond: &Condition, item: &ItemFacts) -> bool {
+    cond.incorporates
+        .iter()
+        .any(|n| item.id.as_deref() == Some(n.as_str()) || item.components.iter().any(|c| c == n))
+}
+
 /// Resolves a set expression of a condition; the fast path looks bitsets up, the explaining
 /// path resolves from the groups each time.
 pub(super) trait Sets {
@@ -179,6 +190,9 @@ pub(super) fn eval(cond: &Condition, f: &Facts<'_>, sets: &dyn Sets) -> Tri {
             )
         });
     }
+    if !cond.incorporates.is_empty() {
+        t = t.and(|| Tri::from_bool(incorporates(cond, f.item)));
+    }
     if let Some(from) = &cond.from {
         t = t.and(|| Tri::from_bool(sets.resolve(from).contains(f.from)));
     }
@@ -190,6 +204,12 @@ pub(super) fn eval(cond: &Condition, f: &Facts<'_>, sets: &dyn Sets) -> Tri {
     }
     if !cond.exporter_role.is_empty() {
         t = t.and(|| Tri::from_bool(cond.exporter_role.contains(&f.req.exporter_role)));
+    }
+    if !cond.exporter.is_empty() {
+        t = t.and(|| match f.req.exporter {
+            Some(e) => Tri::from_bool(cond.exporter.contains(&e)),
+            None => Tri::Unknown(fact::EXPORTER),
+        });
     }
     if !cond.rebuttal.is_empty() {
         t = t.and(|| Tri::from_bool(cond.rebuttal.contains(&f.req.rebuttal)));
@@ -220,6 +240,12 @@ pub(super) fn eval(cond: &Condition, f: &Facts<'_>, sets: &dyn Sets) -> Tri {
     }
     if let Some(hq) = &cond.headquarters {
         t = t.and(|| f.headquarters_in(&sets.resolve(hq)));
+    }
+    if let Some(origin) = &cond.origin {
+        t = t.and(|| match f.item.origin {
+            Some(c) => Tri::from_bool(sets.resolve(origin).contains(c)),
+            None => Tri::Unknown(fact::ORIGIN),
+        });
     }
     if !cond.any.is_empty() {
         t = t.and(|| {

@@ -232,6 +232,17 @@ pub(super) fn explain(pack: &RulePack, req: &Request, item: &ItemFacts) -> Decis
                                 Reason::Applied
                             }
                         }
+                        Effect::Conditions(_)
+                            if license
+                                && rule.with_policy.is_some_and(|p| policy_rule != Some(p)) =>
+                        {
+                            Reason::HoldsButPolicyNotUsed {
+                                policy: rule
+                                    .with_policy
+                                    .and_then(|p| pack.rules.get(p))
+                                    .map_or_else(String::new, |r| r.id.clone()),
+                            }
+                        }
                         Effect::Conditions(list) => {
                             if license {
                                 for c in list {

@@ -55,9 +55,14 @@ impl Sets for Snapshot {
 }
 
 pub(super) fn collect_sets<'a>(cond: &'a Condition, out: &mut Vec<&'a SetRef>) {
-    for s in [&cond.destination, &cond.headquarters, &cond.from]
-        .into_iter()
-        .flatten()
+    for s in [
+        &cond.destination,
+        &cond.headquarters,
+        &cond.from,
+        &cond.origin,
+    ]
+    .into_iter()
+    .flatten()
     {
         out.push(s);
     }
@@ -239,7 +244,17 @@ pub(super) fn verdict(pack: &RulePack, s: &Snapshot, req: &Request, item: &ItemF
         if !barred {
             tally(&s.exceptions, &mut applied, &mut unknown);
         }
-        tally(&s.conditions, &mut applied, &mut unknown);
+        for &i in &s.conditions {
+            // A condition of one review path attaches only when that path is the one used.
+            if rules[i].with_policy.is_some_and(|p| policy_rule != Some(p)) {
+                continue;
+            }
+            match eval(&rules[i].when, &f, s) {
+                Tri::True => applied.set(i),
+                Tri::Unknown(_) => unknown.set(i),
+                Tri::False => {}
+            }
+        }
     }
     tally(&s.advisories, &mut applied, &mut unknown);
     Verdict {

@@ -38,9 +38,9 @@ pub use play::{classification_date, CoverageGap};
 use crate::classify::{Classification, Status};
 use crate::country::{Country, CountrySet};
 use crate::rules::{
-    Citation, Condition, Confidence, Eccn, Effect, EndUse, ExporterRole, FactName, FactTest, Layer,
-    LicenseCondition, ListStatus, Obligation, Rebuttal, ReviewPolicy, Rule, RulePack, SetRef,
-    Transaction,
+    Citation, Condition, Confidence, Eccn, Effect, EndUse, Exporter, ExporterRole, FactName,
+    FactTest, Layer, LicenseCondition, ListStatus, Obligation, Rebuttal, ReviewPolicy, Rule,
+    RulePack, SetRef, Transaction,
 };
 use crate::spec::{ItemKind, Spec};
 use crate::trace::{FactRead, MissingFact, RuleStatus, Window};
@@ -95,6 +95,11 @@ pub struct Request {
     #[serde(rename = "layer")]
     pub reading: Reading,
     pub exporter_role: ExporterRole,
+    /// The exporting company, when known. An is-informed letter binds its addressee only, so
+    /// rules that name an exporter are undecided (and the decision names `exporter`) when
+    /// this is not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exporter: Option<Exporter>,
     pub rebuttal: Rebuttal,
     /// The end user's restricted-list status, when screened.
     pub end_user_list: Option<ListStatus>,
@@ -115,6 +120,7 @@ impl Request {
             known_on: as_of,
             reading: Reading::Enforced,
             exporter_role: ExporterRole::Other,
+            exporter: None,
             rebuttal: Rebuttal::None,
             end_user_list: None,
         }
@@ -138,6 +144,12 @@ pub enum EccnFact {
 pub struct ItemFacts {
     /// Catalog id, when the item came from the catalog.
     pub id: Option<String>,
+    /// Catalog ids of the items a system contains, at any depth (`incorporates` reads them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<String>,
+    /// Where the company that developed or produced the item is headquartered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Country>,
     pub name: String,
     pub kind: ItemKind,
     pub eccn: EccnFact,
@@ -163,6 +175,8 @@ impl ItemFacts {
         };
         Self {
             id: id.map(str::to_owned),
+            components: spec.component_ids(),
+            origin: spec.origin,
             name: spec.name.clone(),
             kind: spec.kind,
             eccn,
@@ -311,6 +325,8 @@ pub enum Reason {
     HoldsButNoLicenseRequired,
     /// A review policy that holds, below a higher-priority one that also holds.
     HoldsButOutranked { by: String },
+    /// License conditions that hold, but belong to a review policy that is not the one used.
+    HoldsButPolicyNotUsed { policy: String },
     /// A review policy that holds, below a higher-priority one that is undecided.
     HoldsButUndecidedAbove { by: String },
     /// A license exception that holds, barred by an applied requirement.
@@ -332,6 +348,7 @@ impl Reason {
             Self::NotApplicable { .. }
             | Self::HoldsButNoLicenseRequired
             | Self::HoldsButOutranked { .. }
+            | Self::HoldsButPolicyNotUsed { .. }
             | Self::HoldsButUndecidedAbove { .. }
             | Self::HoldsButExceptionsBarred { .. } => RuleStatus::NotApplicable,
             Self::MissingFacts { .. } => RuleStatus::MissingFacts,
@@ -355,6 +372,9 @@ pub enum Clause {
     Transaction,
     EndUse,
     ExporterRole,
+    Exporter,
+    Incorporates,
+    Origin,
     Rebuttal,
     ListStatus,
     Datacenter,

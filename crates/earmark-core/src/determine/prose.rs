@@ -106,6 +106,13 @@ pub(super) fn facts_read(cond: &Condition, f: &Facts<'_>, out: &mut Vec<FactRead
     if !cond.exporter_role.is_empty() {
         push("exporter_role", serde_json::json!(f.req.exporter_role));
     }
+    if !cond.exporter.is_empty() {
+        push("exporter", serde_json::json!(f.req.exporter));
+    }
+    if !cond.incorporates.is_empty() {
+        push("item_id", serde_json::json!(f.item.id));
+        push("components", serde_json::json!(f.item.components));
+    }
     if !cond.rebuttal.is_empty() {
         push("rebuttal", serde_json::json!(f.req.rebuttal));
     }
@@ -117,6 +124,9 @@ pub(super) fn facts_read(cond: &Condition, f: &Facts<'_>, out: &mut Vec<FactRead
     }
     for t in cond.facts.iter().chain(&cond.facts_any) {
         push(t.fact.as_str(), number_value(f.number(t.fact).0));
+    }
+    if cond.origin.is_some() {
+        push("origin", opt_country(f.item.origin));
     }
     if cond.headquarters.is_some() {
         push("end_user_hq", opt_country(f.end_user_hq));
@@ -188,6 +198,30 @@ pub(super) fn failing_clause(cond: &Condition, f: &Facts<'_>, sets: &dyn Sets) -
             format!("the item is not one of {}", cond.named.join(", ")),
         );
     }
+    if !cond.incorporates.is_empty() && !incorporates(cond, f.item) {
+        return fail(
+            Clause::Incorporates,
+            format!(
+                "the item neither is nor contains any of {}",
+                cond.incorporates.join(", ")
+            ),
+        );
+    }
+    if let Some(origin) = &cond.origin {
+        if single(Condition {
+            origin: Some(origin.clone()),
+            ..Condition::default()
+        }) {
+            return fail(
+                Clause::Origin,
+                format!(
+                    "the item was developed or produced by a company of {}, not of {}",
+                    f.item.origin.map_or("?", |c| c.code()),
+                    set_text(&origin.text)
+                ),
+            );
+        }
+    }
     if let Some(from) = &cond.from {
         if single(Condition {
             from: Some(from.clone()),
@@ -234,6 +268,19 @@ pub(super) fn failing_clause(cond: &Condition, f: &Facts<'_>, sets: &dyn Sets) -
         return fail(
             Clause::ExporterRole,
             "the exporter is not a front-end fabricator or OSAT".to_owned(),
+        );
+    }
+    if !cond.exporter.is_empty() && f.req.exporter.is_some_and(|e| !cond.exporter.contains(&e)) {
+        let names: Vec<&str> = cond.exporter.iter().map(Exporter::as_str).collect();
+        return fail(
+            Clause::Exporter,
+            format!(
+                "the exporter is {}, not {}",
+                f.req
+                    .exporter
+                    .map_or_else(|| "unknown".to_owned(), |e| e.to_string()),
+                names.join(" or ")
+            ),
         );
     }
     if !cond.rebuttal.is_empty() && !cond.rebuttal.contains(&f.req.rebuttal) {
@@ -381,6 +428,9 @@ pub(super) fn reason_text(
         ),
         Reason::HoldsButNoLicenseRequired => "holds, but no license is required".to_owned(),
         Reason::HoldsButOutranked { by } => format!("holds, but `{by}` has a higher priority"),
+        Reason::HoldsButPolicyNotUsed { policy } => format!(
+            "holds, but these conditions belong to the review path of `{policy}`, which is not the one used"
+        ),
         Reason::HoldsButUndecidedAbove { by } => {
             format!("holds, but higher-priority `{by}` is undecided")
         }

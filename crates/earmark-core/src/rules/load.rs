@@ -16,10 +16,10 @@ use super::expr::{self, Names};
 use crate::catalog::is_valid_id;
 
 use super::{
-    Citation, Compare, Condition, Confidence, Eccn, Effect, EndUse, ExporterRole, FactName,
-    FactTest, Group, GroupAction, GroupChange, Instrument, InstrumentKind, Layer, LicenseCondition,
-    ListStatus, NamedSet, Obligation, Rebuttal, ReviewPolicy, Rule, RulePack, SetRef, ThresholdKey,
-    Transaction, Treatment, MAX_RULES,
+    Citation, Compare, Condition, Confidence, Eccn, Effect, EndUse, Exporter, ExporterRole,
+    FactName, FactTest, Group, GroupAction, GroupChange, Instrument, InstrumentKind, Layer,
+    LicenseCondition, ListStatus, NamedSet, Obligation, Rebuttal, ReviewPolicy, Rule, RulePack,
+    SetRef, ThresholdKey, Transaction, Treatment, MAX_RULES,
 };
 use crate::country::{Country, CountrySet};
 use crate::spec::{line_column, ItemKind};
@@ -189,6 +189,7 @@ struct RuleDef {
     confidence: Option<Confidence>,
     #[serde(default)]
     supersedes: Vec<Spanned<String>>,
+    with_policy: Option<Spanned<String>>,
     #[serde(default)]
     note: String,
     when: Option<WhenDef>,
@@ -226,12 +227,17 @@ struct WhenDef {
     destination: Option<Spanned<String>>,
     headquarters: Option<Spanned<String>>,
     from: Option<Spanned<String>>,
+    origin: Option<Spanned<String>>,
     #[serde(default)]
     transaction: Vec<Transaction>,
     #[serde(default)]
     end_use: Vec<EndUse>,
     #[serde(default)]
     exporter_role: Vec<ExporterRole>,
+    #[serde(default)]
+    exporter: Vec<Spanned<String>>,
+    #[serde(default)]
+    incorporates: Vec<Spanned<String>>,
     #[serde(default)]
     rebuttal: Vec<Rebuttal>,
     #[serde(default)]
@@ -353,7 +359,7 @@ pub fn content_hash(files: &[(&str, &str)]) -> String {
 impl RulePack {
     /// Loads a pack from `(path relative to the pack directory, text)` pairs. Files other than
     /// `.toml` (README, golden tables) are ignored; `.toml` files must be `pack.toml`,
-    /// `countries.toml`, `country-groups.toml` or `instruments/*.toml`.
+    /// `countries.toml`, `country-groups.toml`, `entity-list-rules.toml` or `instruments/*.toml`.
     pub fn from_files(files: &[(&str, &str)]) -> Result<Self, RulesError> {
         let mut problems = Vec::new();
         let mut sorted: Vec<(&str, &str)> = files
@@ -366,6 +372,7 @@ impl RulePack {
         let mut pack_file = None;
         let mut countries_file = None;
         let mut groups_file = None;
+        let mut listing_file = None;
         let mut instrument_files = Vec::new();
         for &(path, text) in &sorted {
             if !seen_paths.insert(path) {
@@ -376,10 +383,11 @@ impl RulePack {
                 "pack.toml" => pack_file = Some(text),
                 "countries.toml" => countries_file = Some(text),
                 "country-groups.toml" => groups_file = Some(text),
+                "entity-list-rules.toml" => listing_file = Some(text),
                 p if p.starts_with("instruments/") => instrument_files.push((path, text)),
                 _ => problems.push(problem(
                     path,
-                    "unexpected file: a pack holds pack.toml, countries.toml, country-groups.toml and instruments/*.toml",
+                    "unexpected file: a pack holds pack.toml, countries.toml, country-groups.toml, entity-list-rules.toml (optional) and instruments/*.toml",
                 )),
             }
         }
@@ -560,6 +568,7 @@ impl RulePack {
         let mut rules: Vec<Rule> = Vec::new();
         let mut rule_ids: HashMap<String, usize> = HashMap::new();
         let mut pending_supersedes: Vec<(usize, &str, &str, Vec<Spanned<String>>)> = Vec::new();
+        let mut pending_with_policy: Vec<(usize, &str, &str, Spanned<String>)> = Vec::new();
         for (path, text, def) in &mut parsed_instruments {
             let path: &str = path;
             let text: &str = text;
@@ -582,7 +591,11 @@ impl RulePack {
                     continue;
                 };
                 let supersedes = rule_def.supersedes.clone();
+                let with_policy = rule_def.with_policy.clone();
                 if let Some(rule) = load_rule(&mut ctx, rule_def, index, instrument, &names) {
+                    if let Some(target) = with_policy {
+                        pending_with_policy.push((rules.len(), path, text, target));
+                    }
                     rule_ids.insert(id, rules.len());
                     pending_supersedes.push((rules.len(), path, text, supersedes));
                     rules.push(rule);
@@ -613,6 +626,33 @@ impl RulePack {
                 rule.supersedes = resolved;
             }
         }
+        // A condition tied to a review policy attaches only where that policy is the one used.
+        for (rule_index, path, text, target) in pending_with_policy {
+            let mut ctx = Ctx {
+                file: path,
+                text,
+                problems: &mut problems,
+            };
+            let found = rule_ids.get(target.get_ref()).copied();
+            match found.and_then(|t| rules.get(t).map(|r| (t, r))) {
+                Some((t, r)) if matches!(r.effect, Effect::ReviewPolicy { .. }) => {
+                    if let Some(rule) = rules.get_mut(rule_index) {
+                        rule.with_policy = Some(t);
+                    }
+                }
+                Some(_) => ctx.at(
+                    Some(target.span().start),
+                    format!(
+                        "`with_policy` names `{}`, which is not a review_policy rule",
+                        target.get_ref()
+                    ),
+                ),
+                None => ctx.at(
+                    Some(target.span().start),
+                    format!("`with_policy` names unknown rule `{}`", target.get_ref()),
+                ),
+            }
+        }
         for (i, rule) in rules.iter().enumerate() {
             if let Some(instrument) = instruments.get_mut(rule.instrument) {
                 instrument.rules.push(i);
@@ -625,6 +665,9 @@ impl RulePack {
             ));
         }
         check_contradictions(&rules, &instruments, &parsed_instruments, &mut problems);
+        let listing_rules = listing_file.map_or_else(Vec::new, |text| {
+            super::listing::load("entity-list-rules.toml", text, &mut problems)
+        });
         problems.extend(super::validate::supersedes_cycles(&rules, &instruments));
 
         problems.sort();
@@ -642,6 +685,7 @@ impl RulePack {
                 groups,
                 sets,
                 treatments,
+                listing_rules,
                 set_order,
                 set_slots: names.slots.get(),
             }
@@ -1002,6 +1046,11 @@ fn load_rule(
             def.review_policy_gap.is_some(),
             RuleKind::LicenseRequirement,
         ),
+        (
+            "with_policy",
+            def.with_policy.is_some(),
+            RuleKind::LicenseCondition,
+        ),
         ("text", def.text.is_some(), RuleKind::Advisory),
         (
             "presume_eccn",
@@ -1051,6 +1100,7 @@ fn load_rule(
         window: Window { from: from?, to },
         confidence: def.confidence.unwrap_or(instrument.confidence),
         supersedes: Vec::new(),
+        with_policy: None,
         when,
         effect,
         note: def.note.trim().to_owned(),
@@ -1173,6 +1223,7 @@ fn load_condition(ctx: &mut Ctx<'_>, def: &WhenDef, names: &PackNames<'_>, at: u
     let destination = set(ctx, &def.destination, "destination");
     let headquarters = set(ctx, &def.headquarters, "headquarters");
     let from = set(ctx, &def.from, "from");
+    let origin = set(ctx, &def.origin, "origin");
     let tests = |ctx: &mut Ctx<'_>, defs: &[FactTestDef], field: &str| {
         let mut out = Vec::new();
         for t in defs {
@@ -1216,6 +1267,33 @@ fn load_condition(ctx: &mut Ctx<'_>, def: &WhenDef, names: &PackNames<'_>, at: u
         named.push(n.get_ref().clone());
         named_lines.push(line_column(ctx.text, n.span().start).0);
     }
+    let mut incorporates = Vec::new();
+    let mut incorporates_lines = Vec::new();
+    for n in &def.incorporates {
+        if !is_valid_id(n.get_ref()) {
+            ctx.at(
+                Some(n.span().start),
+                format!("`when.incorporates`: `{}` is not a catalog id", n.get_ref()),
+            );
+        }
+        incorporates.push(n.get_ref().clone());
+        incorporates_lines.push(line_column(ctx.text, n.span().start).0);
+    }
+    let mut exporter = Vec::new();
+    for e in &def.exporter {
+        match Exporter::parse(e.get_ref()) {
+            // The pack names exporters as written: `NVIDIA` would read as `nvidia` but says
+            // the author did not check the spelling rules match on.
+            Ok(name) if name.as_str() == e.get_ref() => exporter.push(name),
+            Ok(_) | Err(_) => ctx.at(
+                Some(e.span().start),
+                format!(
+                    "`when.exporter`: `{}` is not an exporter name (lowercase letters, digits and hyphens)",
+                    e.get_ref()
+                ),
+            ),
+        }
+    }
     let any = def
         .any
         .iter()
@@ -1236,9 +1314,13 @@ fn load_condition(ctx: &mut Ctx<'_>, def: &WhenDef, names: &PackNames<'_>, at: u
         destination,
         headquarters,
         from,
+        origin,
         transaction: def.transaction.clone(),
         end_use: def.end_use.clone(),
         exporter_role: def.exporter_role.clone(),
+        exporter,
+        incorporates,
+        incorporates_lines,
         rebuttal: def.rebuttal.clone(),
         end_user_list: def.end_user_list.clone(),
         any,

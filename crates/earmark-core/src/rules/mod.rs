@@ -17,6 +17,7 @@
 //! published, which is what the "known on" view of a decision needs.
 
 mod expr;
+pub mod listing;
 mod load;
 mod validate;
 
@@ -207,6 +208,95 @@ pub enum ExporterRole {
     Osat,
 }
 
+/// Who exports, by name: an is-informed letter binds the company it was sent to (NVIDIA, AMD),
+/// and is only knowledge of a risk for anyone else. A short lowercase slug (`nvidia`,
+/// `amd`, `acme-trading`), fixed-size so that a request stays cheap to copy and hash.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Exporter {
+    bytes: [u8; Exporter::MAX],
+    len: u8,
+}
+
+/// Why a text is not an exporter name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not an exporter name: use 1 to 23 lowercase letters, digits or hyphens, starting with a letter or digit (e.g. `nvidia`)")]
+pub struct ExporterError(pub String);
+
+impl Exporter {
+    /// The longest name.
+    pub const MAX: usize = 23;
+
+    /// Parses a name; letters are lowercased (`NVIDIA` = `nvidia`), surrounding spaces dropped.
+    pub fn parse(text: &str) -> Result<Self, ExporterError> {
+        let trimmed = text.trim();
+        let bad = || ExporterError(text.to_owned());
+        let len = trimmed.len();
+        if len == 0 || len > Self::MAX {
+            return Err(bad());
+        }
+        let mut bytes = [0u8; Self::MAX];
+        for (i, b) in trimmed.bytes().enumerate() {
+            let b = b.to_ascii_lowercase();
+            let ok = b.is_ascii_lowercase() || b.is_ascii_digit() || (b == b'-' && i > 0);
+            if !ok {
+                return Err(bad());
+            }
+            if let Some(slot) = bytes.get_mut(i) {
+                *slot = b;
+            }
+        }
+        Ok(Self {
+            bytes,
+            len: u8::try_from(len).map_err(|_| bad())?,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or_default();
+        // INVARIANT: `parse` only stores ASCII, so the bytes are always UTF-8.
+        std::str::from_utf8(bytes).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Exporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Exporter({})", self.as_str())
+    }
+}
+
+impl std::fmt::Display for Exporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Exporter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Exporter {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl schemars::JsonSchema for Exporter {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Exporter".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[a-z0-9][a-z0-9-]{0,22}$",
+            "description": "the exporting company, as a lowercase name (`nvidia`, `amd`): is-informed letters bind the company informed"
+        })
+    }
+}
+
 /// How a front-end fabricator or OSAT rebuts the foundry presumption (Note 1 to 3A090.a).
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
@@ -332,9 +422,20 @@ pub struct Condition {
     pub headquarters: Option<SetRef>,
     /// The country exported from.
     pub from: Option<SetRef>,
+    /// The item was developed or produced by a company headquartered in the set (unknown when
+    /// the spec does not say).
+    pub origin: Option<SetRef>,
     pub transaction: Vec<Transaction>,
     pub end_use: Vec<EndUse>,
     pub exporter_role: Vec<ExporterRole>,
+    /// The exporter is one of these (an is-informed letter's addressee). Unknown when the
+    /// request names no exporter.
+    pub exporter: Vec<Exporter>,
+    /// The item is one of these catalog ids or a system that contains one (a letter's chips
+    /// on a board or in a server).
+    pub incorporates: Vec<String>,
+    /// The line of each `incorporates` id in its file (parallel to `incorporates`).
+    pub incorporates_lines: Vec<usize>,
     pub rebuttal: Vec<Rebuttal>,
     pub end_user_list: Vec<ListStatus>,
     /// At least one of these holds.
@@ -485,6 +586,10 @@ pub struct Rule {
     pub confidence: Confidence,
     /// Rules this one ends while it is in force (indices into [`RulePack::rules`]).
     pub supersedes: Vec<usize>,
+    /// For license conditions: the review-policy rule whose path they belong to. They attach
+    /// only when that rule sets the review policy (the H200 gate's conditions do not attach
+    /// beside a denial, or where another policy wins).
+    pub with_policy: Option<usize>,
     pub when: Condition,
     pub effect: Effect,
     /// Interpretation notes (why the rule reads the text this way).
@@ -630,6 +735,8 @@ pub struct RulePack {
     pub groups: Vec<Group>,
     pub sets: Vec<NamedSet>,
     pub treatments: Vec<Treatment>,
+    /// When each Entity List rule took effect (`entity-list-rules.toml`; empty without it).
+    pub listing_rules: Vec<listing::ListingRule>,
     /// Named sets in an order where each comes after the sets it uses.
     pub(crate) set_order: Vec<usize>,
     /// How many [`SetRef`] slots the rules use.
@@ -713,6 +820,12 @@ impl RulePack {
         dates.sort_unstable();
         dates.dedup();
         dates
+    }
+
+    /// The Entity List rule that added an entry cited as `citation` and published on
+    /// `published` (see [`listing::rule_for`]).
+    pub fn listing_rule(&self, citation: &str, published: Date) -> Option<&listing::ListingRule> {
+        listing::rule_for(&self.listing_rules, citation, published)
     }
 
     /// Dates on which a new instrument became public, sorted.

@@ -13,8 +13,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::{
-    Condition, Effect, EndUse, ExporterRole, FactName, Instrument, Layer, ListStatus, Problem,
-    Rebuttal, Rule, RulePack, RulesError, SetExpr, SetRef, Transaction,
+    Condition, Effect, EndUse, Exporter, ExporterRole, FactName, Instrument, Layer, ListStatus,
+    Problem, Rebuttal, Rule, RulePack, RulesError, SetExpr, SetRef, Transaction,
 };
 use crate::country::Country;
 use crate::determine::{Determiner, EccnFact, ItemFacts, Outcome, Reading, Request};
@@ -279,6 +279,20 @@ impl RulePack {
                     out.push(p);
                 }
             }
+            for (k, id) in cond.incorporates.iter().enumerate() {
+                if !is_known_item(id) {
+                    let mut p = at_rule(
+                        &pack.instruments,
+                        rule,
+                        format!(
+                            "rule `{}`: `when.incorporates` names `{id}`, which is not in the catalog",
+                            rule.id
+                        ),
+                    );
+                    p.line = cond.incorporates_lines.get(k).copied().or(p.line);
+                    out.push(p);
+                }
+            }
             for c in &cond.any {
                 walk(c, rule, pack, is_known_item, out);
             }
@@ -467,6 +481,7 @@ impl CountryClasses {
                         req.end_user_list = variant.list;
                         req.exporter_role = variant.role;
                         req.rebuttal = variant.rebuttal;
+                        req.exporter = variant.exporter;
                         out.push((req, variant));
                     }
                 }
@@ -531,6 +546,7 @@ struct Variant {
     list: Option<ListStatus>,
     role: ExporterRole,
     rebuttal: Rebuttal,
+    exporter: Option<Exporter>,
 }
 
 impl Variant {
@@ -539,6 +555,7 @@ impl Variant {
         list: None,
         role: ExporterRole::Other,
         rebuttal: Rebuttal::None,
+        exporter: None,
     };
 
     fn named_by(pack: &RulePack) -> Vec<Self> {
@@ -560,6 +577,19 @@ impl Variant {
                     role,
                     ..Variant::BASELINE
                 });
+            }
+            // Each exporter a rule names, and one it does not name (another company).
+            for &e in &c.exporter {
+                out.push(Variant {
+                    exporter: Some(e),
+                    ..Variant::BASELINE
+                });
+                if let Ok(other) = Exporter::parse("another-exporter") {
+                    out.push(Variant {
+                        exporter: Some(other),
+                        ..Variant::BASELINE
+                    });
+                }
             }
             for a in &c.any {
                 walk(a, out);
@@ -707,6 +737,9 @@ fn case_text(req: &Request, item: &ItemFacts, variant: &Variant) -> String {
             ListStatus::Unknown => "unknown",
         };
         text.push_str(&format!(", end user list status {status}"));
+    }
+    if let Some(e) = variant.exporter {
+        text.push_str(&format!(", exporter {e}"));
     }
     if variant.role != ExporterRole::Other {
         let role = match variant.role {

@@ -418,6 +418,7 @@ pub fn shipments(catalog: &Catalog, pool: &[PoolParty], count: usize, seed: u64)
                 Reading::Enforced
             },
             exporter_role,
+            exporter: None,
             rebuttal,
             tf32: if rng.percent(10) {
                 Tf32Reading::Significant19

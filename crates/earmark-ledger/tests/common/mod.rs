@@ -99,6 +99,7 @@ pub fn shipment(
         known_on: None,
         layer: Default::default(),
         exporter_role: Default::default(),
+        exporter: None,
         rebuttal: Default::default(),
         tf32: Default::default(),
         parties,
