@@ -34,6 +34,8 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(pack) = RulePack::from_files(&files) {
         let item = ItemFacts {
             id: Some("x".into()),
+            components: Vec::new(),
+            origin: None,
             name: "x".into(),
             kind: ItemKind::Ic,
             eccn: EccnFact::Unknown,

@@ -45,9 +45,16 @@ fn list_shows_every_instrument_with_layer_and_confidence() {
 #[test]
 fn show_prints_an_instrument_and_a_rule() {
     let text = stdout(&earmark(&["rules", "show", "usg-2025-04-h20-letter"]));
-    assert!(text.contains("enforcement layer"), "{text}");
+    assert!(text.contains("legal layer"), "{text}");
     assert!(text.contains("PROJECT INTERPRETATION"), "{text}");
     assert!(text.contains("sec.gov"), "{text}");
+    // The letter binds its addressee: the rule shows the exporter and what it incorporates.
+    let text = stdout(&earmark(&["rules", "show", "h20-named"]));
+    assert!(text.contains("exporter in [nvidia]"), "{text}");
+    assert!(
+        text.contains("is or contains one of [nvidia-h20]"),
+        "{text}"
+    );
     let text = stdout(&earmark(&["rules", "show", "h200-26-case-by-case"]));
     assert!(text.contains("91 FR 1684"), "{text}");
     assert!(text.contains("tpp < 21000"), "{text}");

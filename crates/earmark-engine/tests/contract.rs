@@ -471,6 +471,8 @@ fn edited_pack(file: &str, edit: impl Fn(&str) -> String) -> RulePack {
 
 fn h20_to_china() -> Shipment {
     let mut s = shipment("nvidia-h20", "CN", "2025-04-20");
+    // The letter binds NVIDIA, the company it was sent to.
+    s.exporter = Some(earmark_core::rules::Exporter::parse("nvidia").unwrap());
     s.parties.push(end_user(None, "CN"));
     s
 }
@@ -504,8 +506,8 @@ fn a_replay_under_another_rule_pack_says_the_pack_changed_and_whether_the_answer
     let softened = engine_with(
         edited_pack(letter, |t| {
             t.replacen(
-                "policy = \"presumption_of_denial\"\npriority = 40\n[rules.when]\nnamed = [\"nvidia-h20\"]",
-                "policy = \"case_by_case\"\npriority = 45\n[rules.when]\nnamed = [\"nvidia-h20\"]",
+                "policy = \"presumption_of_denial\"\npriority = 40\n[rules.when]\nincorporates = [\"nvidia-h20\"]",
+                "policy = \"case_by_case\"\npriority = 45\n[rules.when]\nincorporates = [\"nvidia-h20\"]",
                 1,
             )
         }),

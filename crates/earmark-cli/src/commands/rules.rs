@@ -518,6 +518,18 @@ pub fn condition_text(c: &earmark_core::rules::Condition) -> String {
     if let Some(s) = &c.from {
         parts.push(format!("exported from `{}`", s.text));
     }
+    if let Some(s) = &c.origin {
+        parts.push(format!(
+            "developed or produced by a company of `{}`",
+            s.text
+        ));
+    }
+    if !c.incorporates.is_empty() {
+        parts.push(format!(
+            "the item is or contains one of [{}]",
+            c.incorporates.join(", ")
+        ));
+    }
     let list = |name: &str, items: Vec<String>, parts: &mut Vec<String>| {
         if !items.is_empty() {
             parts.push(format!("{name} in [{}]", items.join(", ")));
@@ -539,6 +551,11 @@ pub fn condition_text(c: &earmark_core::rules::Condition) -> String {
     list(
         "exporter role",
         c.exporter_role.iter().map(|r| format!("{r:?}")).collect(),
+        &mut parts,
+    );
+    list(
+        "exporter",
+        c.exporter.iter().map(ToString::to_string).collect(),
         &mut parts,
     );
     list(
