@@ -327,12 +327,31 @@ fn spec_json(id: &str, body: &str) -> Result<Value, String> {
     Ok(Value::Object(spec))
 }
 
+fn item_is_spec(case: &Case) -> bool {
+    case.get("item").starts_with("spec{")
+}
+
 /// The request a case describes, as JSON (read into a [`Shipment`] separately, so that a fact
 /// the contract lacks shows as an unknown field).
 fn request_json(case: &Case) -> Result<Value, String> {
+    let extra = key_values(case.get("extra"))?;
     let item = case.get("item");
     let item = match item.strip_prefix("spec{").and_then(|s| s.strip_suffix('}')) {
-        Some(body) => json!({"spec": spec_json(case.id(), body)?}),
+        Some(body) => {
+            let mut spec = spec_json(case.id(), body)?;
+            // Who developed the item is a fact of the item: the spec's `origin` (where the
+            // developer is headquartered), which GP10 guidance reads.
+            if let (Some(origin), Some(obj)) = (
+                extra
+                    .iter()
+                    .find(|(k, _)| k == "designer_hq")
+                    .map(|(_, v)| v),
+                spec.as_object_mut(),
+            ) {
+                obj.insert("origin".into(), json!(origin));
+            }
+            json!({"spec": spec})
+        }
         None => json!({"catalog_id": item}),
     };
     let mut req = Map::new();
@@ -365,8 +384,9 @@ fn request_json(case: &Case) -> Result<Value, String> {
     if !case.get("exporter").is_empty() {
         req.insert("exporter".into(), json!(case.get("exporter")));
     }
-    for (key, value) in key_values(case.get("extra"))? {
+    for (key, value) in extra {
         match key.as_str() {
+            "designer_hq" if item_is_spec(case) => {}
             "qty" => {
                 let q: u64 = value.parse().map_err(|_| format!("qty `{value}`"))?;
                 req.insert("quantity".into(), json!(q));
