@@ -159,6 +159,8 @@ fn without_the_h20_letter_an_h20_to_china_needs_no_license_and_the_decision_says
     let req = {
         let mut r = request("CN", "2025-06-02");
         r.known_on = d("2026-09-01");
+        // The letter binds NVIDIA, the exporter it was sent to.
+        r.exporter = Some(earmark_core::rules::Exporter::parse("nvidia").unwrap());
         r
     };
     let real = Determiner::new(&base).explain(&req, &facts(&base, "nvidia-h20", req.as_of));

@@ -117,7 +117,9 @@ fn decide(l: &Line) -> ShipmentDecision {
         known_on: None,
         layer: Reading::Enforced,
         exporter_role: Default::default(),
-        exporter: None,
+        // Every item of the small book is NVIDIA's, shipped by NVIDIA: the April 2025 letter
+        // binds the exporter it was sent to.
+        exporter: Some(earmark_core::rules::Exporter::parse("nvidia").unwrap()),
         rebuttal: Default::default(),
         tf32: Tf32Reading::Container32,
         parties: vec![Party {
@@ -410,12 +412,12 @@ fn book_report(full: earmark_engine::book::Full) -> String {
         parse, parse::catalog_ids, run, BookFormat, ParseOptions, RunOptions,
     };
     let text = format!(
-        "order_id,line,date,item,quantity,unit_price,currency,destination,end_user_name,end_user_hq,end_user_parent_hq\n\
-         PO-1,1,2025-05-02,nvidia-h20,10,12500,USD,CN,Example Cloud Ltd,CN,same\n\
-         PO-2,1,2025-06-10,nvidia-h100-sxm,8,25000,USD,DE,Beispiel Rechenzentrum GmbH,DE,same\n\
-         PO-3,1,2025-07-01,nvidia-h100-sxm,4,25000,USD,CN,\"{}\",CN,same\n\
-         PO-4,1,2025-07-01,no-such-chip,1,100,USD,CN,Example Cloud Ltd,CN,same\n\
-         PO-5,1,2025-07-01,nvidia-h20,ten,100,USD,CN,Example Cloud Ltd,CN,same\n",
+        "order_id,line,date,item,quantity,unit_price,currency,destination,exporter,end_user_name,end_user_hq,end_user_parent_hq\n\
+         PO-1,1,2025-05-02,nvidia-h20,10,12500,USD,CN,nvidia,Example Cloud Ltd,CN,same\n\
+         PO-2,1,2025-06-10,nvidia-h100-sxm,8,25000,USD,DE,nvidia,Beispiel Rechenzentrum GmbH,DE,same\n\
+         PO-3,1,2025-07-01,nvidia-h100-sxm,4,25000,USD,CN,nvidia,\"{}\",CN,same\n\
+         PO-4,1,2025-07-01,no-such-chip,1,100,USD,CN,nvidia,Example Cloud Ltd,CN,same\n\
+         PO-5,1,2025-07-01,nvidia-h20,ten,100,USD,CN,nvidia,Example Cloud Ltd,CN,same\n",
         HOSTILE.replace('"', "\"\"")
     );
     let book = parse(

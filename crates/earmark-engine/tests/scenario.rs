@@ -219,9 +219,12 @@ fn replaying_the_h20_letter_flips_the_china_h20_lines_and_the_values_add_up() {
 }
 
 #[test]
-fn the_legal_layer_against_the_enforced_one_shows_the_letters() {
-    // Both is-informed letters are enforcement posture (regulations.md rows 12 and 20's
-    // "overlays"): the legal text alone requires no license for the H20 or the MI308.
+fn the_legal_layer_against_the_enforced_one_shows_the_august_2025_licensing_posture() {
+    // The is-informed letters bind the exporter they were sent to on both layers
+    // (regulations-addendum-a.md: a letter is law for its addressee), so NVIDIA's and AMD's
+    // lines need a license under either layer. What differs is August 2025's licensing against
+    // a revenue share, an enforcement posture: from then on the H20 to China is case by case
+    // when enforced, presumption of denial on the legal text alone.
     let lines = book();
     let lists = mix::lists();
     let real = engine_with(mix::pack(), &lists);
@@ -248,22 +251,25 @@ fn the_legal_layer_against_the_enforced_one_shows_the_letters() {
         d(CHECKED_ON),
     );
     let changed: Vec<&str> = report.changes.iter().map(|c| c.order_id.as_str()).collect();
-    assert_eq!(changed, vec!["PO-1002", "PO-1002", "PO-1003", "PO-1006"]);
-    // The MI308's figures are unpublished (catalog): without its letter, whether it is 3A090
-    // is undecided, so the legal layer cannot answer. Shown apart, never as a clearance.
+    assert_eq!(changed, vec!["PO-1003"]);
+    let po1003 = &report.changes[0];
+    assert_eq!(po1003.baseline.layer, Reading::Legal);
+    assert_eq!(po1003.variant.layer, Reading::Enforced);
+    assert_eq!(
+        po1003.baseline.answer.review_policy,
+        Some(ReviewPolicy::PresumptionOfDenial)
+    );
+    assert_eq!(
+        po1003.variant.answer.review_policy,
+        Some(ReviewPolicy::CaseByCase)
+    );
+    // The H20 to Germany with no end-user headquarters: undecided under both, shown apart.
     let apart: Vec<&str> = report
         .indeterminate
         .iter()
         .map(|c| c.order_id.as_str())
         .collect();
-    assert_eq!(apart, vec!["PO-1007", "PO-1008"]);
-    let mi308 = &report.indeterminate[0];
-    assert_eq!(mi308.baseline.answer.outcome, Outcome::Indeterminate);
-    assert_eq!(mi308.variant.answer.outcome, Outcome::LicenseRequired);
-    assert!(report
-        .changes
-        .iter()
-        .all(|c| c.variant.layer == Reading::Enforced && c.baseline.layer == Reading::Legal));
+    assert_eq!(apart, vec!["PO-1008"]);
 }
 
 #[test]
@@ -316,9 +322,9 @@ fn a_date_configuration_evaluates_every_line_on_that_date() {
 
 #[test]
 fn a_line_the_engine_refuses_is_reported_and_the_rest_compared() {
-    let text = "order_id,line,date,item,quantity,destination,end_user_hq,end_user_parent_hq\n\
-                A,1,2025-06-01,nvidia-h20,10,CN,CN,same\n\
-                A,2,2025-06-01,nvidia-h2000,10,CN,CN,same\n";
+    let text = "order_id,line,date,item,quantity,destination,exporter,end_user_hq,end_user_parent_hq\n\
+                A,1,2025-06-01,nvidia-h20,10,CN,nvidia,CN,same\n\
+                A,2,2025-06-01,nvidia-h2000,10,CN,nvidia,CN,same\n";
     let book = parse(
         text.as_bytes(),
         BookFormat::Csv,
@@ -328,13 +334,18 @@ fn a_line_the_engine_refuses_is_reported_and_the_rest_compared() {
     .unwrap();
     let (catalog, hash) = mix::catalog();
     let engine = Engine::new(mix::pack(), catalog, hash, None).unwrap();
+    // Before and after the April 2025 letter (which binds NVIDIA on both layers).
     let (a, b) = (
         Configuration {
-            label: "legal".to_owned(),
-            date: None,
-            layer: Some(Reading::Legal),
+            label: "2025-04-01".to_owned(),
+            date: Some(d("2025-04-01")),
+            layer: None,
         },
-        config("enforced"),
+        Configuration {
+            label: "2025-06-01".to_owned(),
+            date: Some(d("2025-06-01")),
+            layer: None,
+        },
     );
     let report = compare(
         &book.lines,
