@@ -105,9 +105,9 @@ fn no_change_exits_zero_and_a_change_exits_three() {
     let book = std::env::temp_dir().join(format!("earmark-h100-book-{}.csv", std::process::id()));
     std::fs::write(
         &book,
-        "order_id,line,date,item,quantity,destination,end_user_hq,end_user_parent_hq\n\
-         A,1,2025-06-01,nvidia-h20,10,CN,CN,same\n\
-         A,2,2025-06-01,nvidia-h100-sxm,8,CN,CN,same\n",
+        "order_id,line,date,item,quantity,destination,exporter,end_user_hq,end_user_parent_hq\n\
+         A,1,2025-06-01,nvidia-h20,10,CN,nvidia,CN,same\n\
+         A,2,2025-06-01,nvidia-h100-sxm,8,CN,nvidia,CN,same\n",
     )
     .unwrap();
     let run = |baseline: &str, variant: &str| {
@@ -215,18 +215,19 @@ fn bad_input_is_named_and_exits_two() {
     let book = std::env::temp_dir().join(format!("earmark-bad-book-{}.csv", std::process::id()));
     std::fs::write(
         &book,
-        "order_id,line,date,item,quantity,destination,end_user_hq,end_user_parent_hq\n\
-         A,1,2025-06-01,nvidia-h20,10,CN,CN,same\n\
-         A,2,2025-06-01,nvidia-h20,ten,CN,CN,same\n",
+        "order_id,line,date,item,quantity,destination,exporter,end_user_hq,end_user_parent_hq\n\
+         A,1,2025-06-01,nvidia-h20,10,CN,nvidia,CN,same\n\
+         A,2,2025-06-01,nvidia-h20,ten,CN,nvidia,CN,same\n",
     )
     .unwrap();
+    // Before and after the April 2025 letter to NVIDIA.
     let out = earmark(&[
         "scenario",
         book.to_str().unwrap(),
         "--baseline",
-        "legal",
+        "2025-04-01",
         "--variant",
-        "enforced",
+        "2025-06-01",
     ]);
     std::fs::remove_file(&book).ok();
     assert_eq!(out.status.code(), Some(2));
