@@ -322,7 +322,8 @@ fn a_date_configuration_evaluates_every_line_on_that_date() {
 
 #[test]
 fn a_line_the_engine_refuses_is_reported_and_the_rest_compared() {
-    let text = "order_id,line,date,item,quantity,destination,exporter,end_user_hq,end_user_parent_hq\n\
+    let text =
+        "order_id,line,date,item,quantity,destination,exporter,end_user_hq,end_user_parent_hq\n\
                 A,1,2025-06-01,nvidia-h20,10,CN,nvidia,CN,same\n\
                 A,2,2025-06-01,nvidia-h2000,10,CN,nvidia,CN,same\n";
     let book = parse(
