@@ -848,6 +848,38 @@ fn check_and_screen_record_decisions_that_audit_replays() {
         "{}",
         text(&other)
     );
+    // A batch records each screened row as its own screening; a skipped row (no name) is
+    // not screened and not recorded. The batch's rows are written here, not taken from the
+    // matcher: Moore Threads is on the Entity List (regulations.md), the other is invented.
+    let batch = db.dir.join("names.csv");
+    std::fs::write(
+        &batch,
+        "id,name,country,address\n\
+         1,Moore Threads,CN,\n\
+         2,,CN,\n\
+         3,Quiet Meadow Bakery,US,\n",
+    )
+    .unwrap();
+    let out = db.run(&[
+        "screen",
+        "--batch",
+        batch.to_str().unwrap(),
+        "--output",
+        "jsonl",
+        "--record",
+    ]);
+    assert!(
+        text(&out).contains("recorded 2 screenings in the sqlite ledger"),
+        "{}",
+        text(&out)
+    );
+    let third = db.ledger().record(3).unwrap().unwrap();
+    let fourth = db.ledger().record(4).unwrap().unwrap();
+    assert_eq!(third.kind, "screening");
+    assert_eq!(fourth.kind, "screening");
+    assert!(db.ledger().record(5).unwrap().is_none());
+    let replay = ok(&db.run(&["audit", "replay", "3"]));
+    assert!(replay.contains("the same answer as recorded"), "{replay}");
     ok(&db.run(&["audit", "verify"]));
     // Without `--db` or `--record`, check reads and writes no ledger.
     let plain = Command::new(env!("CARGO_BIN_EXE_earmark"))

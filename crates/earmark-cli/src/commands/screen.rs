@@ -112,9 +112,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         })?),
         None => None,
     };
-    if args.ledger.record && args.batch.is_some() {
-        bail!("`--record` keeps one screening: record a batch's parties with `earmark ledger record-batch`");
-    }
     let batch_file = args.batch.as_deref().map(open_batch).transpose()?;
     let loaded = lists::load(&args.lists)?;
     lists::report_issues(&loaded);
@@ -145,28 +142,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let band = groups.first().map_or(Band::NoMatch, |g| g.band);
             if args.ledger.record {
                 let matches: Vec<&Match> = groups.iter().flat_map(|g| &g.matches).collect();
-                // The screening as the ledger keeps it: the query, the answer, each match by
-                // entry and score, and the lists by content hash (enough to screen again
-                // and compare).
-                let record = json!({
-                    "engine_version": earmark_engine::ENGINE_VERSION,
-                    "query": {"name": name, "country": country, "address": args.address},
-                    "band": band,
-                    "thresholds": t,
-                    "lists": index.lists().iter().map(|l| json!({
-                        "source": l.source, "date": l.date, "content_hash": l.content_hash,
-                        "records": l.records,
-                    })).collect::<Vec<_>>(),
-                    "lists_hash": earmark_engine::lists_hash(
-                        index.lists().iter().map(|l| l.content_hash.as_str())
-                    ),
-                    "matches": matches.iter().map(|m| json!({
-                        "entry": format!("{}:{}", m.list, m.source_id),
-                        "matched_name": m.matched_name, "band": m.band,
-                        "score": earmark_screen::index::rounded_score(m.score),
-                    })).collect::<Vec<_>>(),
-                    "warnings": warnings,
-                });
+                let record = screening_record(
+                    &index,
+                    &t,
+                    &Query {
+                        name,
+                        country,
+                        address: args.address.as_deref(),
+                    },
+                    band,
+                    &matches,
+                    &warnings,
+                );
                 let mut ledger = args.ledger.open()?;
                 args.ledger.record_screening(ledger.as_mut(), &record)?;
             }
@@ -721,6 +708,40 @@ fn open_batch(path: &Path) -> anyhow::Result<BatchFile> {
     })
 }
 
+/// The screening as the ledger keeps it: the query, the answer, each match by entry and
+/// score, and the lists by content hash (enough to screen again and compare).
+fn screening_record<M: std::borrow::Borrow<Match>>(
+    index: &Index,
+    t: &Thresholds,
+    query: &Query<'_>,
+    band: Band,
+    matches: &[M],
+    warnings: &[String],
+) -> serde_json::Value {
+    json!({
+        "engine_version": earmark_engine::ENGINE_VERSION,
+        "query": {"name": query.name, "country": query.country, "address": query.address},
+        "band": band,
+        "thresholds": t,
+        "lists": index.lists().iter().map(|l| json!({
+            "source": l.source, "date": l.date, "content_hash": l.content_hash,
+            "records": l.records,
+        })).collect::<Vec<_>>(),
+        "lists_hash": earmark_engine::lists_hash(
+            index.lists().iter().map(|l| l.content_hash.as_str())
+        ),
+        "matches": matches.iter().map(|m| {
+            let m = m.borrow();
+            json!({
+                "entry": format!("{}:{}", m.list, m.source_id),
+                "matched_name": m.matched_name, "band": m.band,
+                "score": earmark_screen::index::rounded_score(m.score),
+            })
+        }).collect::<Vec<_>>(),
+        "warnings": warnings,
+    })
+}
+
 fn batch(
     args: &Args,
     index: &Index,
@@ -768,6 +789,15 @@ fn batch(
         }
         Output::Jsonl => Sink::Jsonl(out),
     };
+    // With `--record`, every screened row is kept in the ledger as its own screening record
+    // (a skipped row was not screened, so nothing is recorded for it).
+    let mut ledger = if args.ledger.record {
+        args.ledger.open()?
+    } else {
+        None
+    };
+    let meta = args.ledger.meta();
+    let mut recorded = 0u64;
     let mut searcher = index.searcher();
     let mut tally = Tally::default();
     let mut stopped = None;
@@ -857,6 +887,12 @@ fn batch(
         // finding, and printing it beside the party invites misreading.
         let hit = top.filter(|m| m.band != Band::NoMatch);
         let warnings: Vec<String> = row.warnings.iter().chain(list_warnings).cloned().collect();
+        if let Some(l) = ledger.as_mut() {
+            let record = screening_record(index, t, &query, band, &matches, &warnings);
+            l.record_screening(&record, &meta)
+                .with_context(|| format!("{label}:{line}: recording the screening"))?;
+            recorded += 1;
+        }
         match &mut sink {
             Sink::Csv(w) => {
                 let score = top.map_or(String::new(), |m| format!("{:.4}", m.score));
@@ -896,6 +932,12 @@ fn batch(
         Sink::Jsonl(mut out) => out.flush()?,
     }
     bar.finish_and_clear();
+    if let Some(l) = ledger.as_ref() {
+        eprintln!(
+            "recorded {recorded} screenings in the {} ledger",
+            l.backend_name()
+        );
+    }
     let [matched, review, no_match] = tally.bands;
     let screened = matched + review + no_match;
     eprintln!(
