@@ -2,15 +2,16 @@
 //! lists (the bundled snapshot or `--lists`). Answers are `match`, `review` or `no_match`,
 //! never "clear": `no_match` says only that no entry of the lists loaded came close enough.
 
-use std::cell::Cell;
 use std::fmt::Write as _;
-use std::io::{Read, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context};
 use earmark_core::country::Country;
+use earmark_engine::book::parse::{is_record_too_large, CappedReader, MAX_RECORD_BYTES};
 use earmark_screen::{
     build_index_with_names, country, group_by_list, Band, Explanation, Index, ListGroup, ListInfo,
     Match, PairKind, Query, Thresholds,
@@ -485,7 +486,6 @@ struct BatchRow<'a> {
 /// A batch record larger than this is no party: it is a broken file (an unterminated quote
 /// running on to the end, a binary file, `/dev/zero`), and reading on would hold it all in
 /// memory.
-const MAX_RECORD_BYTES: u64 = 1 << 20;
 const READ_BUFFER_BYTES: usize = 64 * 1024;
 
 /// The CSV columns a batch reads, by position.
@@ -610,46 +610,6 @@ fn read_row<'r>(rec: &'r csv::StringRecord, cols: &Columns, line: u64) -> Result
     })
 }
 
-/// Raised by [`CappedReader`] when one record outgrows [`MAX_RECORD_BYTES`].
-#[derive(Debug)]
-struct RecordTooLarge;
-
-impl std::fmt::Display for RecordTooLarge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "a record longer than {} MiB", MAX_RECORD_BYTES >> 20)
-    }
-}
-
-impl std::error::Error for RecordTooLarge {}
-
-/// A reader that hands out no byte past `limit`, which the batch loop moves forward from
-/// each record's start: so the CSV parser never holds more than one capped record.
-struct CappedReader<R> {
-    inner: R,
-    handed_out: u64,
-    limit: Rc<Cell<u64>>,
-}
-
-impl<R: Read> Read for CappedReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let allowed = self.limit.get().saturating_sub(self.handed_out);
-        if allowed == 0 {
-            return Err(std::io::Error::other(RecordTooLarge));
-        }
-        let len = buf
-            .len()
-            .min(usize::try_from(allowed).unwrap_or(usize::MAX));
-        let n = self.inner.read(&mut buf[..len])?;
-        self.handed_out += n as u64;
-        Ok(n)
-    }
-}
-
-fn is_record_too_large(e: &csv::Error) -> bool {
-    matches!(e.kind(), csv::ErrorKind::Io(io)
-        if io.get_ref().is_some_and(|inner| inner.is::<RecordTooLarge>()))
-}
-
 /// What happened to the rows of a batch, for the summary.
 #[derive(Debug, Default)]
 struct Tally {
@@ -667,7 +627,7 @@ struct BatchFile {
     size: Option<u64>,
     reader: csv::Reader<CappedReader<std::fs::File>>,
     /// How far the reader may read: moved forward from each record's start.
-    limit: Rc<Cell<u64>>,
+    limit: Arc<AtomicU64>,
     cols: Columns,
 }
 
@@ -679,12 +639,8 @@ fn open_batch(path: &Path) -> anyhow::Result<BatchFile> {
         .ok()
         .filter(std::fs::Metadata::is_file)
         .map(|m| m.len());
-    let limit = Rc::new(Cell::new(MAX_RECORD_BYTES + READ_BUFFER_BYTES as u64));
-    let capped = CappedReader {
-        inner: file,
-        handed_out: 0,
-        limit: Rc::clone(&limit),
-    };
+    let limit = Arc::new(AtomicU64::new(MAX_RECORD_BYTES + READ_BUFFER_BYTES as u64));
+    let capped = CappedReader::new(file, Arc::clone(&limit));
     // The file is streamed: one record at a time, each capped, whatever the file's size.
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -804,7 +760,10 @@ fn batch(
     let mut rec = csv::StringRecord::new();
     loop {
         let start = reader.position().clone();
-        limit.set(start.byte() + MAX_RECORD_BYTES + READ_BUFFER_BYTES as u64);
+        limit.store(
+            start.byte() + MAX_RECORD_BYTES + READ_BUFFER_BYTES as u64,
+            Ordering::Relaxed,
+        );
         match reader.read_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {}

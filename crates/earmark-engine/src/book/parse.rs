@@ -196,7 +196,7 @@ pub fn parse(
 
 /// Raised by [`CappedReader`] when one record outgrows [`MAX_RECORD_BYTES`].
 #[derive(Debug)]
-struct RecordTooLarge;
+pub struct RecordTooLarge;
 
 impl std::fmt::Display for RecordTooLarge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -207,11 +207,24 @@ impl std::fmt::Display for RecordTooLarge {
 impl std::error::Error for RecordTooLarge {}
 
 /// A reader that hands out no byte past `limit`, which the CSV loop moves forward from each
-/// record's start: the CSV parser never holds more than one capped record.
-struct CappedReader<R> {
+/// record's start: the CSV parser never holds more than one capped record. Shared with
+/// `earmark screen --batch`, whose files are streamed the same way.
+#[derive(Debug)]
+pub struct CappedReader<R> {
     inner: R,
     handed_out: u64,
     limit: Arc<AtomicU64>,
+}
+
+impl<R> CappedReader<R> {
+    /// `inner`, read no further than `limit` bytes from its start (the caller moves `limit`).
+    pub fn new(inner: R, limit: Arc<AtomicU64>) -> Self {
+        Self {
+            inner,
+            handed_out: 0,
+            limit,
+        }
+    }
 }
 
 impl<R: Read> Read for CappedReader<R> {
@@ -232,7 +245,8 @@ impl<R: Read> Read for CappedReader<R> {
     }
 }
 
-fn is_record_too_large(e: &csv::Error) -> bool {
+/// Whether the CSV reader stopped because a record outgrew the cap.
+pub fn is_record_too_large(e: &csv::Error) -> bool {
     matches!(e.kind(), csv::ErrorKind::Io(io)
         if io.get_ref().is_some_and(|inner| inner.is::<RecordTooLarge>()))
 }
@@ -336,11 +350,7 @@ impl<R: Read> BookReader<R> {
 
 fn open_csv<R: Read>(reader: R) -> Result<Inner<R>, BookError> {
     let limit = Arc::new(AtomicU64::new(MAX_RECORD_BYTES + READ_BUFFER_BYTES as u64));
-    let capped = CappedReader {
-        inner: reader,
-        handed_out: 0,
-        limit: Arc::clone(&limit),
-    };
+    let capped = CappedReader::new(reader, Arc::clone(&limit));
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
